@@ -1,0 +1,198 @@
+package io.trainwatch.contracts;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.stream.Collectors;
+
+/**
+ * The one JSON codec for Trainwatch events: snake_case fields, absent values left out, non-finite numbers as the
+ * strings {@code "NaN"}, {@code "Infinity"}, {@code "-Infinity"}, unknown fields ignored on read. Every decoding
+ * failure is an {@link EventValidationException} naming the field. Thread-safe; share {@link #instance()}.
+ */
+public final class EventCodec {
+
+    private static final EventCodec INSTANCE = new EventCodec();
+
+    private final ObjectMapper mapper;
+
+    private EventCodec() {
+        this.mapper = newMapper();
+    }
+
+    public static EventCodec instance() {
+        return INSTANCE;
+    }
+
+    /**
+     * A mapper configured like the codec's, for modules that serialise their own documents in the same style
+     * (the analysis verdict, REST bodies).
+     */
+    public static ObjectMapper newMapper() {
+        JsonMapper mapper = JsonMapper.builder()
+                .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                .serializationInclusion(JsonInclude.Include.NON_NULL)
+                .addModule(new JavaTimeModule())
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+                .disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
+                .enable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
+                // Be liberal in what we accept: bare NaN/Infinity tokens (Python's json writes them) read as numbers.
+                .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+                .build();
+        mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
+                .maxNestingDepth(64)
+                .maxNumberLength(400)
+                .maxStringLength(Limits.MAX_EVENT_BYTES)
+                .build());
+        return mapper;
+    }
+
+    /** The configured mapper; do not reconfigure it. */
+    public ObjectMapper mapper() {
+        return mapper;
+    }
+
+    public byte[] encode(TrainwatchEvent event) {
+        try {
+            return mapper.writeValueAsBytes(event);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode " + event.type() + " for run " + event.runId(), e);
+        }
+    }
+
+    public String encodeToString(TrainwatchEvent event) {
+        return new String(encode(event), StandardCharsets.UTF_8);
+    }
+
+    /** Decodes the data of an event whose {@code ce_type} is known. */
+    public TrainwatchEvent decode(String ceType, byte[] json) {
+        EventType type = EventType.fromCeType(ceType).orElseThrow(() -> new EventValidationException("ce_type",
+                "must be one of " + java.util.Arrays.stream(EventType.values()).map(EventType::ceType)
+                        .collect(Collectors.joining(", ")) + ", was \"" + ceType + "\""));
+        return decode(json, type.dataClass());
+    }
+
+    public <T extends TrainwatchEvent> T decode(byte[] json, Class<T> type) {
+        if (json == null || json.length == 0) {
+            throw new EventValidationException("$", "must be a JSON object, was empty");
+        }
+        if (json.length > Limits.MAX_EVENT_BYTES) {
+            throw new EventValidationException("$", "must be at most " + Limits.MAX_EVENT_BYTES + " bytes, was " + json.length);
+        }
+        try {
+            return mapper.readValue(json, type);
+        } catch (IOException e) {
+            throw translate(e);
+        }
+    }
+
+    public <T extends TrainwatchEvent> T decode(String json, Class<T> type) {
+        return decode(json == null ? null : json.getBytes(StandardCharsets.UTF_8), type);
+    }
+
+    /** Decodes an already parsed tree, e.g. a REST body whose run id came from the path. */
+    public <T extends TrainwatchEvent> T decode(JsonNode tree, Class<T> type) {
+        if (tree == null || !tree.isObject()) {
+            throw new EventValidationException("$", "must be a JSON object");
+        }
+        try {
+            JsonParser parser = mapper.treeAsTokens(tree);
+            return mapper.readValue(parser, type);
+        } catch (IOException e) {
+            throw translate(e);
+        }
+    }
+
+    private static EventValidationException translate(IOException e) {
+        if (e instanceof ValueInstantiationException vie && vie.getCause() instanceof EventValidationException eve) {
+            return eve;
+        }
+        if (e instanceof JsonMappingException jme && jme.getCause() instanceof EventValidationException eve) {
+            return eve;
+        }
+        if (e instanceof JsonMappingException jme && !jme.getPath().isEmpty()) {
+            String field = path(jme);
+            String rule;
+            if (e instanceof InvalidFormatException ife) {
+                rule = "must be " + describe(ife.getTargetType()) + ", was " + quote(ife.getValue());
+            } else if (e instanceof MismatchedInputException mie && mie.getTargetType() != null) {
+                rule = "must be " + describe(mie.getTargetType());
+            } else {
+                rule = "is invalid (" + jme.getOriginalMessage() + ")";
+            }
+            return new EventValidationException(field, rule, e);
+        }
+        if (e instanceof JsonMappingException jme && jme.getCause() instanceof IllegalArgumentException iae) {
+            return new EventValidationException("$", iae.getMessage(), e);
+        }
+        String msg = e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.getMessage();
+        return new EventValidationException("$", "is not valid JSON: " + msg, e);
+    }
+
+    private static String path(JsonMappingException e) {
+        StringBuilder sb = new StringBuilder();
+        for (JsonMappingException.Reference ref : e.getPath()) {
+            if (ref.getFieldName() != null) {
+                if (!sb.isEmpty()) {
+                    sb.append('.');
+                }
+                sb.append(ref.getFieldName());
+            } else if (ref.getIndex() >= 0) {
+                sb.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return sb.isEmpty() ? "$" : sb.toString();
+    }
+
+    private static String describe(Class<?> type) {
+        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+            return "an integer";
+        }
+        if (type == Double.class || type == double.class) {
+            return "a number (or \"NaN\", \"Infinity\", \"-Infinity\")";
+        }
+        if (type == String.class) {
+            return "a string";
+        }
+        if (type == java.time.Instant.class) {
+            return "an RFC 3339 timestamp";
+        }
+        if (java.util.Map.class.isAssignableFrom(type)) {
+            return "an object";
+        }
+        if (java.util.Collection.class.isAssignableFrom(type)) {
+            return "an array";
+        }
+        if (type.isEnum()) {
+            return "one of " + java.util.Arrays.stream(type.getEnumConstants()).map(Object::toString)
+                    .collect(Collectors.joining(", "));
+        }
+        if (type.isRecord()) {
+            return "an object";
+        }
+        return "a " + type.getSimpleName();
+    }
+
+    private static String quote(Object value) {
+        return value instanceof String s ? "\"" + Limits.abbreviate(s) + "\"" : String.valueOf(value);
+    }
+}

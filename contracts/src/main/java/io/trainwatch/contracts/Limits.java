@@ -1,0 +1,132 @@
+package io.trainwatch.contracts;
+
+import java.util.Collection;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Hard limits on every event, checked when a record is built (and so when one is decoded), so that a hostile
+ * or buggy producer cannot make a consumer allocate without bound. docs/contracts.md lists them.
+ */
+public final class Limits {
+
+    /** Largest encoded event accepted by the codec. A 10,000-layer model with 100-character names fits. */
+    public static final int MAX_EVENT_BYTES = 4 * 1024 * 1024;
+    public static final int MAX_RUN_ID_LENGTH = 128;
+    /** Run ids are URL- and Kafka-key-safe: letters, digits, '.', '_', '-', ':'. */
+    public static final Pattern RUN_ID_PATTERN = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]*");
+    public static final int MAX_NAME_LENGTH = 200;
+    public static final int MAX_TEXT_LENGTH = 4000;
+    public static final int MAX_TAGS = 64;
+    public static final int MAX_TAG_LENGTH = 100;
+    public static final int MAX_KEY_LENGTH = 256;
+    public static final int MAX_LAYERS = 10_000;
+    public static final int MAX_EXTRA = 256;
+    public static final int MAX_HYPERPARAMETERS = 256;
+    public static final int MAX_EPOCH = 10_000_000;
+
+    private Limits() {
+    }
+
+    public static String runId(String field, String value) {
+        String v = required(field, value);
+        if (v.length() > MAX_RUN_ID_LENGTH) {
+            throw new EventValidationException(field, "must be at most " + MAX_RUN_ID_LENGTH + " characters, was " + v.length());
+        }
+        if (!RUN_ID_PATTERN.matcher(v).matches()) {
+            throw new EventValidationException(field,
+                    "must start with a letter or digit and contain only letters, digits, '.', '_', '-', ':', was \"" + abbreviate(v) + "\"");
+        }
+        return v;
+    }
+
+    public static <T> T required(String field, T value) {
+        if (value == null) {
+            throw new EventValidationException(field, "is required");
+        }
+        if (value instanceof String s && s.isBlank()) {
+            throw new EventValidationException(field, "must not be blank");
+        }
+        return value;
+    }
+
+    public static String text(String field, String value, int max) {
+        if (value != null && value.length() > max) {
+            throw new EventValidationException(field, "must be at most " + max + " characters, was " + value.length());
+        }
+        return value;
+    }
+
+    public static Integer epoch(String field, Integer value) {
+        if (value != null && (value < 0 || value > MAX_EPOCH)) {
+            throw new EventValidationException(field, "must be >= 0 and <= " + MAX_EPOCH + ", was " + value);
+        }
+        return value;
+    }
+
+    public static Integer positive(String field, Integer value) {
+        if (value != null && value < 1) {
+            throw new EventValidationException(field, "must be >= 1, was " + value);
+        }
+        return value;
+    }
+
+    public static <N extends Number> N nonNegative(String field, N value) {
+        if (value != null && value.doubleValue() < 0) {
+            throw new EventValidationException(field, "must be >= 0, was " + value);
+        }
+        return value;
+    }
+
+    /** A measured rate, norm or duration: NaN and Infinity are facts worth keeping, negatives are not. */
+    public static Double nonNegativeOrNonFinite(String field, Double value) {
+        if (value != null && !value.isNaN() && value < 0) {
+            throw new EventValidationException(field, "must be >= 0 (or NaN/Infinity), was " + value);
+        }
+        return value;
+    }
+
+    public static <V> Map<String, V> map(String field, Map<String, V> map, int maxEntries) {
+        if (map == null) {
+            return null;
+        }
+        if (map.size() > maxEntries) {
+            throw new EventValidationException(field, "must have at most " + maxEntries + " entries, had " + map.size());
+        }
+        for (Map.Entry<String, V> e : map.entrySet()) {
+            String k = e.getKey();
+            if (k == null || k.isEmpty()) {
+                throw new EventValidationException(field, "keys must not be empty");
+            }
+            if (k.length() > MAX_KEY_LENGTH) {
+                throw new EventValidationException(field + "." + abbreviate(k), "key must be at most " + MAX_KEY_LENGTH + " characters, was " + k.length());
+            }
+            if (e.getValue() == null) {
+                throw new EventValidationException(field + "." + k, "must not be null (leave the entry out when unknown)");
+            }
+        }
+        return Map.copyOf(map);
+    }
+
+    public static <T extends Collection<String>> T tags(String field, T tags) {
+        if (tags == null) {
+            return null;
+        }
+        if (tags.size() > MAX_TAGS) {
+            throw new EventValidationException(field, "must have at most " + MAX_TAGS + " entries, had " + tags.size());
+        }
+        int i = 0;
+        for (String t : tags) {
+            if (t == null || t.isBlank()) {
+                throw new EventValidationException(field + "[" + i + "]", "must not be blank");
+            }
+            text(field + "[" + i + "]", t, MAX_TAG_LENGTH);
+            i++;
+        }
+        return tags;
+    }
+
+    static String abbreviate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 40) + "…";
+    }
+}
