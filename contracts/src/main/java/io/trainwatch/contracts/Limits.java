@@ -30,8 +30,8 @@ public final class Limits {
 
     public static String runId(String field, String value) {
         String v = required(field, value);
-        if (v.length() > MAX_RUN_ID_LENGTH) {
-            throw new EventValidationException(field, "must be at most " + MAX_RUN_ID_LENGTH + " characters, was " + v.length());
+        if (length(v) > MAX_RUN_ID_LENGTH) {
+            throw new EventValidationException(field, "must be at most " + MAX_RUN_ID_LENGTH + " characters, was " + length(v));
         }
         if (!RUN_ID_PATTERN.matcher(v).matches()) {
             throw new EventValidationException(field,
@@ -50,9 +50,24 @@ public final class Limits {
         return value;
     }
 
+    /**
+     * Limits count Unicode code points, as JSON Schema's {@code maxLength} does, so that the schema and the records
+     * accept the same strings also for characters outside the Basic Multilingual Plane (emoji, rare CJK).
+     */
     public static String text(String field, String value, int max) {
-        if (value != null && value.length() > max) {
-            throw new EventValidationException(field, "must be at most " + max + " characters, was " + value.length());
+        if (value != null) {
+            int length = length(value);
+            if (length > max) {
+                throw new EventValidationException(field, "must be at most " + max + " characters, was " + length);
+            }
+        }
+        return value;
+    }
+
+    /** A share or confidence: a finite number within [0, 1]. */
+    public static Double fraction(String field, Double value) {
+        if (value != null && !(value >= 0.0 && value <= 1.0)) {
+            throw new EventValidationException(field, "must be >= 0 and <= 1, was " + value);
         }
         return value;
     }
@@ -98,8 +113,8 @@ public final class Limits {
             if (k == null || k.isEmpty()) {
                 throw new EventValidationException(field, "keys must not be empty");
             }
-            if (k.length() > MAX_KEY_LENGTH) {
-                throw new EventValidationException(field + "." + abbreviate(k), "key must be at most " + MAX_KEY_LENGTH + " characters, was " + k.length());
+            if (length(k) > MAX_KEY_LENGTH) {
+                throw new EventValidationException(field + "." + abbreviate(k), "key must be at most " + MAX_KEY_LENGTH + " characters, was " + length(k));
             }
             if (e.getValue() == null) {
                 throw new EventValidationException(field + "." + k, "must not be null (leave the entry out when unknown)");
@@ -124,6 +139,11 @@ public final class Limits {
             i++;
         }
         return tags;
+    }
+
+    /** Length in Unicode code points, the unit of every character limit here and of JSON Schema. */
+    static int length(String s) {
+        return s.codePointCount(0, s.length());
     }
 
     static String abbreviate(String s) {
