@@ -1,0 +1,1245 @@
+package io.trainwatch.analysis;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The analysis of one run, fed one epoch at a time. Everything it keeps is bounded by its windows (ring buffers) or
+ * O(1) (best so far, running sums), never by the length of the run, so a 100,000-epoch run costs what a 100-epoch
+ * run costs. It reads no clock and draws no random number: the verdict after epoch N depends on epochs 0..N only,
+ * and {@link #replay} of those epochs gives the same verdict as feeding them one by one.
+ *
+ * <p>Not thread-safe: one analyzer per run, fed by one thread at a time (the caller serialises a run's epochs).
+ */
+public final class RunAnalyzer {
+
+    /** Resolved alerts kept in the verdict besides the open ones, newest first. */
+    public static final int MAX_RESOLVED_KEPT = 10;
+    /** Volatile periods kept in the verdict, newest last. */
+    public static final int MAX_VOLATILE_PERIODS = 8;
+
+    static final String TRAIN_LOSS = "train_loss";
+    static final String VAL_LOSS = "val_loss";
+    static final String TRAIN_ACCURACY = "train_accuracy";
+    static final String VAL_ACCURACY = "val_accuracy";
+
+    private final AnalysisSettings settings;
+    private final int patience;
+    private final double minDelta;
+    private final int window;
+    private final int longWindow;
+    private final double minRelSlope;
+    private final double significance;
+    private final double plateauRel;
+    private final int lrGrace;
+    private final double overfitRise;
+    private final int overfitEpochs;
+    private final double spikeRatio;
+    private final int sustainedEpochs;
+    private final double sustainedRise;
+    private final double volatileCv;
+    private final double oscillationLimit;
+    private final double explodingNorm;
+    private final double vanishingNorm;
+    private final double imbalanceLimit;
+    private final double clipFrequencyLimit;
+    private final double throughputChange;
+    private final int forecastWindow;
+    private final int constantEpochs;
+    private final double minConfidence;
+
+    private int lastEpoch = -1;
+    private int epochsSeen;
+    private Integer totalEpochs;
+
+    private final Ring trainW;
+    private final Ring valW;
+    private final Ring trainAccW;
+    private final Ring valAccW;
+    private final Ring gradW;
+    private final Ring durationW;
+    private final Ring speedW;
+
+    // Best validation loss (min_delta relative to the best).
+    private double bestVal = Double.NaN;
+    private int bestEpoch = -1;
+    private double trainAtBest = Double.NaN;
+    private double firstVal = Double.NaN;
+    // Best training loss, the monitored series when there is no validation loss.
+    private double bestTrain = Double.NaN;
+    private int bestTrainEpoch = -1;
+    private double firstTrain = Double.NaN;
+    // Plateau anchor: the last epoch the monitored best improved by more than plateau.min_relative_improvement.
+    private double anchorValue = Double.NaN;
+    private int anchorEpoch = -1;
+    private boolean anchorOnVal;
+
+    // Learning rate.
+    private double lastLr = Double.NaN;
+    private double firstLr = Double.NaN;
+    private int lrChangeEpoch = -1;
+    private double lrChangeRatio = Double.NaN;
+    private double slopeBeforeLrChange = Double.NaN;
+    private int lrDecreases;
+    private int lrIncreases;
+    private int lrChangeEpochs;
+
+    // Divergence.
+    private double trainEma = Double.NaN;
+    private double valEma = Double.NaN;
+    private double minTrainEma = Double.NaN;
+    private int riseStreak;
+    private String divKind;
+    private Integer divEpoch;
+    private String divSeries;
+    private boolean divActive;
+    private boolean divRecovered;
+    private double divRecoveryLevel = Double.NaN;
+    private int spikeEpochs;
+
+    // Stability.
+    private final Deque<Verdict.Period> volatilePeriods = new ArrayDeque<>();
+    private Integer volatileSince;
+
+    // Overfitting.
+    private Integer overfitOnset;
+
+    // Validation soundness.
+    private double prevValAcc = Double.NaN;
+    private int valAccConstant;
+    private int valAccZero;
+    private double prevValLoss = Double.NaN;
+    private int valLossConstant;
+
+    // Gradients.
+    private Verdict.Gradients lastGradients;
+    private long prevGlobalStep = -1;
+
+    // Compute after the best epoch.
+    private double secondsSinceBest;
+    private boolean durationsComplete = true;
+
+    // Alerts: open ones by kind, and the most recently resolved.
+    private final Map<String, Alert> openAlerts = new LinkedHashMap<>();
+    private final Deque<Alert> resolvedAlerts = new ArrayDeque<>();
+
+    public RunAnalyzer(AnalysisSettings settings) {
+        this.settings = settings == null ? AnalysisSettings.defaults() : settings;
+        AnalysisSettings s = this.settings;
+        patience = s.patience();
+        minDelta = s.minDelta();
+        window = Math.max(3, (int) Math.round(s.threshold("trend.window")));
+        longWindow = 2 * window;
+        minRelSlope = s.threshold("trend.min_relative_slope");
+        significance = s.threshold("trend.significance");
+        plateauRel = s.threshold("plateau.min_relative_improvement");
+        lrGrace = (int) Math.round(s.threshold("plateau.lr_grace_epochs"));
+        overfitRise = s.threshold("overfitting.min_rise");
+        overfitEpochs = Math.max(1, (int) Math.round(s.threshold("overfitting.min_epochs")));
+        spikeRatio = s.threshold("divergence.spike_ratio");
+        sustainedEpochs = Math.max(2, (int) Math.round(s.threshold("divergence.sustained_epochs")));
+        sustainedRise = s.threshold("divergence.sustained_rise");
+        volatileCv = s.threshold("stability.volatile_cv");
+        oscillationLimit = s.threshold("stability.oscillation");
+        explodingNorm = s.threshold("gradients.exploding");
+        vanishingNorm = s.threshold("gradients.vanishing");
+        imbalanceLimit = s.threshold("gradients.imbalance");
+        clipFrequencyLimit = s.threshold("gradients.clip_frequency");
+        throughputChange = s.threshold("throughput.change");
+        forecastWindow = Math.max(4, (int) Math.round(s.threshold("forecast.window")));
+        constantEpochs = Math.max(2, (int) Math.round(s.threshold("validation.constant_epochs")));
+        minConfidence = s.threshold("recommendation.min_confidence");
+        int cap = Math.max(longWindow, forecastWindow);
+        trainW = new Ring(cap);
+        valW = new Ring(cap);
+        trainAccW = new Ring(cap);
+        valAccW = new Ring(cap);
+        gradW = new Ring(window);
+        durationW = new Ring(window);
+        speedW = new Ring(window);
+    }
+
+    public AnalysisSettings settings() {
+        return settings;
+    }
+
+    /**
+     * Replays a history into a fresh analyzer and returns the result after its last epoch. The history is sorted by
+     * epoch; of two points with the same epoch the later one in the list wins. An empty history gives a verdict that
+     * says nothing could be assessed.
+     */
+    public static AnalysisResult replay(AnalysisSettings settings, List<EpochPoint> history) {
+        RunAnalyzer analyzer = new RunAnalyzer(settings);
+        if (history == null || history.isEmpty()) {
+            return new AnalysisResult(analyzer.emptyVerdict(), List.of());
+        }
+        TreeMap<Integer, EpochPoint> byEpoch = new TreeMap<>();
+        for (EpochPoint p : history) {
+            if (p != null) {
+                byEpoch.put(p.epoch(), p);
+            }
+        }
+        AnalysisResult last = null;
+        for (EpochPoint p : byEpoch.values()) {
+            last = analyzer.onEpoch(p);
+        }
+        return last == null ? new AnalysisResult(analyzer.emptyVerdict(), List.of()) : last;
+    }
+
+    /**
+     * Takes the next epoch and returns the verdict after it with the alerts it opened or resolved.
+     *
+     * @throws IllegalArgumentException if the epoch is not after the last one (the caller then replays the history)
+     */
+    public AnalysisResult onEpoch(EpochPoint p) {
+        if (p == null) {
+            throw new IllegalArgumentException("epoch: must not be null");
+        }
+        if (p.epoch() <= lastEpoch) {
+            throw new IllegalArgumentException("epoch: must be greater than the last analysed epoch " + lastEpoch
+                    + ", was " + p.epoch() + "; replay the history instead");
+        }
+        int e = p.epoch();
+        lastEpoch = e;
+        epochsSeen++;
+        if (p.totalEpochs() != null && p.totalEpochs() > 0) {
+            totalEpochs = p.totalEpochs();
+        }
+        List<String> notAssessed = new ArrayList<>();
+        Map<String, Condition> conditions = new LinkedHashMap<>();
+
+        Double train = p.trainLoss();
+        Double val = p.valLoss();
+        boolean trainFinite = train != null && Double.isFinite(train);
+        boolean valFinite = val != null && Double.isFinite(val);
+
+        // Divergence is judged before the windows take the new value, against the smoothed past.
+        updateDivergence(e, train, val, trainFinite, valFinite);
+
+        if (trainFinite) {
+            trainW.add(e, train);
+            if (Double.isNaN(firstTrain)) {
+                firstTrain = train;
+            }
+        }
+        boolean improvedVal = false;
+        if (valFinite) {
+            valW.add(e, val);
+            if (Double.isNaN(firstVal)) {
+                firstVal = val;
+            }
+            if (Double.isNaN(bestVal) || bestVal - val > minDelta * Math.abs(bestVal)) {
+                bestVal = val;
+                bestEpoch = e;
+                trainAtBest = trainFinite ? train : Double.NaN;
+                improvedVal = true;
+            }
+        }
+        if (trainFinite && (Double.isNaN(bestTrain) || bestTrain - train > minDelta * Math.abs(bestTrain))) {
+            bestTrain = train;
+            bestTrainEpoch = e;
+        }
+        addFinite(trainAccW, e, p.trainAccuracy());
+        addFinite(valAccW, e, p.valAccuracy());
+        updateAnchor(e, valFinite, val, trainFinite, train);
+        updateLearningRate(e, p.learningRate());
+        updateValidationSoundness(p);
+        updateCompute(p, improvedVal);
+        if (p.durationMs() != null) {
+            durationW.add(e, p.durationMs());
+        }
+        addFinite(speedW, e, p.samplesPerSecond());
+
+        // Trends.
+        Map<String, Verdict.Trend> trends = new LinkedHashMap<>();
+        putTrend(trends, TRAIN_LOSS, trainW, false, p.trainLoss(), notAssessed);
+        putTrend(trends, VAL_LOSS, valW, false, p.valLoss(), notAssessed);
+        putTrend(trends, TRAIN_ACCURACY, trainAccW, true, p.trainAccuracy(), notAssessed);
+        putTrend(trends, VAL_ACCURACY, valAccW, true, p.valAccuracy(), notAssessed);
+
+        Ring monitored = valW.size() > 0 ? valW : trainW;
+        String monitoredName = valW.size() > 0 ? "validation loss" : "training loss";
+
+        Verdict.Divergence divergence = new Verdict.Divergence(divActive, divKind, divEpoch, divRecovered, divSeries);
+        String validationIssue = validationIssue();
+        Verdict.Overfitting overfitting = overfitting(e, notAssessed, validationIssue);
+        Verdict.Stability stability = stability(e, monitored, notAssessed);
+        Verdict.LearningRate learningRate = learningRateVerdict(e, notAssessed);
+        Verdict.Plateau plateau = plateau(e, monitored, trends, notAssessed);
+        Verdict.Gradients gradients = gradients(p, notAssessed);
+        Verdict.Throughput throughput = throughput(e, notAssessed);
+        Verdict.Forecast forecast = forecast(e, notAssessed);
+
+        Integer best = bestEpoch >= 0 ? bestEpoch : null;
+        Integer since = bestEpoch >= 0 ? e - bestEpoch : null;
+        if (best == null) {
+            notAssessed.add("best epoch: no validation loss");
+        }
+        Verdict.EarlyStopping earlyStopping = new Verdict.EarlyStopping(patience, minDelta,
+                since != null && since >= patience);
+        Verdict.AfterBest afterBest = best == null ? null
+                : new Verdict.AfterBest(since, durationsComplete ? round(secondsSinceBest) : null);
+        if (best != null && !durationsComplete) {
+            notAssessed.add("after_best.compute_seconds: duration_ms missing for some epochs");
+        }
+        Verdict.Scores scores = scores(overfitting, stability, monitored, validationIssue);
+
+        Recommendation rec = recommend(e, p, trends, divergence, overfitting, plateau, gradients, stability,
+                forecast, validationIssue, monitored, monitoredName, conditions);
+        List<AlertChange> changes = reconcileAlerts(e, conditions);
+
+        Verdict verdict = new Verdict(e, best, bestEpoch >= 0 ? bestVal : null, since, earlyStopping, trends,
+                overfitting, plateau, divergence, stability, gradients, learningRate, throughput, forecast, afterBest,
+                scores, rec.recommendation, alertList(), notAssessed);
+        return new AnalysisResult(verdict, changes);
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // Updates of the bounded state
+
+    private static void addFinite(Ring ring, int epoch, Double value) {
+        if (value != null && Double.isFinite(value)) {
+            ring.add(epoch, value);
+        }
+    }
+
+    private void updateAnchor(int e, boolean valFinite, Double val, boolean trainFinite, Double train) {
+        boolean onVal = valW.size() > 0;
+        if (onVal != anchorOnVal && onVal) {
+            // Validation appeared: the plateau is judged on it from now on.
+            anchorValue = Double.NaN;
+            anchorEpoch = -1;
+            anchorOnVal = true;
+        }
+        double v;
+        if (onVal) {
+            if (!valFinite) {
+                return;
+            }
+            v = val;
+        } else {
+            if (!trainFinite) {
+                return;
+            }
+            v = train;
+        }
+        if (Double.isNaN(anchorValue) || anchorValue - v > plateauRel * Math.abs(anchorValue)) {
+            anchorValue = v;
+            anchorEpoch = e;
+        }
+    }
+
+    private void updateLearningRate(int e, Double lr) {
+        if (lr == null || !Double.isFinite(lr)) {
+            return;
+        }
+        if (Double.isNaN(firstLr)) {
+            firstLr = lr;
+        }
+        if (!Double.isNaN(lastLr) && lastLr > 0 && Math.abs(lr - lastLr) > 1e-9 * Math.abs(lastLr)) {
+            double ratio = lr / lastLr;
+            lrChangeEpochs++;
+            if (ratio < 1) {
+                lrDecreases++;
+            } else {
+                lrIncreases++;
+            }
+            // A step of at least 20 % is a scheduler step; smaller moves are a smooth schedule.
+            if (ratio < 0.8 || ratio > 1.25) {
+                Ring m = valW.size() > 0 ? valW : trainW;
+                Ring.Fit f = m.fit(window);
+                slopeBeforeLrChange = f == null ? Double.NaN : f.slope();
+                lrChangeEpoch = e;
+                lrChangeRatio = ratio;
+            }
+        }
+        lastLr = lr;
+    }
+
+    private void updateValidationSoundness(EpochPoint p) {
+        Double acc = p.valAccuracy();
+        if (acc != null && Double.isFinite(acc)) {
+            valAccZero = acc == 0.0 ? valAccZero + 1 : 0;
+            valAccConstant = acc.doubleValue() == prevValAcc ? valAccConstant + 1 : 0;
+            prevValAcc = acc;
+        }
+        Double vl = p.valLoss();
+        if (vl != null && Double.isFinite(vl)) {
+            valLossConstant = vl.doubleValue() == prevValLoss ? valLossConstant + 1 : 0;
+            prevValLoss = vl;
+        }
+    }
+
+    private void updateCompute(EpochPoint p, boolean improvedVal) {
+        if (improvedVal) {
+            secondsSinceBest = 0;
+            durationsComplete = true;
+            return;
+        }
+        if (bestEpoch < 0) {
+            return;
+        }
+        if (p.durationMs() == null) {
+            durationsComplete = false;
+        } else {
+            secondsSinceBest += p.durationMs() / 1000.0;
+        }
+    }
+
+    private void updateDivergence(int e, Double train, Double val, boolean trainFinite, boolean valFinite) {
+        // Non-finite first: critical at once, on either loss.
+        String nonFinite = null;
+        String series = null;
+        if (train != null && !trainFinite) {
+            nonFinite = Double.isNaN(train) ? Verdict.Divergence.NAN : Verdict.Divergence.INF;
+            series = TRAIN_LOSS;
+        } else if (val != null && !valFinite) {
+            nonFinite = Double.isNaN(val) ? Verdict.Divergence.NAN : Verdict.Divergence.INF;
+            series = VAL_LOSS;
+        }
+        if (nonFinite != null) {
+            if (!divActive || !nonFinite.equals(divKind)) {
+                divRecoveryLevel = recoveryLevel(series);
+            }
+            divKind = nonFinite;
+            divEpoch = e;
+            divSeries = series;
+            divActive = true;
+            divRecovered = false;
+            riseStreak = 0;
+            return;
+        }
+        // Spikes and sustained rise are judged on the training loss, the one the optimiser drives; validation
+        // spikes are noise of the held-out set and count toward stability instead. Without a training loss, on
+        // the validation loss.
+        boolean useTrain = train != null || trainW.size() > 0;
+        boolean finite = useTrain ? trainFinite : valFinite;
+        if (!finite) {
+            return;
+        }
+        double v = useTrain ? train : val;
+        double ema = useTrain ? trainEma : valEma;
+        String name = useTrain ? TRAIN_LOSS : VAL_LOSS;
+        int seen = useTrain ? trainW.size() : valW.size();
+
+        if (divActive) {
+            // Recovered once the loss is back under the level it had before the event.
+            if (!Double.isNaN(divRecoveryLevel) && v <= divRecoveryLevel) {
+                divActive = false;
+                divRecovered = true;
+                spikeEpochs = 0;
+            } else if (Verdict.Divergence.SPIKE.equals(divKind)) {
+                spikeEpochs++;
+                if (spikeEpochs >= sustainedEpochs) {
+                    divKind = Verdict.Divergence.SUSTAINED_RISE;
+                    divEpoch = e;
+                }
+            }
+        } else if (seen >= 2 && !Double.isNaN(ema) && v - ema >= (spikeRatio - 1) * Math.abs(ema)) {
+            divKind = Verdict.Divergence.SPIKE;
+            divEpoch = e;
+            divSeries = name;
+            divActive = true;
+            divRecovered = false;
+            divRecoveryLevel = ema + 0.25 * (v - ema);
+            spikeEpochs = 0;
+        }
+
+        // Smoothed level: an EMA with the span of the trend window.
+        double alpha = 2.0 / (window + 1);
+        double newEma = Double.isNaN(ema) ? v : ema + alpha * (v - ema);
+        if (useTrain) {
+            if (!Double.isNaN(trainEma) && newEma > trainEma) {
+                riseStreak++;
+            } else {
+                riseStreak = 0;
+            }
+            trainEma = newEma;
+            minTrainEma = Double.isNaN(minTrainEma) ? newEma : Math.min(minTrainEma, newEma);
+            if (!divActive && riseStreak >= sustainedEpochs
+                    && newEma - minTrainEma >= sustainedRise * Math.abs(minTrainEma)) {
+                divKind = Verdict.Divergence.SUSTAINED_RISE;
+                divEpoch = e;
+                divSeries = name;
+                divActive = true;
+                divRecovered = false;
+                divRecoveryLevel = minTrainEma + 0.5 * sustainedRise * Math.abs(minTrainEma);
+            }
+        } else {
+            valEma = newEma;
+        }
+    }
+
+    private double recoveryLevel(String series) {
+        double ema = TRAIN_LOSS.equals(series) ? trainEma : valEma;
+        return Double.isNaN(ema) ? Double.NaN : ema + 0.25 * Math.abs(ema);
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // Rules
+
+    private void putTrend(Map<String, Verdict.Trend> trends, String name, Ring ring, boolean higherIsBetter,
+            Double current, List<String> notAssessed) {
+        if (ring.size() == 0) {
+            if (current == null) {
+                notAssessed.add("trend." + name + ": not measured");
+            }
+            return;
+        }
+        if (ring.size() < 3) {
+            notAssessed.add("trend." + name + ": fewer than 3 epochs");
+            return;
+        }
+        trends.put(name, trend(ring, window, higherIsBetter));
+    }
+
+    /** Trend state of the newest {@code n} points: a least-squares slope judged against its own noise. */
+    private Verdict.Trend trend(Ring ring, int n, boolean higherIsBetter) {
+        Ring.Fit f = ring.fit(n);
+        if (f == null) {
+            return new Verdict.Trend(Verdict.Trend.PLATEAUED, 0.0, 0.0);
+        }
+        double level = Math.abs(f.meanY());
+        double rel = level > 0 ? f.slope() / level : 0;
+        String state;
+        boolean significant = f.tStat() >= significance && Math.abs(rel) >= minRelSlope;
+        if (significant) {
+            boolean better = higherIsBetter ? f.slope() > 0 : f.slope() < 0;
+            state = better ? Verdict.Trend.IMPROVING : Verdict.Trend.WORSENING;
+        } else if (level > 0 && f.residualSd() / level > volatileCv) {
+            state = Verdict.Trend.UNSTABLE;
+        } else if (Math.abs(rel) < minRelSlope || f.n() >= 5) {
+            state = Verdict.Trend.PLATEAUED;
+        } else {
+            state = Verdict.Trend.UNSTABLE;
+        }
+        return new Verdict.Trend(state, round(f.slope()), round(rel));
+    }
+
+    private String validationIssue() {
+        if (valAccZero >= constantEpochs && trainW.size() >= constantEpochs) {
+            return "validation accuracy is exactly 0 for " + valAccZero
+                    + " epochs: the validation set or its labels look broken";
+        }
+        if (valAccConstant + 1 >= constantEpochs + 1 && trainW.size() >= constantEpochs
+                && trainImprovedOver(constantEpochs)) {
+            return "validation accuracy is exactly constant for " + (valAccConstant + 1)
+                    + " epochs while training loss falls: the validation set looks frozen or mismatched";
+        }
+        if (valLossConstant + 1 >= constantEpochs + 1 && trainImprovedOver(constantEpochs)) {
+            return "validation loss is exactly constant for " + (valLossConstant + 1)
+                    + " epochs while training loss falls: validation is not being recomputed";
+        }
+        return null;
+    }
+
+    private boolean trainImprovedOver(int n) {
+        if (trainW.size() < 2) {
+            return false;
+        }
+        int k = Math.min(n + 1, trainW.size());
+        double old = trainW.y(trainW.size() - k);
+        double now = trainW.lastY();
+        return old - now > plateauRel * Math.abs(old);
+    }
+
+    private Verdict.Overfitting overfitting(int e, List<String> notAssessed, String validationIssue) {
+        if (valW.size() == 0) {
+            notAssessed.add("overfitting: no validation loss");
+            return new Verdict.Overfitting(false, null, "none", null, null, null, null, null, validationIssue);
+        }
+        if (trainW.size() == 0) {
+            notAssessed.add("overfitting: no training loss");
+            return new Verdict.Overfitting(false, null, "none", null, null, null, null, null, validationIssue);
+        }
+        int n = Math.min(window, Math.min(valW.size(), trainW.size()));
+        double valNow = valW.median(3);
+        double trainNow = trainW.median(3);
+        double gap = valNow - trainNow;
+        double gapRel = valNow != 0 ? gap / Math.abs(valNow) : Double.NaN;
+        Double gapSlope = null;
+        Double correlation = null;
+        if (n >= 3) {
+            Ring.Fit vf = valW.fit(n);
+            Ring.Fit tf = trainW.fit(n);
+            if (vf != null && tf != null) {
+                gapSlope = round(vf.slope() - tf.slope());
+            }
+            correlation = diffCorrelation(n);
+        }
+        int since = e - bestEpoch;
+        boolean detected = false;
+        double confidence = 0;
+        String severity = "none";
+        double rise = (valNow - bestVal) / Math.abs(bestVal);
+        if (validationIssue != null) {
+            notAssessed.add("overfitting: validation set looks broken");
+        } else if (valW.size() < 3) {
+            notAssessed.add("overfitting: fewer than 3 validation epochs");
+        } else if (since >= overfitEpochs && rise >= overfitRise) {
+            // Validation has risen above its best; is it a rise, or the run's own noise?
+            double noise = valW.diffNoise(longWindow);
+            double excess = valNow - bestVal;
+            int sinceN = Math.min(valW.size(), Math.max(3, Math.min(since + 1, longWindow)));
+            Ring.Fit riseFit = valW.fit(sinceN);
+            boolean rising = riseFit != null && riseFit.slope() > 0 || excess > 3 * noise;
+            boolean aboveNoise = Double.isNaN(noise) || excess > 1.5 * noise;
+            boolean trainFalling = !Double.isNaN(trainAtBest) && trainNow < trainAtBest
+                    || trainW.fit(Math.min(trainW.size(), Math.max(3, since + 1))) != null
+                            && trainW.fit(Math.min(trainW.size(), Math.max(3, since + 1))).slope() < 0;
+            if (rising && aboveNoise && trainFalling) {
+                detected = true;
+                severity = rise >= 0.2 ? "severe" : rise >= 0.05 ? "moderate" : "mild";
+                double evidenceEpochs = Math.min(1.0, since / (2.0 * overfitEpochs + 2));
+                double evidenceRise = Math.min(1.0, Math.log(rise / overfitRise + 1) / Math.log(6));
+                double evidenceNoise = Double.isNaN(noise) || noise == 0 ? 1.0 : Math.min(1.0, excess / (4 * noise));
+                confidence = 0.35 + 0.25 * evidenceEpochs + 0.2 * evidenceRise + 0.2 * evidenceNoise;
+                if (correlation != null && correlation < 0) {
+                    confidence = Math.min(1.0, confidence + 0.05);
+                }
+            }
+        }
+        if (detected) {
+            if (overfitOnset == null || overfitOnset > e) {
+                overfitOnset = bestEpoch + 1;
+            }
+            overfitOnset = bestEpoch + 1;
+        } else {
+            overfitOnset = null;
+        }
+        return new Verdict.Overfitting(detected, detected ? overfitOnset : null, severity, round(gap), round(gapRel),
+                gapSlope, correlation, round(confidence), validationIssue);
+    }
+
+    /** Pearson correlation of the epoch-to-epoch changes of train and validation loss over the newest epochs. */
+    private Double diffCorrelation(int n) {
+        // Pair by position among the newest values; both rings hold the same epochs when both are measured.
+        int k = Math.min(n, Math.min(valW.size(), trainW.size()));
+        if (k < 4) {
+            return null;
+        }
+        double sx = 0;
+        double sy = 0;
+        double sxx = 0;
+        double syy = 0;
+        double sxy = 0;
+        int m = 0;
+        for (int i = 1; i < k; i++) {
+            int vi = valW.size() - k + i;
+            int ti = trainW.size() - k + i;
+            if (valW.x(vi) != trainW.x(ti)) {
+                return null;
+            }
+            double dv = valW.y(vi) - valW.y(vi - 1);
+            double dt = trainW.y(ti) - trainW.y(ti - 1);
+            sx += dt;
+            sy += dv;
+            sxx += dt * dt;
+            syy += dv * dv;
+            sxy += dt * dv;
+            m++;
+        }
+        double cov = sxy - sx * sy / m;
+        double vx = sxx - sx * sx / m;
+        double vy = syy - sy * sy / m;
+        if (vx <= 0 || vy <= 0) {
+            return null;
+        }
+        return round(cov / Math.sqrt(vx * vy));
+    }
+
+    private Verdict.Stability stability(int e, Ring monitored, List<String> notAssessed) {
+        if (monitored.size() < 5) {
+            notAssessed.add("stability: fewer than 5 epochs of loss");
+            return new Verdict.Stability(null, null, List.copyOf(volatilePeriods));
+        }
+        Ring.Fit f = monitored.fit(window);
+        double level = Math.abs(f.meanY());
+        double cv = level > 0 ? f.residualSd() / level : 0;
+        double osc = monitored.oscillation(window);
+        if (volatileSince == null && cv > volatileCv) {
+            volatileSince = e;
+            if (volatilePeriods.size() == MAX_VOLATILE_PERIODS) {
+                volatilePeriods.removeFirst();
+            }
+            volatilePeriods.addLast(new Verdict.Period(e, null));
+        } else if (volatileSince != null && cv <= 0.8 * volatileCv) {
+            volatilePeriods.removeLast();
+            volatilePeriods.addLast(new Verdict.Period(volatileSince, e));
+            volatileSince = null;
+        }
+        return new Verdict.Stability(round(cv), round(osc), List.copyOf(volatilePeriods));
+    }
+
+    private Verdict.LearningRate learningRateVerdict(int e, List<String> notAssessed) {
+        if (Double.isNaN(lastLr)) {
+            notAssessed.add("learning_rate: not measured");
+            return null;
+        }
+        String schedule;
+        if (lrChangeEpochs == 0) {
+            schedule = "constant";
+        } else if (lrIncreases > 0 && lrDecreases > 0) {
+            schedule = lrChangeEpochs > 4 ? "warmup_decay" : "stepped";
+        } else if (lrChangeEpochs <= 4) {
+            schedule = "stepped";
+        } else {
+            schedule = lrDecreases > 0 ? "decaying" : "increasing";
+        }
+        String effect = null;
+        Double after = null;
+        if (lrChangeEpoch >= 0) {
+            int sinceChange = e - lrChangeEpoch;
+            Ring m = valW.size() > 0 ? valW : trainW;
+            if (sinceChange < 3) {
+                effect = "pending";
+            } else {
+                Ring.Fit f = m.fit(Math.min(sinceChange + 1, m.size()));
+                if (f != null) {
+                    after = f.slope();
+                    double level = Math.abs(f.meanY());
+                    double relAfter = level > 0 ? after / level : 0;
+                    if (relAfter > minRelSlope && f.tStat() >= significance) {
+                        effect = "worsened";
+                    } else if (!Double.isNaN(slopeBeforeLrChange) && after < slopeBeforeLrChange
+                            && relAfter < -minRelSlope) {
+                        effect = "improved";
+                    } else {
+                        effect = "no_effect";
+                    }
+                }
+            }
+        }
+        return new Verdict.LearningRate(round(lastLr), lrChangeEpoch >= 0 ? lrChangeEpoch : null,
+                round(lrChangeRatio), round(slopeBeforeLrChange), round(after == null ? Double.NaN : after), effect,
+                schedule);
+    }
+
+    private boolean lrChangedRecently(int e) {
+        return lrChangeEpoch >= 0 && e - lrChangeEpoch < lrGrace;
+    }
+
+    private Verdict.Plateau plateau(int e, Ring monitored, Map<String, Verdict.Trend> trends,
+            List<String> notAssessed) {
+        if (monitored.size() < 3 || anchorEpoch < 0) {
+            notAssessed.add("plateau: fewer than 3 epochs of loss");
+            return new Verdict.Plateau(false, null, null, window, lrChangedRecently(e), false);
+        }
+        double best = monitored == valW ? bestVal : bestTrain;
+        double rel = (anchorValue - best) / Math.abs(anchorValue);
+        boolean recentLr = lrChangedRecently(e);
+        boolean flat = e - anchorEpoch >= window;
+        Verdict.Trend longTrend = trend(monitored, longWindow, false);
+        boolean stillImproving = Verdict.Trend.IMPROVING.equals(longTrend.state());
+        boolean detected = flat && !recentLr && !stillImproving;
+        boolean converged = false;
+        if (detected) {
+            // A plateau after the loss fell a long way, with training loss flat too, is convergence; a plateau
+            // close to where the run started is a stall.
+            double first = monitored == valW ? firstVal : firstTrain;
+            boolean learned = first - best > 0.1 * Math.abs(first);
+            Verdict.Trend t = trends.get(TRAIN_LOSS);
+            boolean trainFlat = t == null || !Verdict.Trend.IMPROVING.equals(t.state());
+            converged = learned && trainFlat;
+        }
+        return new Verdict.Plateau(detected, detected ? anchorEpoch : null, round(rel), window, recentLr, converged);
+    }
+
+    private Verdict.Gradients gradients(EpochPoint p, List<String> notAssessed) {
+        boolean measured = p.gradNorm() != null || p.gradNormMax() != null || p.layerGradNorms() != null
+                || p.clippedSteps() != null;
+        if (!measured) {
+            if (lastGradients == null) {
+                notAssessed.add("gradients: not measured");
+            }
+            if (p.globalStep() != null) {
+                prevGlobalStep = p.globalStep();
+            }
+            return lastGradients;
+        }
+        Double norm = p.gradNorm();
+        double judged = norm != null ? norm : Double.NaN;
+        double peak = p.gradNormMax() != null ? p.gradNormMax() : judged;
+        if (norm != null && Double.isFinite(norm)) {
+            gradW.add(p.epoch(), norm);
+        }
+        boolean exploding = norm != null && (!Double.isFinite(norm) || norm > explodingNorm)
+                || p.gradNormMax() != null && !Double.isNaN(peak) && (Double.isInfinite(peak) || peak > explodingNorm);
+        boolean vanishing = norm != null && Double.isFinite(norm) && norm < vanishingNorm && norm >= 0;
+        List<String> dead = new ArrayList<>();
+        Double ratio = null;
+        boolean imbalance = false;
+        Map<String, Double> layers = p.layerGradNorms();
+        if (layers != null && !layers.isEmpty()) {
+            double max = 0;
+            double min = Double.POSITIVE_INFINITY;
+            for (Map.Entry<String, Double> l : layers.entrySet()) {
+                Double v = l.getValue();
+                if (v == null || !Double.isFinite(v)) {
+                    continue;
+                }
+                if (v == 0) {
+                    dead.add(l.getKey());
+                } else {
+                    max = Math.max(max, v);
+                    min = Math.min(min, v);
+                }
+            }
+            dead.sort(Comparator.naturalOrder());
+            if (max > 0 && min < Double.POSITIVE_INFINITY) {
+                ratio = round(max / min);
+                imbalance = max / min > imbalanceLimit;
+            }
+        } else {
+            notAssessed.add("gradients.dead_layers: no per-layer norms");
+        }
+        Double clipFrequency = null;
+        if (p.clippedSteps() != null && p.globalStep() != null && prevGlobalStep >= 0
+                && p.globalStep() > prevGlobalStep) {
+            clipFrequency = round(Math.min(1.0, p.clippedSteps() / (double) (p.globalStep() - prevGlobalStep)));
+        }
+        if (p.globalStep() != null) {
+            prevGlobalStep = p.globalStep();
+        }
+        Double suggested = gradW.size() >= 3 ? round(2 * gradW.median(gradW.size())) : null;
+        lastGradients = new Verdict.Gradients(norm == null || !Double.isFinite(norm) ? null : round(norm), exploding,
+                vanishing, dead, imbalance, ratio, clipFrequency, suggested);
+        return lastGradients;
+    }
+
+    private Verdict.Throughput throughput(int e, List<String> notAssessed) {
+        if (durationW.size() == 0 && speedW.size() == 0) {
+            notAssessed.add("throughput: no duration_ms or samples_per_second");
+            return null;
+        }
+        Double sps = speedW.size() > 0 ? round(speedW.lastY()) : null;
+        String trend = null;
+        if (speedW.size() >= 3) {
+            Ring.Fit f = speedW.fit(speedW.size());
+            double level = Math.abs(f.meanY());
+            double change = level > 0 ? f.slope() * (speedW.size() - 1) / level : 0;
+            trend = change > throughputChange ? "rising" : change < -throughputChange ? "falling" : "stable";
+        } else if (durationW.size() >= 3) {
+            Ring.Fit f = durationW.fit(durationW.size());
+            double level = Math.abs(f.meanY());
+            double change = level > 0 ? f.slope() * (durationW.size() - 1) / level : 0;
+            trend = change > throughputChange ? "falling" : change < -throughputChange ? "rising" : "stable";
+        }
+        Double epochSeconds = durationW.size() > 0 ? round(durationW.meanLast(durationW.size()) / 1000.0) : null;
+        Double eta = null;
+        if (epochSeconds != null && totalEpochs != null) {
+            int remaining = Math.max(0, totalEpochs - 1 - e);
+            eta = round(remaining * epochSeconds);
+        } else if (totalEpochs == null) {
+            notAssessed.add("throughput.eta_seconds: total_epochs unknown");
+        }
+        return new Verdict.Throughput(sps, trend, epochSeconds, eta);
+    }
+
+    /**
+     * Forecast of the validation loss at the last configured epoch (or a window ahead): the recent slope, damped
+     * geometrically at the rate the improvement itself has been slowing (ratio of the slopes of the two halves of
+     * the window), so a decelerating curve levels off instead of falling forever.
+     */
+    private Verdict.Forecast forecast(int e, List<String> notAssessed) {
+        Ring r = valW;
+        if (r.size() < 6) {
+            notAssessed.add(valW.size() == 0 ? "forecast: no validation loss" : "forecast: fewer than 6 validation epochs");
+            return null;
+        }
+        int n = Math.min(forecastWindow, r.size());
+        Ring.Fit all = r.fit(n);
+        Ring.Fit older = fitRange(r, r.size() - n, r.size() - n / 2);
+        Ring.Fit newer = r.fit(n - n / 2);
+        if (all == null || older == null || newer == null) {
+            return null;
+        }
+        int horizon = totalEpochs != null ? Math.max(0, totalEpochs - 1 - e) : window;
+        int atEpoch = e + horizon;
+        double level = all.at(r.lastX());
+        double slope = newer.slope();
+        double damping = 0.9;
+        if (older.slope() < 0 && slope < 0 && slope > older.slope()) {
+            double half = (n - n / 2);
+            damping = Math.pow(slope / older.slope(), 1.0 / Math.max(1.0, half));
+        }
+        damping = Math.max(0.0, Math.min(0.98, damping));
+        double steps = damping >= 1 ? horizon : (1 - Math.pow(damping, horizon)) / (1 - damping);
+        double change = slope * steps;
+        double fin = level + change;
+        double spread = 2 * all.residualSd() * Math.sqrt(1 + (double) steps / n);
+        double low = fin - spread;
+        double high = fin + spread;
+        double gain = bestVal - fin;
+        return new Verdict.Forecast(round(fin), round(low), round(high), round(gain), atEpoch, "damped_linear");
+    }
+
+    private static Ring.Fit fitRange(Ring r, int from, int to) {
+        int n = to - from;
+        if (n < 2) {
+            return null;
+        }
+        double mx = 0;
+        double my = 0;
+        for (int i = from; i < to; i++) {
+            mx += r.x(i);
+            my += r.y(i);
+        }
+        mx /= n;
+        my /= n;
+        double sxx = 0;
+        double sxy = 0;
+        for (int i = from; i < to; i++) {
+            sxx += (r.x(i) - mx) * (r.x(i) - mx);
+            sxy += (r.x(i) - mx) * (r.y(i) - my);
+        }
+        if (sxx == 0) {
+            return null;
+        }
+        return new Ring.Fit(sxy / sxx, my, mx, 0, 0, n);
+    }
+
+    private Verdict.Scores scores(Verdict.Overfitting o, Verdict.Stability s, Ring monitored,
+            String validationIssue) {
+        Double overfit = null;
+        Double generalisation = null;
+        if (valW.size() > 0 && trainW.size() > 0 && validationIssue == null) {
+            double rise = Math.max(0, (valW.median(3) - bestVal) / Math.abs(bestVal));
+            double score = o.detected() ? 0.5 + 0.5 * clamp(rise / 0.2) : 0.5 * clamp(rise / (2 * overfitRise));
+            overfit = round(score);
+            if (o.gapRel() != null) {
+                generalisation = round(1 - clamp(Math.max(0, o.gapRel())));
+            }
+        }
+        Double convergence = null;
+        if (monitored.size() >= 3) {
+            Ring.Fit f = monitored.fit(window);
+            double level = Math.abs(f.meanY());
+            double rel = level > 0 ? Math.abs(f.slope()) / level : 0;
+            convergence = round(1 - clamp(rel / (10 * minRelSlope)));
+        }
+        Double stability = s.cv() == null ? null : round(1 - clamp(s.cv() / (2 * volatileCv)));
+        return new Verdict.Scores(overfit, convergence, stability, generalisation);
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // Recommendation and alerts
+
+    /** An alert-worthy condition of this epoch: kind, severity, message. */
+    private record Condition(String severity, String message) {
+    }
+
+    private record Recommendation(Verdict.Recommendation recommendation) {
+    }
+
+    private Recommendation recommend(int e, EpochPoint p, Map<String, Verdict.Trend> trends,
+            Verdict.Divergence divergence, Verdict.Overfitting overfitting, Verdict.Plateau plateau,
+            Verdict.Gradients gradients, Verdict.Stability stability, Verdict.Forecast forecast,
+            String validationIssue, Ring monitored, String monitoredName, Map<String, Condition> conditions) {
+        List<Verdict.Evidence> evidence = new ArrayList<>();
+        String action = Verdict.CONTINUE;
+        double confidence = 0.5;
+        String reason = null;
+        String bestText = bestEpoch >= 0 ? "best was epoch " + bestEpoch + " (" + fmt(bestVal) + ")" : null;
+
+        // Divergence.
+        if (divergence.detected()) {
+            String kind = divergence.kind();
+            boolean nonFinite = Verdict.Divergence.NAN.equals(kind) || Verdict.Divergence.INF.equals(kind);
+            String series = TRAIN_LOSS.equals(divergence.series()) ? "training loss" : "validation loss";
+            String alertKind = "divergence." + kind;
+            evidence.add(new Verdict.Evidence("divergence." + kind,
+                    params("spike_ratio", spikeRatio, "sustained_epochs", sustainedEpochs, "sustained_rise",
+                            sustainedRise),
+                    params("series", divergence.series(), "epoch", divergence.epoch())));
+            if (nonFinite) {
+                conditions.put(alertKind, new Condition(Alert.CRITICAL,
+                        capitalise(series) + " became " + (kind.equals("nan") ? "NaN" : "infinite") + " at epoch "
+                                + divergence.epoch() + "."));
+                action = Verdict.STOP;
+                confidence = 0.95;
+                reason = "Stop: " + series + " became " + (kind.equals("nan") ? "NaN" : "infinite") + " at epoch "
+                        + divergence.epoch() + "; the run has diverged"
+                        + (bestText != null ? "; " + bestText : "") + ".";
+            } else if (Verdict.Divergence.SUSTAINED_RISE.equals(kind)) {
+                conditions.put(alertKind, new Condition(Alert.CRITICAL,
+                        capitalise(series) + " has kept rising since epoch " + divergence.epoch() + "."));
+                action = Verdict.REDUCE_LR;
+                confidence = 0.8;
+                reason = "Reduce the learning rate: " + series + " has kept rising (sustained divergence since epoch "
+                        + divergence.epoch() + ")" + (bestText != null ? "; " + bestText : "") + ".";
+            } else {
+                conditions.put(alertKind, new Condition(Alert.WARNING, capitalise(series) + " spiked to at least "
+                        + fmt(spikeRatio) + "× its smoothed value at epoch " + divergence.epoch() + "."));
+                reason = "Continue, watching: " + series + " spiked at epoch " + divergence.epoch()
+                        + "; a spike that recovers (e.g. during warm-up) is harmless.";
+                confidence = 0.5;
+            }
+        }
+        if (gradients != null) {
+            if (gradients.exploding()) {
+                conditions.put("gradients.exploding", new Condition(Alert.CRITICAL,
+                        "Gradient norm above " + fmt(explodingNorm) + " at epoch " + e + "."));
+                evidence.add(new Verdict.Evidence("gradients.exploding", params("threshold", explodingNorm),
+                        params("grad_norm", gradients.norm(), "suggested_clip", gradients.suggestedClip())));
+                if (reason == null || Verdict.CONTINUE.equals(action)) {
+                    action = Verdict.REDUCE_LR;
+                    confidence = 0.75;
+                    reason = "Reduce the learning rate or clip gradients"
+                            + (gradients.suggestedClip() != null ? " (e.g. at " + fmt(gradients.suggestedClip()) + ")"
+                                    : "")
+                            + ": gradients are exploding (norm above " + fmt(explodingNorm) + ").";
+                }
+            }
+            if (gradients.vanishing()) {
+                conditions.put("gradients.vanishing", new Condition(Alert.WARNING,
+                        "Gradient norm below " + fmt(vanishingNorm) + " at epoch " + e + "."));
+                evidence.add(new Verdict.Evidence("gradients.vanishing", params("threshold", vanishingNorm),
+                        params("grad_norm", gradients.norm())));
+            }
+            if (!gradients.deadLayers().isEmpty()) {
+                conditions.put("gradients.dead_layers", new Condition(Alert.WARNING,
+                        gradients.deadLayers().size() + " layer(s) have a zero gradient: "
+                                + String.join(", ", gradients.deadLayers().subList(0,
+                                        Math.min(5, gradients.deadLayers().size())))
+                                + (gradients.deadLayers().size() > 5 ? ", …" : "") + "."));
+                evidence.add(new Verdict.Evidence("gradients.dead_layers", params(),
+                        params("dead_layers", gradients.deadLayers().size())));
+            }
+            if (gradients.imbalance()) {
+                conditions.put("gradients.imbalance", new Condition(Alert.INFO, "Layer gradient norms differ by "
+                        + fmt(gradients.imbalanceRatio()) + "× (threshold " + fmt(imbalanceLimit) + "×)."));
+                evidence.add(new Verdict.Evidence("gradients.imbalance", params("threshold", imbalanceLimit),
+                        params("imbalance_ratio", gradients.imbalanceRatio())));
+            }
+            if (gradients.clipFrequency() != null && gradients.clipFrequency() > clipFrequencyLimit) {
+                conditions.put("gradients.clipping", new Condition(Alert.INFO,
+                        "Gradients clipped in " + Math.round(gradients.clipFrequency() * 100)
+                                + " % of steps; the clip value is doing the optimiser's job."));
+            }
+            if (reason == null && (gradients.vanishing() || !gradients.deadLayers().isEmpty())) {
+                action = Verdict.INVESTIGATE;
+                confidence = 0.6;
+                reason = "Investigate: " + (gradients.vanishing() ? "gradients are vanishing (norm below "
+                        + fmt(vanishingNorm) + ")" : gradients.deadLayers().size() + " layer(s) receive no gradient")
+                        + ".";
+            }
+        }
+        if (validationIssue != null) {
+            conditions.put("validation.suspect", new Condition(Alert.WARNING, capitalise(validationIssue) + "."));
+            evidence.add(new Verdict.Evidence("validation.suspect", params("constant_epochs", constantEpochs),
+                    params("val_accuracy_zero_epochs", valAccZero, "val_accuracy_constant_epochs", valAccConstant + 1,
+                            "val_loss_constant_epochs", valLossConstant + 1)));
+            if (reason == null) {
+                action = Verdict.INVESTIGATE;
+                confidence = 0.8;
+                reason = "Investigate the validation set: " + validationIssue + "; its loss cannot guide stopping.";
+            }
+        }
+        if (monitored.size() >= window && monitored.lastY() < 0) {
+            Ring.Fit f = monitored.fit(window);
+            if (f != null && f.slope() < 0 && f.tStat() >= significance
+                    && Math.abs(monitored.lastY()) > 2 * Math.abs(monitored.y(monitored.size() - window))) {
+                conditions.put("loss.unbounded", new Condition(Alert.WARNING,
+                        capitalise(monitoredName) + " is negative and still falling fast; the loss may be unbounded."));
+                evidence.add(new Verdict.Evidence("loss.unbounded", params("window", window),
+                        params("loss", round(monitored.lastY()), "slope", round(f.slope()))));
+                if (reason == null) {
+                    action = Verdict.INVESTIGATE;
+                    confidence = 0.7;
+                    reason = "Investigate: " + monitoredName + " is negative (" + fmt(monitored.lastY())
+                            + ") and keeps falling; a mis-specified loss can fall without bound.";
+                }
+            }
+        }
+        if (overfitting.detected()) {
+            conditions.put("overfitting", new Condition(Alert.WARNING, "Validation loss has risen "
+                    + pct((valW.median(3) - bestVal) / Math.abs(bestVal)) + " above its best (epoch " + bestEpoch
+                    + ") while training loss falls."));
+            evidence.add(new Verdict.Evidence("overfitting.gap_trend",
+                    params("min_rise", overfitRise, "min_epochs", overfitEpochs, "window", window),
+                    params("best_epoch", bestEpoch, "best_val_loss", round(bestVal), "epochs_since_best",
+                            e - bestEpoch, "gap", overfitting.gap(), "gap_slope", overfitting.gapSlope(),
+                            "correlation", overfitting.correlation())));
+            if (reason == null && overfitting.confidence() != null && overfitting.confidence() >= minConfidence) {
+                action = Verdict.STOP;
+                confidence = overfitting.confidence();
+                reason = "Stop: validation loss has risen for " + (e - bestEpoch)
+                        + " epochs while training loss fell (" + overfitting.severity() + " overfitting); best was epoch "
+                        + bestEpoch + " (" + fmt(bestVal) + ").";
+            }
+        }
+        int since = bestEpoch >= 0 ? e - bestEpoch : -1;
+        Verdict.Trend longTrend = monitored.size() >= 3 ? trend(monitored, longWindow, false) : null;
+        boolean longImproving = longTrend != null && Verdict.Trend.IMPROVING.equals(longTrend.state());
+        if (plateau.detected()) {
+            conditions.put("plateau", new Condition(Alert.INFO, capitalise(monitoredName) + " has improved less than "
+                    + pct(plateauRel) + " since epoch " + plateau.sinceEpoch() + "."));
+            evidence.add(new Verdict.Evidence("plateau.relative_improvement",
+                    params("window", window, "min_relative_improvement", plateauRel, "lr_grace_epochs", lrGrace),
+                    params("since_epoch", plateau.sinceEpoch(), "relative_improvement", plateau.relativeImprovement(),
+                            "converged", plateau.converged())));
+            if (reason == null) {
+                boolean lrKnownConstant = !Double.isNaN(lastLr) && lrChangeEpochs == 0;
+                double gainRel = forecast != null && forecast.expectedGain() != null && bestEpoch >= 0
+                        ? forecast.expectedGain() / Math.abs(bestVal) : 0;
+                if (lrKnownConstant && !plateau.converged()) {
+                    action = Verdict.REDUCE_LR;
+                    confidence = 0.6;
+                    reason = "Reduce the learning rate: " + monitoredName + " has improved less than "
+                            + pct(plateauRel) + " since epoch " + plateau.sinceEpoch()
+                            + " at a constant learning rate.";
+                } else if (gainRel < plateauRel && (bestEpoch < 0 || since >= Math.min(patience, window))) {
+                    action = Verdict.STOP;
+                    confidence = plateau.converged() ? 0.75 : 0.65;
+                    reason = "Stop: " + monitoredName + " has " + (plateau.converged() ? "converged" : "plateaued")
+                            + ", improving less than " + pct(plateauRel) + " since epoch " + plateau.sinceEpoch()
+                            + (bestText != null ? "; " + bestText : "") + ".";
+                }
+            }
+        }
+        boolean ready = since >= patience;
+        if (ready) {
+            evidence.add(new Verdict.Evidence("early_stopping.patience", params("patience", patience, "min_delta",
+                    minDelta), params("epochs_since_improvement", since, "best_epoch", bestEpoch)));
+            if (reason == null && !longImproving) {
+                action = Verdict.STOP;
+                confidence = 0.6;
+                reason = "Stop: validation loss has not improved for " + since + " epochs; " + bestText + ".";
+            }
+        }
+        if (stability.cv() != null && (stability.cv() > volatileCv
+                || stability.oscillation() != null && stability.oscillation() > oscillationLimit
+                        && stability.cv() > volatileCv / 2)) {
+            conditions.put("instability", new Condition(Alert.INFO, capitalise(monitoredName) + " is volatile (cv "
+                    + fmt(stability.cv()) + ", oscillation " + fmt(stability.oscillation()) + ")."));
+            evidence.add(new Verdict.Evidence("stability.volatility",
+                    params("volatile_cv", volatileCv, "oscillation", oscillationLimit),
+                    params("cv", stability.cv(), "oscillation", stability.oscillation())));
+        }
+        if (reason == null) {
+            Verdict.Trend t = valW.size() > 0 ? trends.get(VAL_LOSS) : trends.get(TRAIN_LOSS);
+            if (monitored.size() == 0) {
+                reason = "Continue: no finite loss yet to judge the run by.";
+                confidence = 0.3;
+            } else if (t == null) {
+                reason = "Continue: too few epochs to judge the trend yet.";
+                confidence = 0.3;
+            } else {
+                reason = "Continue: " + monitoredName + " is " + t.state()
+                        + (t.relativeSlope() != null ? " (" + pct(t.relativeSlope()) + " per epoch)" : "")
+                        + (bestText != null ? "; " + bestText : "")
+                        + (forecast != null && forecast.finalValLoss() != null ? "; forecast " + fmt(forecast
+                                .finalValLoss()) + " at epoch " + forecast.atEpoch() : "") + ".";
+                confidence = Verdict.Trend.IMPROVING.equals(t.state()) ? 0.8 : 0.55;
+            }
+        }
+        return new Recommendation(new Verdict.Recommendation(action, round(confidence), reason, evidence));
+    }
+
+    private List<AlertChange> reconcileAlerts(int e, Map<String, Condition> conditions) {
+        List<AlertChange> changes = new ArrayList<>();
+        var it = openAlerts.entrySet().iterator();
+        while (it.hasNext()) {
+            var entry = it.next();
+            if (!conditions.containsKey(entry.getKey())) {
+                Alert resolved = entry.getValue().resolvedAt(e);
+                it.remove();
+                resolvedAlerts.addFirst(resolved);
+                if (resolvedAlerts.size() > MAX_RESOLVED_KEPT) {
+                    resolvedAlerts.removeLast();
+                }
+                changes.add(new AlertChange(resolved, false));
+            }
+        }
+        for (Map.Entry<String, Condition> c : conditions.entrySet()) {
+            if (!openAlerts.containsKey(c.getKey())) {
+                Alert opened = Alert.open(c.getKey(), c.getValue().severity(), e, c.getValue().message());
+                openAlerts.put(c.getKey(), opened);
+                changes.add(new AlertChange(opened, true));
+            }
+        }
+        return changes;
+    }
+
+    private List<Alert> alertList() {
+        List<Alert> all = new ArrayList<>(openAlerts.size() + resolvedAlerts.size());
+        all.addAll(openAlerts.values());
+        all.addAll(resolvedAlerts);
+        return all;
+    }
+
+    private Verdict emptyVerdict() {
+        return new Verdict(null, null, null, null, new Verdict.EarlyStopping(patience, minDelta, false), Map.of(),
+                new Verdict.Overfitting(false, null, "none", null, null, null, null, null, null),
+                new Verdict.Plateau(false, null, null, window, false, false),
+                new Verdict.Divergence(false, null, null, false, null), new Verdict.Stability(null, null, List.of()),
+                null, null, null, null, null, new Verdict.Scores(null, null, null, null),
+                new Verdict.Recommendation(Verdict.CONTINUE, 0.0, "Continue: no epochs yet.", List.of()), List.of(),
+                List.of("everything: no epochs yet"));
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // Small helpers
+
+    private static Map<String, Object> params(Object... keyValues) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            Object v = keyValues[i + 1];
+            if (v instanceof Double d) {
+                v = round(d);
+            }
+            m.put((String) keyValues[i], v);
+        }
+        return m;
+    }
+
+    /** A finite value rounded to 6 significant digits, or null: a verdict never carries NaN or infinity. */
+    static Double round(double v) {
+        if (!Double.isFinite(v)) {
+            return null;
+        }
+        if (v == 0) {
+            return 0.0;
+        }
+        double scale = Math.pow(10, 5 - Math.floor(Math.log10(Math.abs(v))));
+        double r = Math.round(v * scale) / scale;
+        return Double.isFinite(r) ? r : v;
+    }
+
+    static Double round(Double v) {
+        return v == null ? null : round(v.doubleValue());
+    }
+
+    private static double clamp(double v) {
+        return Double.isNaN(v) ? 0 : Math.max(0, Math.min(1, v));
+    }
+
+    private static String fmt(Double v) {
+        if (v == null || !Double.isFinite(v)) {
+            return String.valueOf(v);
+        }
+        double a = Math.abs(v);
+        if (a != 0 && (a < 1e-3 || a >= 1e5)) {
+            return String.format(Locale.ROOT, "%.3g", v);
+        }
+        String s = String.format(Locale.ROOT, a >= 100 ? "%.1f" : a >= 1 ? "%.3f" : "%.4f", v);
+        s = s.contains(".") ? s.replaceAll("0+$", "").replaceAll("\\.$", "") : s;
+        return s;
+    }
+
+    private static String pct(double fraction) {
+        return String.format(Locale.ROOT, "%.1f %%", fraction * 100);
+    }
+
+    private static String capitalise(String s) {
+        return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1);
+    }
+}
