@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -132,7 +133,10 @@ public final class EventCodec {
         if (e instanceof JsonMappingException jme && !jme.getPath().isEmpty()) {
             String field = path(jme);
             String rule;
-            if (e instanceof InvalidFormatException ife) {
+            if (jme.getCause() instanceof InputCoercionException ice) {
+                // A number too large for the field's Java type: the same rule as the schema's maximum.
+                rule = "must be " + describe(ice.getTargetType()) + " in range (" + ice.getOriginalMessage() + ")";
+            } else if (e instanceof InvalidFormatException ife) {
                 rule = "must be " + describe(ife.getTargetType()) + ", was " + quote(ife.getValue());
             } else if (e instanceof MismatchedInputException mie && mie.getTargetType() != null) {
                 rule = "must be " + describe(mie.getTargetType());
