@@ -1,0 +1,2 @@
+/** Durable event publishing (on-disk spool, Kafka sender) and the run-control consumer that cancels runs. */
+package io.trainwatch.trainer.messaging;

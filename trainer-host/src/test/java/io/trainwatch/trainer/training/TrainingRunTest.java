@@ -1,0 +1,111 @@
+package io.trainwatch.trainer.training;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.trainwatch.contracts.EpochCompleted;
+import io.trainwatch.contracts.RunFinished;
+import io.trainwatch.contracts.RunStarted;
+import io.trainwatch.contracts.RunStatus;
+import io.trainwatch.contracts.StepSampled;
+import io.trainwatch.trainer.datasets.Datasets;
+import io.trainwatch.trainer.spec.JobSpec;
+import io.trainwatch.trainer.spec.JobSpecParser;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TrainingRunTest {
+
+    static JobSpec spec(String json) throws Exception {
+        return JobSpecParser.parse(new ObjectMapper().readTree(json));
+    }
+
+    static RecordingSink run(JobSpec spec, CancelSignal cancel) {
+        RecordingSink sink = new RecordingSink();
+        new TrainingRun("run-test", spec, Datasets.load(spec.dataset()), sink, cancel, 10, "test-host").run();
+        return sink;
+    }
+
+    @Test
+    void everyEpochFieldIsMeasured() throws Exception {
+        JobSpec spec = spec("""
+                {"model": {"hidden": [16, 16]}, "dataset": {"type": "spirals", "train_size": 640, "val_size": 200},
+                 "epochs": 3, "batch_size": 32, "optimizer": {"type": "sgd", "learning_rate": 0.1, "momentum": 0.9},
+                 "lr_schedule": {"type": "step", "step_epochs": 1, "gamma": 0.5}, "grad_clip": 0.05, "step_sample_every": 5}
+                """);
+        RecordingSink sink = run(spec, new CancelSignal());
+        assertInstanceOf(RunStarted.class, sink.events.get(0));
+        assertInstanceOf(RunFinished.class, sink.events.get(sink.events.size() - 1));
+        RunStarted started = sink.started();
+        assertEquals("cpu", started.device());
+        assertTrue(started.model().parameterCount() > 16 * 16);
+        assertEquals(640L, started.dataset().trainSize());
+        assertEquals(3, started.dataset().classBalance().size());
+        assertEquals(3, started.totalEpochs());
+
+        assertEquals(3, sink.epochs().size());
+        for (int e = 0; e < 3; e++) {
+            EpochCompleted ec = sink.epochs().get(e);
+            assertEquals(e, ec.epoch());
+            assertEquals(3, ec.totalEpochs());
+            assertEquals(20L * (e + 1), ec.globalStep());
+            assertNotNull(ec.emittedAt());
+            assertTrue(ec.trainLoss() > 0 && ec.trainLoss() < 5, "train_loss " + ec.trainLoss());
+            assertTrue(ec.valLoss() > 0 && ec.valLoss() < 5, "val_loss " + ec.valLoss());
+            assertTrue(ec.trainAccuracy() >= 0 && ec.trainAccuracy() <= 1);
+            assertTrue(ec.valAccuracy() >= 0 && ec.valAccuracy() <= 1);
+            // step schedule: lr halves every epoch; the last step of epoch e is still in epoch e's step
+            assertEquals(0.1 * Math.pow(0.5, e), ec.learningRate(), 1e-6);
+            assertTrue(ec.durationMs() >= 0);
+            assertTrue(ec.samplesPerSecond() > 0);
+            assertTrue(ec.gradNorm() > 0 && ec.gradNormMax() >= ec.gradNorm());
+            assertEquals(6, ec.layerGradNorms().size(), ec.layerGradNorms().toString());
+            assertTrue(ec.paramNorm() > 0);
+            // a clip far below the natural norm clips every step
+            assertEquals(20, ec.clippedSteps());
+            assertTrue(ec.memoryBytes() > 0);
+        }
+        assertEquals(12, sink.steps().size());
+        StepSampled s = sink.steps().get(0);
+        assertEquals(5L, s.globalStep());
+        assertEquals(0, s.epoch());
+        assertTrue(s.loss() > 0 && s.gradNorm() > 0);
+        assertEquals(0.1, s.learningRate(), 1e-6);
+        RunFinished f = sink.finished();
+        assertEquals(RunStatus.COMPLETED, f.status());
+        assertEquals(3, f.epochsCompleted());
+    }
+
+    @Test
+    void regressionHasNoAccuracyAndCancelStopsAtABatchBoundary() throws Exception {
+        JobSpec spec = spec("""
+                {"dataset": {"type": "regression", "train_size": 512, "val_size": 128}, "epochs": 50, "batch_size": 32}
+                """);
+        CancelSignal cancel = new CancelSignal();
+        RecordingSink sink = new RecordingSink();
+        TrainingRun run = new TrainingRun("run-cancel", spec, Datasets.load(spec.dataset()), event -> {
+            sink.publish(event);
+            if (event instanceof EpochCompleted ec && ec.epoch() == 1) {
+                cancel.cancel("overfitting since epoch 1", "agent-7");
+            }
+        }, cancel, 0, "h");
+        RunOutcome outcome = run.run();
+        assertEquals(RunStatus.CANCELLED, outcome.status());
+        assertEquals(2, sink.epochs().size());
+        EpochCompleted ec = sink.epochs().get(0);
+        assertNull(ec.trainAccuracy());
+        assertNull(ec.valAccuracy());
+        assertEquals(0, ec.clippedSteps());
+        assertTrue(sink.steps().isEmpty());
+        RunFinished f = sink.finished();
+        assertEquals(RunStatus.CANCELLED, f.status());
+        assertEquals("overfitting since epoch 1", f.reason());
+        assertEquals("agent-7", f.requestedBy());
+        assertEquals(2, f.epochsCompleted());
+        assertFalse(sink.events.stream().anyMatch(e -> e instanceof EpochCompleted x && x.epoch() > 1));
+    }
+}
