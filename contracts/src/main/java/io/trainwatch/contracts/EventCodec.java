@@ -2,24 +2,33 @@ package io.trainwatch.contracts;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
+import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.deser.std.NumberDeserializers;
+import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.util.AccessPattern;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.stream.Collectors;
 
@@ -58,6 +67,7 @@ public final class EventCodec {
                 .enable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
                 // Be liberal in what we accept: bare NaN/Infinity tokens (Python's json writes them) read as numbers.
                 .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+                .addModule(integralNumbers())
                 .build();
         mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
                 .maxNestingDepth(64)
@@ -65,6 +75,64 @@ public final class EventCodec {
                 .maxStringLength(Limits.MAX_EVENT_BYTES)
                 .build());
         return mapper;
+    }
+
+    /**
+     * JSON Schema counts 1.0 and 1e2 as integers (and Python's json writes floats that way), so integer fields accept
+     * them; a fraction such as 1.5 is still refused instead of being truncated, as ACCEPT_FLOAT_AS_INT would do.
+     */
+    private static SimpleModule integralNumbers() {
+        SimpleModule module = new SimpleModule("trainwatch-integral-numbers");
+        module.addDeserializer(Integer.class, new IntegralNumberDeserializer<>(Integer.class, false));
+        module.addDeserializer(int.class, new IntegralNumberDeserializer<>(int.class, false));
+        module.addDeserializer(Long.class, new IntegralNumberDeserializer<>(Long.class, true));
+        module.addDeserializer(long.class, new IntegralNumberDeserializer<>(long.class, true));
+        return module;
+    }
+
+    /** Reads an integral float token as an integer and leaves every other token to Jackson's own deserializer. */
+    private static final class IntegralNumberDeserializer<T> extends StdDeserializer<T> {
+        private final JsonDeserializer<T> standard;
+        private final boolean isLong;
+
+        @SuppressWarnings("unchecked")
+        IntegralNumberDeserializer(Class<T> type, boolean isLong) {
+            super(type);
+            this.standard = (JsonDeserializer<T>) NumberDeserializers.find(type, type.getName());
+            this.isLong = isLong;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public T deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            if (p.currentToken() == JsonToken.VALUE_NUMBER_FLOAT && !p.isNaN()) {
+                BigDecimal value = p.getDecimalValue();
+                if (value.signum() == 0 || value.stripTrailingZeros().scale() <= 0) {
+                    try {
+                        BigInteger integral = value.toBigIntegerExact();
+                        return (T) (isLong ? (Object) integral.longValueExact() : (Object) integral.intValueExact());
+                    } catch (ArithmeticException outOfRange) {
+                        // fall through: Jackson's deserializer reports it with the field's path
+                    }
+                }
+            }
+            return standard.deserialize(p, ctxt);
+        }
+
+        @Override
+        public T getNullValue(DeserializationContext ctxt) throws JsonMappingException {
+            return standard.getNullValue(ctxt);
+        }
+
+        @Override
+        public Object getEmptyValue(DeserializationContext ctxt) throws JsonMappingException {
+            return standard.getEmptyValue(ctxt);
+        }
+
+        @Override
+        public AccessPattern getNullAccessPattern() {
+            return standard.getNullAccessPattern();
+        }
     }
 
     /** The configured mapper; do not reconfigure it. */

@@ -76,6 +76,18 @@ class EventCodecTest {
     }
 
     @Test
+    void integralFloatsAreIntegersAsInJsonSchema() {
+        // Python's json writes float(3) as 3.0; JSON Schema counts it as an integer, so the codec does too.
+        String json = "{\"run_id\":\"py-run\",\"epoch\":3.0,\"global_step\":1.28e2,\"duration_ms\":418.0}";
+        assertTrue(ContractFiles.validate(EventType.EPOCH_COMPLETED, ContractFiles.readTree(json.getBytes(StandardCharsets.UTF_8))).isEmpty());
+        EpochCompleted e = codec.decode(json, EpochCompleted.class);
+        assertEquals(3, e.epoch());
+        assertEquals(128L, e.globalStep());
+        assertEquals(418L, e.durationMs());
+        assertTrue(codec.encodeToString(e).contains("\"epoch\":3,"), codec.encodeToString(e));
+    }
+
+    @Test
     void absentValuesStayAbsentInTheJson() {
         EpochCompleted minimal = EpochCompleted.builder("partial-reporter", 0).optTrainLoss(0.6931).build();
         JsonNode json = ContractFiles.readTree(codec.encode(minimal));

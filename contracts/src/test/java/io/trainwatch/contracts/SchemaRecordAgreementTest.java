@@ -243,6 +243,8 @@ class SchemaRecordAgreementTest {
             probes.add(new Probe(path, "minimum", node(min), true));
             probes.add(new Probe(path, "maximum", NODES.numberNode(max), true));
             probes.add(new Probe(path, "above maximum", NODES.numberNode(max.add(BigInteger.ONE)), false));
+            probes.add(new Probe(path, "integral float", node(min + 1.0), true));
+            probes.add(new Probe(path, "integral float above maximum", node(new java.math.BigDecimal(max.add(BigInteger.ONE)).setScale(1)), false));
             probes.add(new Probe(path, "fraction", node(min + 0.5), false));
             probes.add(new Probe(path, "word", node("abc"), false));
         } else if (type.equals("number")) {
