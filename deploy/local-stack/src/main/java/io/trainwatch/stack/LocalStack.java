@@ -169,6 +169,10 @@ public final class LocalStack implements AutoCloseable {
         if (remote != null || started) {
             return this;
         }
+        return withOwnClassLoader(this::doStart);
+    }
+
+    private LocalStack doStart() {
         if (closed) {
             throw new IllegalStateException("start: this LocalStack was closed; build a new one");
         }
@@ -305,6 +309,13 @@ public final class LocalStack implements AutoCloseable {
             ((Runnable) remote.get("stopKafka")).run();
             return;
         }
+        withOwnClassLoader(() -> {
+            doStopKafka();
+            return null;
+        });
+    }
+
+    private void doStopKafka() {
         requireEmbeddedKafka("stopKafka");
         if (broker == null) {
             return;
@@ -326,6 +337,13 @@ public final class LocalStack implements AutoCloseable {
             ((Runnable) remote.get("startKafka")).run();
             return;
         }
+        withOwnClassLoader(() -> {
+            doStartKafka();
+            return null;
+        });
+    }
+
+    private void doStartKafka() {
         requireEmbeddedKafka("startKafka");
         if (!started) {
             throw new IllegalStateException("startKafka: the stack is not started; call start()");
@@ -346,11 +364,27 @@ public final class LocalStack implements AutoCloseable {
             return;
         }
         closed = true;
-        RuntimeException failure = stopQuietly();
+        RuntimeException failure = withOwnClassLoader(this::stopQuietly);
         if (failure != null) {
             throw failure;
         }
         LOG.info("Local stack stopped");
+    }
+
+    /**
+     * Runs with this class's loader as the thread context class loader. Kafka instantiates configured classes
+     * through it, and the threads the broker creates inherit it: under Quarkus tests it would otherwise be a
+     * Quarkus loader holding a second copy of the Kafka classes (NoSuchMethodException, ClassCastException).
+     */
+    private static <T> T withOwnClassLoader(Supplier<T> action) {
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(LocalStack.class.getClassLoader());
+        try {
+            return action.get();
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
     }
 
     // ---- Kafka ----------------------------------------------------------------------------------------------

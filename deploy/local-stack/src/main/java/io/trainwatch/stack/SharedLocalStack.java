@@ -1,6 +1,9 @@
 package io.trainwatch.stack;
 
+import java.util.List;
 import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Owns the one LocalStack of this JVM for tests. {@link LocalStackTestResource} reaches it through the system class
@@ -8,6 +11,10 @@ import java.util.Map;
  * application stops: a broker whose classes come from a closed loader cannot load a class it has not needed yet.
  */
 public final class SharedLocalStack {
+
+    /** Broker and PostgreSQL chatter that drowns test output; kept referenced so the levels stick. */
+    private static final List<Logger> QUIETED = List.of(Logger.getLogger("kafka"), Logger.getLogger("org.apache.kafka"),
+            Logger.getLogger("state.change.logger"), Logger.getLogger("io.zonky"));
 
     private static LocalStack stack;
 
@@ -17,6 +24,10 @@ public final class SharedLocalStack {
     /** The started shared stack, built on first use with the defaults (and external servers from the environment). */
     static synchronized LocalStack stack() {
         if (stack == null) {
+            if (!Boolean.getBoolean("trainwatch.stack.verbose")) {
+                // Through java.util.logging, which Quarkus tests route to JBoss LogManager, like the slf4j calls.
+                QUIETED.forEach(logger -> logger.setLevel(Level.WARNING));
+            }
             LocalStack started = LocalStack.builder().build().start();
             Runtime.getRuntime().addShutdownHook(new Thread(started::close, "trainwatch-local-stack-stop"));
             stack = started;
