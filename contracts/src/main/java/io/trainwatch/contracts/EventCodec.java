@@ -20,7 +20,6 @@ import com.fasterxml.jackson.databind.deser.std.NumberDeserializers;
 import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.util.AccessPattern;
@@ -192,11 +191,17 @@ public final class EventCodec {
     }
 
     private static EventValidationException translate(IOException e) {
-        if (e instanceof ValueInstantiationException vie && vie.getCause() instanceof EventValidationException eve) {
-            return eve;
+        // A record's own check, however deep Jackson wrapped it (creator, nested record, enum creator), already names
+        // the field with its full snake_case path: keep it as it is.
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof EventValidationException eve) {
+                return eve;
+            }
         }
-        if (e instanceof JsonMappingException jme && jme.getCause() instanceof EventValidationException eve) {
-            return eve;
+        if (e instanceof MismatchedInputException && !(e instanceof InvalidFormatException)
+                && ((JsonMappingException) e).getPath().isEmpty()) {
+            // Well-formed JSON, but an array, a string or a number where the event object belongs.
+            return new EventValidationException("$", "must be a JSON object", e);
         }
         if (e instanceof JsonMappingException jme && !jme.getPath().isEmpty()) {
             String field = path(jme);

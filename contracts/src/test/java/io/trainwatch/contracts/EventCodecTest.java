@@ -193,6 +193,26 @@ class EventCodecTest {
         assertEquals(at, offset.emittedAt());
     }
 
+    /** The example in docs/contracts.md, kept compiling and true. */
+    @Test
+    void theDocumentedExampleWorks() {
+        EpochCompleted epoch = EpochCompleted.builder("spirals-mlp-20261124-0730-7f3a9c", 12)
+                .optTotalEpochs(60).optTrainLoss(0.4123).optValLoss(Double.NaN)
+                .optLearningRate(0.001).optDurationMs(418L)
+                .optLayerGradNorms(Map.of("01Linear_weight", 0.842))
+                .build();
+        byte[] value = codec.encode(epoch);
+        Map<String, String> headers = CloudEvents.headers(epoch, CloudEvents.newId(), "/trainwatch/trainer-host", Instant.now());
+
+        TrainwatchEvent event = codec.decode(headers.get(CloudEvents.H_TYPE), value);
+        assertTrue(event instanceof EpochCompleted e && e.valLoss().isNaN() && e.gradNorm() == null);
+        assertEquals(Topics.RUN_EVENTS, epoch.type().topic());
+        var bad = org.junit.jupiter.api.Assertions.assertThrows(EventValidationException.class,
+                () -> codec.decode("epoch.completed", "{\"run_id\":\"r1\",\"epoch\":-3}".getBytes(StandardCharsets.UTF_8)));
+        assertEquals("epoch", bad.field());
+        assertEquals("epoch: must be >= 0 and <= 10000000, was -3", bad.getMessage());
+    }
+
     @Test
     void cloudEventsHeadersNameTheTypeAndTheRun() {
         EpochCompleted e = EpochCompleted.builder("spirals-mlp-20261124-0730-7f3a9c", 12).build();

@@ -142,6 +142,7 @@ class MalformedEventsTest {
             EventValidationException e = assertThrows(EventValidationException.class,
                     () -> codec.decode("epoch.completed", json.getBytes(StandardCharsets.UTF_8)));
             assertEquals("$", e.field(), json);
+            assertEquals("$: must be a JSON object", e.getMessage(), json);
         }
     }
 
