@@ -106,12 +106,14 @@ public record AnalysisSettings(int patience, double minDelta, Map<String, Double
                 "smoothed slope per epoch, relative to the series level, below which a series is plateaued");
         put(d, "trend.significance", 2.0,
                 "|slope| / standard error above which a trend is improving or worsening rather than noise");
-        put(d, "plateau.min_relative_improvement", 0.01,
+        put(d, "plateau.min_relative_improvement", 0.02,
                 "best validation loss must improve by this fraction over the window, or the run has plateaued");
         put(d, "plateau.lr_grace_epochs", 5, "epochs after a learning-rate change during which no plateau is declared");
         put(d, "overfitting.min_rise", 0.02,
                 "smoothed validation loss this fraction above its best (and rising) before overfitting is called");
         put(d, "overfitting.min_epochs", 3, "epochs of validation rise while training loss falls before overfitting");
+        put(d, "overfitting.excursion_factor", 1.5,
+                "a rise must exceed the largest rise the run has already recovered from by this factor");
         put(d, "divergence.spike_ratio", 2.0, "a loss at least this many times its smoothed value is a spike");
         put(d, "divergence.sustained_epochs", 5, "epochs of continuous rise of the smoothed training loss");
         put(d, "divergence.sustained_rise", 0.5,
@@ -127,7 +129,7 @@ public record AnalysisSettings(int patience, double minDelta, Map<String, Double
         put(d, "forecast.window", 20, "recent epochs the forecast curve is fitted on");
         put(d, "validation.constant_epochs", 5,
                 "epochs of exactly constant validation accuracy/loss after which the validation set is suspect");
-        put(d, "recommendation.min_confidence", 0.5,
+        put(d, "recommendation.min_confidence", 0.6,
                 "confidence below which a stop/reduce_lr advice is downgraded to continue");
         return Collections.unmodifiableMap(d);
     }

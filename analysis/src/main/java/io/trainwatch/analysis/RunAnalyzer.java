@@ -41,6 +41,7 @@ public final class RunAnalyzer {
     private final int lrGrace;
     private final double overfitRise;
     private final int overfitEpochs;
+    private final double excursionFactor;
     private final double spikeRatio;
     private final int sustainedEpochs;
     private final double sustainedRise;
@@ -76,9 +77,9 @@ public final class RunAnalyzer {
     private double bestTrain = Double.NaN;
     private int bestTrainEpoch = -1;
     private double firstTrain = Double.NaN;
-    // Plateau anchor: the last epoch the monitored best improved by more than plateau.min_relative_improvement.
-    private double anchorValue = Double.NaN;
-    private int anchorEpoch = -1;
+    // Best-so-far of the monitored loss over the last window + 1 epochs: the plateau compares its ends.
+    private Ring bestHistory;
+    private int plateauSince = -1;
     private boolean anchorOnVal;
 
     // Learning rate.
@@ -90,6 +91,7 @@ public final class RunAnalyzer {
     private int lrDecreases;
     private int lrIncreases;
     private int lrChangeEpochs;
+    private double lastLogRatio;
 
     // Divergence.
     private double trainEma = Double.NaN;
@@ -110,6 +112,11 @@ public final class RunAnalyzer {
 
     // Overfitting.
     private Integer overfitOnset;
+    // The run's own noise, measured as its excursions: how far (median of 3, relative to the best) validation loss
+    // rose above its best before a new best came. The largest recovered one says how high a rise can go and still
+    // be noise for this run.
+    private double excursion;
+    private double maxRecoveredExcursion;
 
     // Validation soundness.
     private double prevValAcc = Double.NaN;
@@ -143,6 +150,7 @@ public final class RunAnalyzer {
         lrGrace = (int) Math.round(s.threshold("plateau.lr_grace_epochs"));
         overfitRise = s.threshold("overfitting.min_rise");
         overfitEpochs = Math.max(1, (int) Math.round(s.threshold("overfitting.min_epochs")));
+        excursionFactor = s.threshold("overfitting.excursion_factor");
         spikeRatio = s.threshold("divergence.spike_ratio");
         sustainedEpochs = Math.max(2, (int) Math.round(s.threshold("divergence.sustained_epochs")));
         sustainedRise = s.threshold("divergence.sustained_rise");
@@ -162,6 +170,7 @@ public final class RunAnalyzer {
         trainAccW = new Ring(cap);
         valAccW = new Ring(cap);
         gradW = new Ring(window);
+        bestHistory = new Ring(window + 1);
         durationW = new Ring(window);
         speedW = new Ring(window);
     }
@@ -236,6 +245,10 @@ public final class RunAnalyzer {
                 firstVal = val;
             }
             if (Double.isNaN(bestVal) || bestVal - val > minDelta * Math.abs(bestVal)) {
+                if (bestEpoch >= warmupEpochs()) {
+                    maxRecoveredExcursion = Math.max(maxRecoveredExcursion, excursion);
+                }
+                excursion = 0;
                 bestVal = val;
                 bestEpoch = e;
                 trainAtBest = trainFinite ? train : Double.NaN;
@@ -245,6 +258,9 @@ public final class RunAnalyzer {
         if (trainFinite && (Double.isNaN(bestTrain) || bestTrain - train > minDelta * Math.abs(bestTrain))) {
             bestTrain = train;
             bestTrainEpoch = e;
+        }
+        if (valFinite && !improvedVal) {
+            excursion = Math.max(excursion, (confirmedLevel(e - bestEpoch) - bestVal) / Math.abs(bestVal));
         }
         addFinite(trainAccW, e, p.trainAccuracy());
         addFinite(valAccW, e, p.valAccuracy());
@@ -272,7 +288,7 @@ public final class RunAnalyzer {
         Verdict.Overfitting overfitting = overfitting(e, notAssessed, validationIssue);
         Verdict.Stability stability = stability(e, monitored, notAssessed);
         Verdict.LearningRate learningRate = learningRateVerdict(e, notAssessed);
-        Verdict.Plateau plateau = plateau(e, monitored, trends, notAssessed);
+        Verdict.Plateau plateau = plateau(e, monitored, trends, stability, notAssessed);
         Verdict.Gradients gradients = gradients(p, notAssessed);
         Verdict.Throughput throughput = throughput(e, notAssessed);
         Verdict.Forecast forecast = forecast(e, notAssessed);
@@ -314,26 +330,14 @@ public final class RunAnalyzer {
         boolean onVal = valW.size() > 0;
         if (onVal != anchorOnVal && onVal) {
             // Validation appeared: the plateau is judged on it from now on.
-            anchorValue = Double.NaN;
-            anchorEpoch = -1;
+            bestHistory = new Ring(window + 1);
+            plateauSince = -1;
             anchorOnVal = true;
         }
-        double v;
-        if (onVal) {
-            if (!valFinite) {
-                return;
-            }
-            v = val;
-        } else {
-            if (!trainFinite) {
-                return;
-            }
-            v = train;
+        if (onVal ? !valFinite : !trainFinite) {
+            return;
         }
-        if (Double.isNaN(anchorValue) || anchorValue - v > plateauRel * Math.abs(anchorValue)) {
-            anchorValue = v;
-            anchorEpoch = e;
-        }
+        bestHistory.add(e, onVal ? bestVal : bestTrain);
     }
 
     private void updateLearningRate(int e, Double lr) {
@@ -351,14 +355,20 @@ public final class RunAnalyzer {
             } else {
                 lrIncreases++;
             }
-            // A step of at least 20 % is a scheduler step; smaller moves are a smooth schedule.
-            if (ratio < 0.8 || ratio > 1.25) {
+            // A scheduler step is a change of at least 20 % that breaks the schedule's rhythm: a smooth decay
+            // (linear, cosine) also reaches large ratios near its end, but one epoch's ratio is then close to the
+            // previous one's, so it is not a step.
+            double logRatio = Math.abs(Math.log(ratio));
+            if (logRatio > Math.log(1.25) && logRatio > 2 * lastLogRatio) {
                 Ring m = valW.size() > 0 ? valW : trainW;
                 Ring.Fit f = m.fit(window);
                 slopeBeforeLrChange = f == null ? Double.NaN : f.slope();
                 lrChangeEpoch = e;
                 lrChangeRatio = ratio;
             }
+            lastLogRatio = logRatio;
+        } else if (!Double.isNaN(lastLr)) {
+            lastLogRatio = 0;
         }
         lastLr = lr;
     }
@@ -477,6 +487,31 @@ public final class RunAnalyzer {
         }
     }
 
+    /** Validation epochs needed before any stop advice: a rise in the first epochs is too often warm-up. */
+    private int minStopHistory() {
+        return Math.max(5, window / 2);
+    }
+
+    /** Epochs at the start of a run whose excursions are not taken as the run's noise (none by default). */
+    private int warmupEpochs() {
+        return 0;
+    }
+
+    /**
+     * The validation level since the best, confirmed by more than one epoch: nothing after one epoch, the lower of
+     * two, the median of the last three. A single spike never counts as a rise.
+     */
+    private double confirmedLevel(int epochsSinceBest) {
+        int k = Math.min(epochsSinceBest, valW.size());
+        if (k < 2) {
+            return bestVal;
+        }
+        if (k == 2) {
+            return Math.min(valW.y(valW.size() - 1), valW.y(valW.size() - 2));
+        }
+        return valW.median(3);
+    }
+
     private double recoveryLevel(String series) {
         double ema = TRAIN_LOSS.equals(series) ? trainEma : valEma;
         return Double.isNaN(ema) ? Double.NaN : ema + 0.25 * Math.abs(ema);
@@ -528,7 +563,8 @@ public final class RunAnalyzer {
             return "validation accuracy is exactly 0 for " + valAccZero
                     + " epochs: the validation set or its labels look broken";
         }
-        if (valAccConstant + 1 >= constantEpochs + 1 && trainW.size() >= constantEpochs
+        // A small validation set can give the same accuracy a few epochs running; twice the window is not chance.
+        if (valAccConstant + 1 >= 2 * constantEpochs && trainW.size() >= constantEpochs
                 && trainImprovedOver(constantEpochs)) {
             return "validation accuracy is exactly constant for " + (valAccConstant + 1)
                     + " epochs while training loss falls: the validation set looks frozen or mismatched";
@@ -578,31 +614,48 @@ public final class RunAnalyzer {
         boolean detected = false;
         double confidence = 0;
         String severity = "none";
-        double rise = (valNow - bestVal) / Math.abs(bestVal);
+        double rise = (confirmedLevel(e - bestEpoch) - bestVal) / Math.abs(bestVal);
         if (validationIssue != null) {
             notAssessed.add("overfitting: validation set looks broken");
         } else if (valW.size() < 3) {
             notAssessed.add("overfitting: fewer than 3 validation epochs");
-        } else if (since >= overfitEpochs && rise >= overfitRise) {
-            // Validation has risen above its best; is it a rise, or the run's own noise?
+        } else if (since >= overfitEpochs && rise >= overfitRise && valW.size() >= 5) {
+            // Validation has risen above its best; is it a rise, or the run's own noise? Every one of the last
+            // min_epochs values must sit above the best by more than the run's noise (robust, from its own
+            // epoch-to-epoch changes), so one spike or a wobbling plateau does not count.
             double noise = valW.diffNoise(longWindow);
-            double excess = valNow - bestVal;
-            int sinceN = Math.min(valW.size(), Math.max(3, Math.min(since + 1, longWindow)));
-            Ring.Fit riseFit = valW.fit(sinceN);
-            boolean rising = riseFit != null && riseFit.slope() > 0 || excess > 3 * noise;
-            boolean aboveNoise = Double.isNaN(noise) || excess > 1.5 * noise;
+            int m = Math.min(overfitEpochs, since);
+            double floor = Double.POSITIVE_INFINITY;
+            for (int i = valW.size() - m; i < valW.size(); i++) {
+                floor = Math.min(floor, valW.y(i));
+            }
+            double excessFloor = floor - bestVal;
+            boolean sustained = excessFloor > 0 && (Double.isNaN(noise) || excessFloor > noise);
+            Ring.Fit trainFit = trainW.fit(Math.min(trainW.size(), Math.max(3, since + 1)));
             boolean trainFalling = !Double.isNaN(trainAtBest) && trainNow < trainAtBest
-                    || trainW.fit(Math.min(trainW.size(), Math.max(3, since + 1))) != null
-                            && trainW.fit(Math.min(trainW.size(), Math.max(3, since + 1))).slope() < 0;
-            if (rising && aboveNoise && trainFalling) {
+                    || trainFit != null && trainFit.slope() < 0;
+            // The run has shown how far validation can rise and still come back: a rise only counts fully when it
+            // clearly exceeds that.
+            boolean beyondOwnNoise = rise > excursionFactor * maxRecoveredExcursion;
+            if (sustained && trainFalling) {
                 detected = true;
                 severity = rise >= 0.2 ? "severe" : rise >= 0.05 ? "moderate" : "mild";
-                double evidenceEpochs = Math.min(1.0, since / (2.0 * overfitEpochs + 2));
-                double evidenceRise = Math.min(1.0, Math.log(rise / overfitRise + 1) / Math.log(6));
-                double evidenceNoise = Double.isNaN(noise) || noise == 0 ? 1.0 : Math.min(1.0, excess / (4 * noise));
-                confidence = 0.35 + 0.25 * evidenceEpochs + 0.2 * evidenceRise + 0.2 * evidenceNoise;
+                double evidenceEpochs = Math.min(1.0, since / (double) patience);
+                double evidenceRise = Math.min(1.0, Math.log(rise / overfitRise) / Math.log(10));
+                double evidenceNoise = Double.isNaN(noise) || noise == 0 ? 1.0
+                        : Math.min(1.0, (excessFloor / noise - 1) / 3);
+                double evidenceHistory = Math.min(1.0, valW.size() / (double) window);
+                double evidenceExcursion = maxRecoveredExcursion == 0 ? 1.0
+                        : Math.min(1.0, rise / (excursionFactor * maxRecoveredExcursion) - 1);
+                confidence = 0.2 + 0.15 * evidenceEpochs + 0.15 * evidenceRise + 0.2 * evidenceNoise
+                        + 0.15 * evidenceHistory + 0.15 * evidenceExcursion;
                 if (correlation != null && correlation < 0) {
                     confidence = Math.min(1.0, confidence + 0.05);
+                }
+                if (!beyondOwnNoise) {
+                    // The run has already recovered from a rise this large: report it, but not with the
+                    // confidence a stop needs.
+                    confidence = Math.min(confidence, 0.45);
                 }
             }
         }
@@ -727,18 +780,28 @@ public final class RunAnalyzer {
     }
 
     private Verdict.Plateau plateau(int e, Ring monitored, Map<String, Verdict.Trend> trends,
-            List<String> notAssessed) {
-        if (monitored.size() < 3 || anchorEpoch < 0) {
+            Verdict.Stability stability, List<String> notAssessed) {
+        if (monitored.size() < 3 || bestHistory.size() == 0) {
             notAssessed.add("plateau: fewer than 3 epochs of loss");
             return new Verdict.Plateau(false, null, null, window, lrChangedRecently(e), false);
         }
-        double best = monitored == valW ? bestVal : bestTrain;
-        double rel = (anchorValue - best) / Math.abs(anchorValue);
+        double then = bestHistory.y(0);
+        double best = bestHistory.lastY();
+        double rel = then == 0 ? 0 : (then - best) / Math.abs(then);
         boolean recentLr = lrChangedRecently(e);
-        boolean flat = e - anchorEpoch >= window;
-        Verdict.Trend longTrend = trend(monitored, longWindow, false);
-        boolean stillImproving = Verdict.Trend.IMPROVING.equals(longTrend.state());
+        boolean flat = bestHistory.size() == bestHistory.capacity() && rel < plateauRel;
+        // A noisy run can go a window without a 1 % better best while its level still falls: the trend over the
+        // window must not be improving either, and on a volatile series the long trend decides.
+        boolean stillImproving = Verdict.Trend.IMPROVING.equals(trend(monitored, window, false).state());
+        if (!stillImproving && stability.cv() != null && stability.cv() > volatileCv / 2) {
+            stillImproving = Verdict.Trend.IMPROVING.equals(trend(monitored, longWindow, false).state());
+        }
         boolean detected = flat && !recentLr && !stillImproving;
+        if (detected && plateauSince < 0) {
+            plateauSince = (int) bestHistory.x(0);
+        } else if (!detected) {
+            plateauSince = -1;
+        }
         boolean converged = false;
         if (detected) {
             // A plateau after the loss fell a long way, with training loss flat too, is convergence; a plateau
@@ -749,7 +812,7 @@ public final class RunAnalyzer {
             boolean trainFlat = t == null || !Verdict.Trend.IMPROVING.equals(t.state());
             converged = learned && trainFlat;
         }
-        return new Verdict.Plateau(detected, detected ? anchorEpoch : null, round(rel), window, recentLr, converged);
+        return new Verdict.Plateau(detected, detected ? plateauSince : null, round(rel), window, recentLr, converged);
     }
 
     private Verdict.Gradients gradients(EpochPoint p, List<String> notAssessed) {
@@ -1068,7 +1131,9 @@ public final class RunAnalyzer {
                     params("best_epoch", bestEpoch, "best_val_loss", round(bestVal), "epochs_since_best",
                             e - bestEpoch, "gap", overfitting.gap(), "gap_slope", overfitting.gapSlope(),
                             "correlation", overfitting.correlation())));
-            if (reason == null && overfitting.confidence() != null && overfitting.confidence() >= minConfidence) {
+            // Stopping needs a window of validation history: a rise in the first epochs is too often warm-up.
+            if (reason == null && overfitting.confidence() != null && overfitting.confidence() >= minConfidence
+                    && valW.size() >= minStopHistory()) {
                 action = Verdict.STOP;
                 confidence = overfitting.confidence();
                 reason = "Stop: validation loss has risen for " + (e - bestEpoch)
