@@ -180,7 +180,7 @@ public final class LocalStack implements AutoCloseable {
         try {
             prepareDataDir();
             if (externalKafka == null) {
-                kafkaPort = requestedKafkaPort == 0 ? freePort() : requestedKafkaPort;
+                kafkaPort = requestedKafkaPort == 0 ? freePort() : requirePortFree("kafkaPort", requestedKafkaPort);
                 controllerPort = freePort();
                 LOG.info("Kafka: embedded KRaft broker on {}:{} (log dir {})", HOST, kafkaPort, kafkaLogDir());
                 startBroker();
@@ -190,7 +190,8 @@ public final class LocalStack implements AutoCloseable {
             }
             awaitKafkaAndCreateTopics();
             if (externalJdbcUrl == null) {
-                postgresPort = requestedPostgresPort == 0 ? freePort() : requestedPostgresPort;
+                postgresPort = requestedPostgresPort == 0 ? freePort()
+                        : requirePortFree("postgresPort", requestedPostgresPort);
                 LOG.info("PostgreSQL: embedded on {}:{} (data dir {})", HOST, postgresPort, postgresDataDir());
                 startPostgres();
                 createRoleAndDatabase();
@@ -707,6 +708,17 @@ public final class LocalStack implements AutoCloseable {
             return socket.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException("No free port on " + HOST + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Fails early with the port named: otherwise a busy port surfaces as a bind error deep in the broker. */
+    private static int requirePortFree(String field, int port) {
+        try (ServerSocket socket = new ServerSocket(port, 50, InetAddress.getByName(HOST))) {
+            socket.setReuseAddress(true);
+            return port;
+        } catch (IOException e) {
+            throw new IllegalStateException(field + ": " + HOST + ":" + port + " is already in use ("
+                    + e.getMessage() + "); stop what listens there or choose another port", e);
         }
     }
 
