@@ -1,0 +1,177 @@
+package io.trainwatch.metrics.messaging;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.mutiny.Uni;
+import io.trainwatch.contracts.CloudEvents;
+import io.trainwatch.contracts.EventCodec;
+import io.trainwatch.contracts.EventType;
+import io.trainwatch.contracts.EventValidationException;
+import io.trainwatch.contracts.Topics;
+import io.trainwatch.contracts.TrainwatchEvent;
+import io.trainwatch.metrics.persistence.EventEnvelope;
+import io.trainwatch.metrics.persistence.RunStore;
+import io.trainwatch.metrics.persistence.StoredBatch;
+import io.vertx.pgclient.PgException;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.header.Header;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Stores run events from {@code trainwatch.run-events.v1} (group {@code trainwatch-ingest}), a batch at a time.
+ *
+ * <p>Each record is decoded here, from bytes, so a record that breaks the contract (bad JSON, unknown ce_type, an
+ * invalid field) goes to the dead-letter topic on its own, with its reason, while its neighbours are stored. The batch
+ * is stored in one transaction; the returned Uni completes only after the commit, so the offset is committed only for
+ * stored (or dead-lettered) records. A database that is away is waited for (retries with back-off), never
+ * dead-lettered; a batch that fails for another reason is retried record by record, and only the records that still
+ * fail are dead-lettered.
+ */
+@ApplicationScoped
+public class RunEventIngest {
+
+    private static final Logger LOG = Logger.getLogger(RunEventIngest.class);
+
+    private static final Set<EventType> RUN_EVENT_TYPES = Set.of(EventType.RUN_STARTED, EventType.EPOCH_COMPLETED,
+            EventType.STEP_SAMPLED, EventType.RUN_FINISHED);
+
+    @Inject
+    RunStore store;
+
+    @Inject
+    DeadLetters deadLetters;
+
+    @Inject
+    Instance<StoredBatchListener> listeners;
+
+    private final Counter stored;
+
+    @Inject
+    public RunEventIngest(MeterRegistry registry) {
+        this.stored = Counter.builder("trainwatch.ingest.events").description("Run events stored (after commit)")
+                .register(registry);
+    }
+
+    @Incoming("run-events")
+    public Uni<Void> consume(ConsumerRecords<String, byte[]> records) {
+        List<Decoded> decoded = new ArrayList<>(records.count());
+        List<Uni<Void>> deadLettered = new ArrayList<>();
+        for (ConsumerRecord<String, byte[]> record : records) {
+            try {
+                decoded.add(new Decoded(record, decode(record)));
+            } catch (EventValidationException e) {
+                deadLettered.add(deadLetters.send(record, e.getMessage(), e));
+            }
+        }
+        Uni<Void> dlq = deadLettered.isEmpty() ? Uni.createFrom().voidItem()
+                : Uni.join().all(deadLettered).andFailFast().replaceWithVoid();
+        return dlq.chain(() -> storeIsolated(decoded));
+    }
+
+    /** Decodes one record: CloudEvents headers, then the data with the contracts codec. */
+    static EventEnvelope decode(ConsumerRecord<String, byte[]> record) {
+        String ceId = header(record, CloudEvents.H_ID);
+        if (ceId == null || ceId.isBlank()) {
+            throw new EventValidationException(CloudEvents.H_ID, "is required (Kafka header)");
+        }
+        String ceType = header(record, CloudEvents.H_TYPE);
+        if (ceType == null) {
+            throw new EventValidationException(CloudEvents.H_TYPE, "is required (Kafka header)");
+        }
+        EventType type = EventType.fromCeType(ceType).filter(RUN_EVENT_TYPES::contains).orElseThrow(() ->
+                new EventValidationException(CloudEvents.H_TYPE, "must be one of " + RUN_EVENT_TYPES.stream()
+                        .map(EventType::ceType).sorted().collect(Collectors.joining(", ")) + " on " + Topics.RUN_EVENTS
+                        + ", was \"" + ceType + "\""));
+        TrainwatchEvent event = EventCodec.instance().decode(record.value(), type.dataClass());
+        String subject = header(record, CloudEvents.H_SUBJECT);
+        if (subject != null && !subject.equals(event.runId())) {
+            throw new EventValidationException(CloudEvents.H_SUBJECT, "must equal run_id \"" + event.runId()
+                    + "\", was \"" + subject + "\"");
+        }
+        return new EventEnvelope(ceId, event);
+    }
+
+    private Uni<Void> storeIsolated(List<Decoded> decoded) {
+        if (decoded.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        List<EventEnvelope> envelopes = decoded.stream().map(Decoded::envelope).toList();
+        return storeWaitingForDatabase(envelopes)
+                .onItem().transformToUni(batch -> afterStore(batch, envelopes.size()))
+                .onFailure(StoreFailed.class).recoverWithUni(wrapped -> {
+                    Throwable failure = wrapped.getCause();
+                    if (decoded.size() == 1) {
+                        Decoded d = decoded.get(0);
+                        return deadLetters.send(d.record(), "storage: " + failure.getMessage(), failure);
+                    }
+                    LOG.warnf("batch of %d failed to store (%s); storing record by record", decoded.size(), failure.toString());
+                    Uni<Void> chain = Uni.createFrom().voidItem();
+                    for (Decoded d : decoded) {
+                        chain = chain.chain(() -> storeIsolated(List.of(d)));
+                    }
+                    return chain;
+                });
+    }
+
+    private Uni<StoredBatch> storeWaitingForDatabase(List<EventEnvelope> envelopes) {
+        return store.store(envelopes)
+                .onFailure(f -> !transientFailure(f)).transform(StoreFailed::new)
+                .onFailure(RunEventIngest::transientFailure).invoke(f -> LOG.warnf("database unavailable, retrying: %s", f.toString()))
+                .onFailure(RunEventIngest::transientFailure).retry()
+                .withBackOff(Duration.ofMillis(100), Duration.ofSeconds(5)).indefinitely();
+    }
+
+    private Uni<Void> afterStore(StoredBatch batch, int count) {
+        stored.increment(count);
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (StoredBatchListener listener : listeners) {
+            // The rows are committed: a listener's failure is logged, never turned into a dead letter or a redelivery.
+            chain = chain.chain(() -> listener.stored(batch)
+                    .onFailure().recoverWithItem(f -> {
+                        LOG.errorf(f, "after-store step %s failed", listener.getClass().getSimpleName());
+                        return null;
+                    }));
+        }
+        return chain;
+    }
+
+    /** A storage failure that waiting will not cure. */
+    private static final class StoreFailed extends RuntimeException {
+        StoreFailed(Throwable cause) {
+            super(cause.getMessage(), cause, false, false);
+        }
+    }
+
+    /** Connection trouble, deadlocks, resource exhaustion: worth waiting for rather than dead-lettering. */
+    static boolean transientFailure(Throwable failure) {
+        if (failure instanceof PgException pg) {
+            String state = pg.getSqlState();
+            return state != null && (state.startsWith("08") || state.startsWith("40") || state.startsWith("53")
+                    || state.startsWith("57"));
+        }
+        return failure instanceof io.vertx.core.VertxException || failure instanceof java.net.ConnectException
+                || failure instanceof java.util.concurrent.TimeoutException
+                || failure instanceof io.vertx.core.impl.NoStackTraceThrowable;
+    }
+
+    private static String header(ConsumerRecord<?, ?> record, String name) {
+        Header h = record.headers().lastHeader(name);
+        return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    private record Decoded(ConsumerRecord<String, byte[]> record, EventEnvelope envelope) {
+    }
+}

@@ -1,0 +1,111 @@
+package io.trainwatch.metrics.persistence;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.smallrye.mutiny.Uni;
+import io.trainwatch.metrics.history.EpochRow;
+import io.trainwatch.metrics.history.StepRow;
+import io.vertx.mutiny.core.buffer.Buffer;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/** Reads behind REST and SSE. Every method is one round trip. */
+@ApplicationScoped
+public class RunQueries {
+
+    static final String EPOCH_SELECT = "epoch, global_step, emitted_at, train_loss, val_loss, train_accuracy, val_accuracy, "
+            + "learning_rate, duration_ms, samples_per_second, grad_norm, grad_norm_max, layer_grad_norms, param_norm, "
+            + "clipped_steps, memory_bytes, extra";
+
+    @Inject
+    Pool pool;
+
+    @Inject
+    Rows rowMapper;
+
+    public Uni<Optional<RunRow>> run(String runId) {
+        return pool.preparedQuery("SELECT " + Rows.RUN_COLUMNS + " FROM runs WHERE id = $1").execute(Tuple.of(runId))
+                .map(rs -> rs.rowCount() == 0 ? Optional.empty() : Optional.of(rowMapper.runRow(rs.iterator().next())));
+    }
+
+    public Uni<List<RunRow>> runs(List<String> runIds) {
+        return pool.preparedQuery("SELECT " + Rows.RUN_COLUMNS + " FROM runs WHERE id = ANY($1)")
+                .execute(Tuple.of(runIds.toArray(String[]::new)))
+                .map(rs -> {
+                    List<RunRow> out = new ArrayList<>();
+                    rs.forEach(r -> out.add(rowMapper.runRow(r)));
+                    return out;
+                });
+    }
+
+    /**
+     * Runs, newest first, filtered; {@code beforeKey} is the cursor (run keys grow with creation). Returns up to
+     * {@code limit + 1} rows so the caller knows whether there is a next page.
+     */
+    public Uni<List<RunRow>> list(String status, String project, String tag, Integer beforeKey, int limit) {
+        return pool.preparedQuery("SELECT " + Rows.RUN_COLUMNS + " FROM runs WHERE ($1::text IS NULL OR status = $1) "
+                        + "AND ($2::text IS NULL OR project = $2) AND ($3::text IS NULL OR $3 = ANY(tags)) "
+                        + "AND ($4::int4 IS NULL OR run_key < $4) ORDER BY run_key DESC LIMIT $5")
+                .execute(Tuple.from(Arrays.asList(status, project, tag, beforeKey, limit + 1)))
+                .map(rs -> {
+                    List<RunRow> out = new ArrayList<>();
+                    rs.forEach(r -> out.add(rowMapper.runRow(r)));
+                    return out;
+                });
+    }
+
+    /** The run's epochs with epoch greater than {@code sinceEpoch} (all when null), ascending. */
+    public Uni<List<EpochRow>> epochs(RunRow run, Long sinceEpoch) {
+        long since = sinceEpoch == null ? -1 : Math.max(-1, Math.min(sinceEpoch, Integer.MAX_VALUE));
+        return pool.preparedQuery("SELECT " + EPOCH_SELECT + " FROM epoch_metrics WHERE run_key = $1 AND epoch > $2 "
+                        + "ORDER BY epoch")
+                .execute(Tuple.of(run.runKey(), (int) since))
+                .map(rs -> {
+                    List<EpochRow> out = new ArrayList<>(rs.size());
+                    rs.forEach(r -> out.add(Rows.epochRow(r, run.layerNames(), run.extraNames())));
+                    return out;
+                });
+    }
+
+    /** Mean duration of the run's last (up to) ten epochs that reported one, for the ETA. */
+    public Uni<Optional<Double>> recentEpochDurationMs(int runKey) {
+        return pool.preparedQuery("SELECT avg(duration_ms)::float8 FROM (SELECT duration_ms FROM epoch_metrics "
+                        + "WHERE run_key = $1 AND duration_ms IS NOT NULL ORDER BY epoch DESC LIMIT 10) recent")
+                .execute(Tuple.of(runKey))
+                .map(rs -> Optional.ofNullable(rs.iterator().next().getDouble(0)));
+    }
+
+    public Uni<Optional<EpochRow>> latestEpoch(RunRow run) {
+        return pool.preparedQuery("SELECT " + EPOCH_SELECT + " FROM epoch_metrics WHERE run_key = $1 "
+                        + "ORDER BY epoch DESC LIMIT 1")
+                .execute(Tuple.of(run.runKey()))
+                .map(rs -> rs.rowCount() == 0 ? Optional.empty()
+                        : Optional.of(Rows.epochRow(rs.iterator().next(), run.layerNames(), run.extraNames())));
+    }
+
+    /** The run's sampled steps with global step greater than {@code sinceStep} (all when null), ascending. */
+    public Uni<List<StepRow>> steps(RunRow run, Long sinceStep) {
+        return pool.preparedQuery("SELECT global_step, epoch, emitted_at, loss, learning_rate, grad_norm FROM step_samples "
+                        + "WHERE run_key = $1 AND global_step > $2 ORDER BY global_step")
+                .execute(Tuple.of(run.runKey(), sinceStep == null ? -1L : sinceStep))
+                .map(rs -> {
+                    List<StepRow> out = new ArrayList<>(rs.size());
+                    rs.forEach(r -> out.add(new StepRow(r.getLong("global_step"), r.getInteger("epoch"),
+                            Rows.instant(r.getOffsetDateTime("emitted_at")), r.getDouble("loss"), r.getDouble("learning_rate"),
+                            r.getDouble("grad_norm"))));
+                    return out;
+                });
+    }
+
+}

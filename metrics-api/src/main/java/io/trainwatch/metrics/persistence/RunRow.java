@@ -1,0 +1,42 @@
+package io.trainwatch.metrics.persistence;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.time.Instant;
+import java.util.List;
+
+/** A stored run, as read back. */
+public record RunRow(
+        int runKey,
+        String id,
+        String status,
+        String name,
+        String project,
+        List<String> tags,
+        JsonNode started,
+        Instant startedAt,
+        Integer totalEpochs,
+        Integer latestEpoch,
+        int epochCount,
+        int stepCount,
+        List<String> layerNames,
+        List<String> extraNames,
+        String cancelReason,
+        String cancelRequestedBy,
+        Instant cancelRequestedAt,
+        String finishReason,
+        String finishRequestedBy,
+        Integer epochsCompleted,
+        Instant finishedAt,
+        long statusPosition,
+        long epochsPosition,
+        long stepsPosition,
+        Instant createdAt,
+        Instant updatedAt) {
+
+    public static final List<String> TERMINAL = List.of("completed", "failed", "cancelled", "stopped_early");
+
+    public boolean finished() {
+        return TERMINAL.contains(status);
+    }
+}

@@ -1,0 +1,472 @@
+package io.trainwatch.metrics.persistence;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.smallrye.mutiny.Uni;
+import io.trainwatch.contracts.EpochCompleted;
+import io.trainwatch.contracts.RunFinished;
+import io.trainwatch.contracts.RunStarted;
+import io.trainwatch.contracts.StepSampled;
+import io.trainwatch.contracts.TrainwatchEvent;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Writes run events: one transaction per Kafka batch, a handful of set-based statements whatever the batch size
+ * (unnest arrays into INSERT … ON CONFLICT), then one pg_notify with the last change position. Idempotent: epochs
+ * and steps upsert on their key and skip rows whose values did not change; run.started and run.finished are applied
+ * once per ce_id.
+ */
+@ApplicationScoped
+public class RunStore {
+
+    /** Advisory lock held by every transaction that draws change positions, so they commit in position order. */
+    public static final long POSITION_LOCK = 0x7472_6169_6e77L;
+    public static final String CHANGES_CHANNEL = "trainwatch_changes";
+
+    private static final String EPOCH_COLUMNS = "global_step, emitted_at, train_loss, val_loss, train_accuracy, "
+            + "val_accuracy, learning_rate, samples_per_second, grad_norm, grad_norm_max, param_norm, duration_ms, "
+            + "memory_bytes, clipped_steps, layer_grad_norms, extra";
+
+    private static final String UPSERT_EPOCHS = "INSERT INTO epoch_metrics (position, run_key, epoch, " + EPOCH_COLUMNS + ") "
+            + "SELECT nextval('change_position'), t.* FROM unnest($1::int4[], $2::int4[], $3::int8[], $4::timestamptz[], "
+            + "$5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::float8[], $11::float8[], "
+            + "$12::float8[], $13::float8[], $14::int8[], $15::int8[], $16::int4[], $17::bytea[], $18::bytea[]) AS t "
+            + "ON CONFLICT (run_key, epoch) DO UPDATE SET position = excluded.position, "
+            + set(EPOCH_COLUMNS) + " WHERE (" + prefixed("epoch_metrics", EPOCH_COLUMNS) + ") IS DISTINCT FROM ("
+            + prefixed("excluded", EPOCH_COLUMNS) + ") RETURNING run_key, epoch, position, (xmax = 0) AS inserted";
+
+    private static final String STEP_COLUMNS = "epoch, emitted_at, loss, learning_rate, grad_norm";
+
+    private static final String UPSERT_STEPS = "INSERT INTO step_samples (run_key, global_step, " + STEP_COLUMNS + ") "
+            + "SELECT * FROM unnest($1::int4[], $2::int8[], $3::int4[], $4::timestamptz[], $5::float8[], $6::float8[], "
+            + "$7::float8[]) ON CONFLICT (run_key, global_step) DO UPDATE SET " + set(STEP_COLUMNS)
+            + " WHERE (" + prefixed("step_samples", STEP_COLUMNS) + ") IS DISTINCT FROM (" + prefixed("excluded", STEP_COLUMNS)
+            + ") RETURNING run_key, (xmax = 0) AS inserted";
+
+    @Inject
+    Pool pool;
+
+    @Inject
+    ObjectMapper mapper;
+
+    /** Stores one batch of decoded events, in one transaction. Events are in partition order. */
+    public Uni<StoredBatch> store(List<EventEnvelope> events) {
+        if (events.isEmpty()) {
+            return Uni.createFrom().item(StoredBatch.EMPTY);
+        }
+        return pool.withTransaction(conn -> new BatchWrite(conn, events).run());
+    }
+
+    /**
+     * Marks a run as cancelling (unless it already ended) and notifies SSE. Empty when the run is unknown or already
+     * ended, with the run as it now is otherwise.
+     */
+    public Uni<Boolean> markCancelling(String runId, String reason, String requestedBy) {
+        return pool.withTransaction(conn -> lock(conn)
+                .chain(() -> conn.preparedQuery("UPDATE runs SET status = 'cancelling', cancel_reason = $2, "
+                                + "cancel_requested_by = $3, cancel_requested_at = now(), "
+                                + "status_position = nextval('change_position'), updated_at = now() "
+                                + "WHERE id = $1 AND status IN ('queued', 'running', 'cancelling') RETURNING status_position")
+                        .execute(Tuple.of(runId, reason, requestedBy)))
+                .chain(rows -> {
+                    if (rows.rowCount() == 0) {
+                        return Uni.createFrom().item(false);
+                    }
+                    long position = rows.iterator().next().getLong(0);
+                    return notifyChanges(conn, position).replaceWith(true);
+                }));
+    }
+
+    /** Deletes processed-event ids older than the retention; run-level redeliveries older than that are re-applied. */
+    public Uni<Integer> purgeProcessedEvents(java.time.Duration retention) {
+        return pool.preparedQuery("DELETE FROM processed_events WHERE processed_at < now() - make_interval(secs => $1)")
+                .execute(Tuple.of((double) retention.toSeconds()))
+                .map(RowSet::rowCount);
+    }
+
+    static Uni<Void> lock(SqlConnection conn) {
+        return conn.query("SELECT pg_advisory_xact_lock(" + POSITION_LOCK + ")").execute().replaceWithVoid();
+    }
+
+    static Uni<Void> notifyChanges(SqlConnection conn, long position) {
+        return conn.preparedQuery("SELECT pg_notify('" + CHANGES_CHANNEL + "', $1)")
+                .execute(Tuple.of(Long.toString(position))).replaceWithVoid();
+    }
+
+    /** The state of one batch write, step by step. */
+    private final class BatchWrite {
+        private final SqlConnection conn;
+        private final List<EventEnvelope> events;
+        private final Map<String, RunRef> runs = new HashMap<>();
+        private final Set<String> freshRunLevelIds = new HashSet<>();
+        private final Map<String, List<Integer>> changedEpochs = new TreeMap<>();
+        private final Set<String> outOfOrder = new HashSet<>();
+        private long lastPosition;
+
+        BatchWrite(SqlConnection conn, List<EventEnvelope> events) {
+            this.conn = conn;
+            this.events = events;
+        }
+
+        Uni<StoredBatch> run() {
+            return lock(conn)
+                    .chain(this::dedupeRunLevel)
+                    .chain(this::ensureRuns)
+                    .chain(this::applyStarted)
+                    .chain(this::upsertEpochs)
+                    .chain(this::upsertSteps)
+                    .chain(this::updateRunAggregates)
+                    .chain(this::applyFinished)
+                    .chain(() -> lastPosition > 0 ? notifyChanges(conn, lastPosition) : Uni.createFrom().voidItem())
+                    .map(ignored -> new StoredBatch(lastPosition, changedEpochs, outOfOrder));
+        }
+
+        private void seen(long position) {
+            lastPosition = Math.max(lastPosition, position);
+        }
+
+        private Uni<Void> dedupeRunLevel() {
+            List<String> ids = new ArrayList<>();
+            for (EventEnvelope e : events) {
+                if (e.event() instanceof RunStarted || e.event() instanceof RunFinished) {
+                    ids.add(e.ceId());
+                }
+            }
+            if (ids.isEmpty()) {
+                return Uni.createFrom().voidItem();
+            }
+            return conn.preparedQuery("INSERT INTO processed_events (ce_id) SELECT unnest($1::text[]) "
+                            + "ON CONFLICT DO NOTHING RETURNING ce_id")
+                    .execute(Tuple.of(ids.toArray(String[]::new)))
+                    .invoke(rows -> rows.forEach(r -> freshRunLevelIds.add(r.getString(0))))
+                    .replaceWithVoid();
+        }
+
+        private boolean applies(EventEnvelope e) {
+            if (e.event() instanceof RunStarted || e.event() instanceof RunFinished) {
+                // The first envelope with a fresh id applies; a duplicate inside the batch does not.
+                return freshRunLevelIds.remove(e.ceId());
+            }
+            return true;
+        }
+
+        private Uni<Void> ensureRuns() {
+            String[] ids = events.stream().map(e -> e.event().runId()).distinct().toArray(String[]::new);
+            return conn.preparedQuery("INSERT INTO runs (id, status_position) SELECT id, nextval('change_position') "
+                            + "FROM unnest($1::text[]) AS t(id) ON CONFLICT (id) DO NOTHING RETURNING status_position")
+                    .execute(Tuple.of(ids))
+                    .invoke(rows -> rows.forEach(r -> seen(r.getLong(0))))
+                    .chain(() -> conn.preparedQuery("SELECT run_key, id, latest_epoch, layer_names, extra_names FROM runs "
+                            + "WHERE id = ANY($1) FOR UPDATE").execute(Tuple.of(ids)))
+                    .invoke(rows -> {
+                        for (Row r : rows) {
+                            runs.put(r.getString("id"), new RunRef(r.getInteger("run_key"), r.getInteger("latest_epoch"),
+                                    new ArrayList<>(Arrays.asList(r.getArrayOfStrings("layer_names"))),
+                                    new ArrayList<>(Arrays.asList(r.getArrayOfStrings("extra_names")))));
+                        }
+                    })
+                    .replaceWithVoid();
+        }
+
+        private Uni<Void> applyStarted() {
+            // Run-level events are applied in order; their applicability is decided once, here and in applyFinished.
+            List<Tuple> tuples = new ArrayList<>();
+            for (EventEnvelope e : events) {
+                if (e.event() instanceof RunStarted s && applies(e)) {
+                    tuples.add(Tuple.from(Arrays.asList(runs.get(s.runId()).runKey, s.name(), s.project(),
+                            s.tags() == null ? null : s.tags().toArray(String[]::new), startedDocument(s),
+                            odt(s.startedAt()), s.totalEpochs())));
+                }
+            }
+            if (tuples.isEmpty()) {
+                return Uni.createFrom().voidItem();
+            }
+            return conn.preparedQuery("UPDATE runs SET name = coalesce($2, name), project = coalesce($3, project), "
+                            + "tags = coalesce($4::text[], tags), started = coalesce($5::text::jsonb, started), "
+                            + "started_at = coalesce($6, started_at), total_epochs = coalesce($7, total_epochs), "
+                            + "status_position = nextval('change_position'), updated_at = now() "
+                            + "WHERE run_key = $1 RETURNING status_position")
+                    .executeBatch(tuples)
+                    .invoke(this::seenAll)
+                    .replaceWithVoid();
+        }
+
+        private void seenAll(RowSet<Row> rows) {
+            for (RowSet<Row> rs = rows; rs != null; rs = rs.next()) {
+                for (Row r : rs) {
+                    seen(r.getLong(0));
+                }
+            }
+        }
+
+        private Uni<Void> upsertEpochs() {
+            // Last one wins for the same (run, epoch) inside a batch: ON CONFLICT may touch a row only once per statement.
+            Map<String, EpochCompleted> latest = new LinkedHashMap<>();
+            for (EventEnvelope e : events) {
+                if (e.event() instanceof EpochCompleted ec) {
+                    latest.remove(ec.runId() + '\0' + ec.epoch());
+                    latest.put(ec.runId() + '\0' + ec.epoch(), ec);
+                }
+            }
+            if (latest.isEmpty()) {
+                return Uni.createFrom().voidItem();
+            }
+            int n = latest.size();
+            Integer[] runKey = new Integer[n];
+            Integer[] epoch = new Integer[n];
+            Long[] globalStep = new Long[n];
+            OffsetDateTime[] emittedAt = new OffsetDateTime[n];
+            Double[][] d = new Double[9][n];
+            Long[] durationMs = new Long[n];
+            Long[] memoryBytes = new Long[n];
+            Integer[] clipped = new Integer[n];
+            Buffer[] layers = new Buffer[n];
+            Buffer[] extra = new Buffer[n];
+            int i = 0;
+            for (EpochCompleted ec : latest.values()) {
+                RunRef ref = runs.get(ec.runId());
+                ref.namesChanged |= MetricVector.extendNames(ref.layerNames, ec.layerGradNorms());
+                ref.namesChanged |= MetricVector.extendNames(ref.extraNames, ec.extra());
+                ref.totalEpochs = ec.totalEpochs() != null ? ec.totalEpochs() : ref.totalEpochs;
+                runKey[i] = ref.runKey;
+                epoch[i] = ec.epoch();
+                globalStep[i] = ec.globalStep();
+                emittedAt[i] = odt(ec.emittedAt());
+                d[0][i] = ec.trainLoss();
+                d[1][i] = ec.valLoss();
+                d[2][i] = ec.trainAccuracy();
+                d[3][i] = ec.valAccuracy();
+                d[4][i] = ec.learningRate();
+                d[5][i] = ec.samplesPerSecond();
+                d[6][i] = ec.gradNorm();
+                d[7][i] = ec.gradNormMax();
+                d[8][i] = ec.paramNorm();
+                durationMs[i] = ec.durationMs();
+                memoryBytes[i] = ec.memoryBytes();
+                clipped[i] = ec.clippedSteps();
+                layers[i] = buffer(MetricVector.pack(ref.layerNames, ec.layerGradNorms()));
+                extra[i] = buffer(MetricVector.pack(ref.extraNames, ec.extra()));
+                i++;
+            }
+            Map<Integer, String> idByKey = new HashMap<>();
+            runs.forEach((id, ref) -> idByKey.put(ref.runKey, id));
+            return conn.preparedQuery(UPSERT_EPOCHS)
+                    .execute(Tuple.from(Arrays.asList(runKey, epoch, globalStep, emittedAt, d[0], d[1], d[2], d[3], d[4],
+                            d[5], d[6], d[7], d[8], durationMs, memoryBytes, clipped, layers, extra)))
+                    .invoke(rows -> {
+                        for (Row r : rows) {
+                            String id = idByKey.get(r.getInteger("run_key"));
+                            RunRef ref = runs.get(id);
+                            int e = r.getInteger("epoch");
+                            long position = r.getLong("position");
+                            seen(position);
+                            ref.epochsPosition = Math.max(ref.epochsPosition, position);
+                            if (r.getBoolean("inserted")) {
+                                ref.epochsInserted++;
+                            }
+                            if (ref.previousLatestEpoch != null && e <= ref.previousLatestEpoch) {
+                                outOfOrder.add(id);
+                            }
+                            ref.maxEpoch = ref.maxEpoch == null ? e : Math.max(ref.maxEpoch, e);
+                            changedEpochs.computeIfAbsent(id, k -> new ArrayList<>()).add(e);
+                        }
+                        changedEpochs.values().forEach(list -> list.sort(null));
+                    })
+                    .replaceWithVoid();
+        }
+
+        private Uni<Void> upsertSteps() {
+            Map<String, StepSampled> latest = new LinkedHashMap<>();
+            for (EventEnvelope e : events) {
+                if (e.event() instanceof StepSampled s) {
+                    latest.remove(s.runId() + '\0' + s.globalStep());
+                    latest.put(s.runId() + '\0' + s.globalStep(), s);
+                }
+            }
+            if (latest.isEmpty()) {
+                return Uni.createFrom().voidItem();
+            }
+            int n = latest.size();
+            Integer[] runKey = new Integer[n];
+            Long[] globalStep = new Long[n];
+            Integer[] epoch = new Integer[n];
+            OffsetDateTime[] emittedAt = new OffsetDateTime[n];
+            Double[] loss = new Double[n];
+            Double[] lr = new Double[n];
+            Double[] gradNorm = new Double[n];
+            int i = 0;
+            for (StepSampled s : latest.values()) {
+                runKey[i] = runs.get(s.runId()).runKey;
+                globalStep[i] = s.globalStep();
+                epoch[i] = s.epoch();
+                emittedAt[i] = odt(s.emittedAt());
+                loss[i] = s.loss();
+                lr[i] = s.learningRate();
+                gradNorm[i] = s.gradNorm();
+                i++;
+            }
+            Map<Integer, RunRef> byKey = new HashMap<>();
+            runs.values().forEach(ref -> byKey.put(ref.runKey, ref));
+            return conn.preparedQuery(UPSERT_STEPS)
+                    .execute(Tuple.from(Arrays.asList(runKey, globalStep, epoch, emittedAt, loss, lr, gradNorm)))
+                    .invoke(rows -> {
+                        for (Row r : rows) {
+                            RunRef ref = byKey.get(r.getInteger("run_key"));
+                            ref.stepsChanged++;
+                            if (r.getBoolean("inserted")) {
+                                ref.stepsInserted++;
+                            }
+                        }
+                    })
+                    .replaceWithVoid();
+        }
+
+        private Uni<Void> updateRunAggregates() {
+            List<Tuple> tuples = new ArrayList<>();
+            for (RunRef ref : runs.values()) {
+                if (ref.maxEpoch == null && !ref.namesChanged && ref.stepsChanged == 0 && ref.totalEpochs == null) {
+                    continue;
+                }
+                tuples.add(Tuple.from(Arrays.asList(ref.runKey, ref.maxEpoch, ref.epochsInserted, ref.epochsPosition,
+                        ref.totalEpochs, ref.stepsInserted, ref.stepsChanged,
+                        ref.namesChanged ? ref.layerNames.toArray(String[]::new) : null,
+                        ref.namesChanged ? ref.extraNames.toArray(String[]::new) : null)));
+            }
+            if (tuples.isEmpty()) {
+                return Uni.createFrom().voidItem();
+            }
+            // The steps position is drawn only when steps changed, so step-only batches still invalidate step ETags.
+            return conn.preparedQuery("UPDATE runs SET latest_epoch = greatest(latest_epoch, $2::int4), "
+                            + "epoch_count = epoch_count + $3, epochs_position = greatest(epochs_position, $4::int8), "
+                            + "total_epochs = coalesce($5::int4, total_epochs), step_count = step_count + $6, "
+                            + "steps_position = CASE WHEN $7::int4 > 0 THEN nextval('change_position') ELSE steps_position END, "
+                            + "layer_names = coalesce($8::text[], layer_names), extra_names = coalesce($9::text[], extra_names), "
+                            + "updated_at = now() WHERE run_key = $1 RETURNING steps_position")
+                    .executeBatch(tuples)
+                    .invoke(this::seenAll)
+                    .replaceWithVoid();
+        }
+
+        private Uni<Void> applyFinished() {
+            List<Tuple> tuples = new ArrayList<>();
+            for (EventEnvelope e : events) {
+                if (e.event() instanceof RunFinished f && applies(e)) {
+                    tuples.add(Tuple.from(Arrays.asList(runs.get(f.runId()).runKey, f.status().wire(), f.reason(),
+                            f.epochsCompleted(), f.requestedBy(), odt(f.finishedAt()))));
+                }
+            }
+            if (tuples.isEmpty()) {
+                return Uni.createFrom().voidItem();
+            }
+            // run.finished is the trainer's word: it ends a run whatever its status, `cancelling` included.
+            return conn.preparedQuery("UPDATE runs SET status = $2, finish_reason = $3, epochs_completed = $4, "
+                            + "finish_requested_by = $5, finished_at = coalesce($6, now()), "
+                            + "status_position = nextval('change_position'), updated_at = now() "
+                            + "WHERE run_key = $1 RETURNING status_position")
+                    .executeBatch(tuples)
+                    .invoke(this::seenAll)
+                    .replaceWithVoid();
+        }
+
+        private String startedDocument(RunStarted s) {
+            ObjectNode doc = mapper.createObjectNode();
+            putIfPresent(doc, "model", s.model());
+            putIfPresent(doc, "hyperparameters", s.hyperparameters());
+            putIfPresent(doc, "dataset", s.dataset());
+            putIfPresent(doc, "device", s.device());
+            putIfPresent(doc, "host", s.host());
+            putIfPresent(doc, "monitor", s.monitor());
+            try {
+                return mapper.writeValueAsString(doc);
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("cannot encode run.started details of " + s.runId(), e);
+            }
+        }
+
+        private void putIfPresent(ObjectNode doc, String name, Object value) {
+            if (value != null) {
+                doc.set(name, mapper.valueToTree(value));
+            }
+        }
+    }
+
+    /** A run touched by the batch: its key, its name lists (extended in place) and what the batch did to it. */
+    private static final class RunRef {
+        final int runKey;
+        final Integer previousLatestEpoch;
+        final List<String> layerNames;
+        final List<String> extraNames;
+        boolean namesChanged;
+        Integer totalEpochs;
+        Integer maxEpoch;
+        int epochsInserted;
+        long epochsPosition;
+        int stepsInserted;
+        int stepsChanged;
+
+        RunRef(int runKey, Integer previousLatestEpoch, List<String> layerNames, List<String> extraNames) {
+            this.runKey = runKey;
+            this.previousLatestEpoch = previousLatestEpoch;
+            this.layerNames = layerNames;
+            this.extraNames = extraNames;
+        }
+    }
+
+    static OffsetDateTime odt(Instant instant) {
+        return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
+    }
+
+    private static Buffer buffer(byte[] bytes) {
+        return bytes == null ? null : Buffer.buffer(bytes);
+    }
+
+    private static String set(String columns) {
+        StringBuilder sb = new StringBuilder();
+        for (String c : columns.split(",\\s*")) {
+            if (!sb.isEmpty()) {
+                sb.append(", ");
+            }
+            sb.append(c).append(" = excluded.").append(c);
+        }
+        return sb.toString();
+    }
+
+    private static String prefixed(String table, String columns) {
+        StringBuilder sb = new StringBuilder();
+        for (String c : columns.split(",\\s*")) {
+            if (!sb.isEmpty()) {
+                sb.append(", ");
+            }
+            sb.append(table).append('.').append(c);
+        }
+        return sb.toString();
+    }
+
+    /** For tests and tools: the run key of a run id, if stored. */
+    public Uni<Optional<Integer>> runKey(String runId) {
+        return pool.preparedQuery("SELECT run_key FROM runs WHERE id = $1").execute(Tuple.of(runId))
+                .map(rows -> rows.rowCount() == 0 ? Optional.empty() : Optional.of(rows.iterator().next().getInteger(0)));
+    }
+}

@@ -1,0 +1,100 @@
+package io.trainwatch.metrics.rest;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.smallrye.mutiny.Uni;
+import io.trainwatch.metrics.history.Downsampler;
+import io.trainwatch.metrics.history.EpochRow;
+import io.trainwatch.metrics.history.HistoryQuery;
+import io.trainwatch.metrics.history.QueryParameterException;
+import io.trainwatch.metrics.persistence.RunQueries;
+import io.trainwatch.metrics.persistence.RunRow;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/** Runs side by side: each run's summary, headline analysis and epoch history, with the history query rules. */
+@Path("/api/v1/compare")
+@Tag(name = "runs")
+@Produces(MediaType.APPLICATION_JSON)
+public class CompareResource {
+
+    static final int MAX_RUNS = 10;
+
+    @Inject
+    RunQueries queries;
+
+    @Inject
+    RunViews views;
+
+    @Inject
+    AnalysisView analysis;
+
+    @Inject
+    ObjectMapper mapper;
+
+    @GET
+    @Operation(summary = "Compare runs: ?run=a&run=b[&fields=…&max_points=…]")
+    public Uni<Response> compare(@QueryParam("run") List<String> runIds, @QueryParam("fields") String fields,
+                                 @QueryParam("max_points") String maxPoints) {
+        List<String> ids = new ArrayList<>(new LinkedHashSet<>(runIds == null ? List.of() : runIds));
+        if (ids.isEmpty() || ids.size() > MAX_RUNS) {
+            throw new QueryParameterException("run", "must be given 1 to " + MAX_RUNS + " times, was given " + ids.size());
+        }
+        HistoryQuery query = HistoryQuery.parse("since_epoch", null, fields, maxPoints, null, EpochRow.FIELDS);
+        return queries.runs(ids).chain(found -> {
+            Map<String, RunRow> byId = found.stream().collect(Collectors.toMap(RunRow::id, Function.identity()));
+            for (String id : ids) {
+                if (!byId.containsKey(id)) {
+                    throw ProblemException.runNotFound(id);
+                }
+            }
+            List<Uni<ObjectNode>> parts = new ArrayList<>();
+            for (String id : ids) {
+                RunRow run = byId.get(id);
+                parts.add(Uni.combine().all().unis(queries.epochs(run, null), analysis.headline(run)).asTuple().map(t -> {
+                    ObjectNode n = views.summary(run);
+                    t.getItem2().ifPresent(h -> n.set("analysis", h));
+                    List<EpochRow> rows = t.getItem1();
+                    if (query.maxPoints() != null && rows.size() > query.maxPoints()) {
+                        rows = Downsampler.downsample(rows, query.fields(), query.maxPoints());
+                        n.put("downsampled", true);
+                    }
+                    ArrayNode epochs = n.putArray("epochs");
+                    for (EpochRow row : rows) {
+                        ObjectNode e = epochs.addObject();
+                        e.put("epoch", row.epoch());
+                        for (String f : query.fields()) {
+                            Object v = row.get(f);
+                            if (v != null) {
+                                e.set(f, mapper.valueToTree(v));
+                            }
+                        }
+                    }
+                    return n;
+                }));
+            }
+            // One run after the other keeps the pool free for others; a compare is rare and small.
+            return Uni.join().all(parts).andFailFast().map(nodes -> {
+                ObjectNode body = mapper.createObjectNode();
+                ArrayNode arr = body.putArray("runs");
+                nodes.forEach(arr::add);
+                return Response.ok(body).build();
+            });
+        });
+    }
+}

@@ -1,0 +1,105 @@
+package io.trainwatch.metrics.rest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.trainwatch.contracts.EventCodec;
+import io.trainwatch.contracts.EventValidationException;
+import io.trainwatch.contracts.Limits;
+import io.trainwatch.contracts.TrainwatchEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Turns request bodies into validated events: 400 for malformed JSON, 422 naming every field at fault. */
+@ApplicationScoped
+public class JsonBodies {
+
+    @Inject
+    ObjectMapper mapper;
+
+    public JsonNode parse(byte[] body) {
+        if (body == null || body.length == 0) {
+            throw ProblemException.malformed("body is empty; a JSON document is required");
+        }
+        if (body.length > Limits.MAX_EVENT_BYTES * 4) {
+            throw ProblemException.invalid(List.of(new ProblemException.FieldError("$",
+                    "must be at most " + Limits.MAX_EVENT_BYTES * 4 + " bytes, was " + body.length)));
+        }
+        try {
+            JsonNode node = mapper.readTree(body);
+            if (node == null || node.isMissingNode()) {
+                throw ProblemException.malformed("body is empty; a JSON document is required");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw ProblemException.malformed("body is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw ProblemException.malformed("body could not be read: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Decodes the objects of a body (one object, or an array when {@code arrayAllowed}) as events of {@code type}.
+     * {@code run_id} comes from the path when absent and must match it when present. All errors are reported at once,
+     * prefixed with the element index for arrays ({@code [2].epoch}).
+     */
+    public <T extends TrainwatchEvent> List<T> events(JsonNode body, Class<T> type, String pathRunId, boolean arrayAllowed) {
+        List<JsonNode> items = new ArrayList<>();
+        boolean array = body.isArray();
+        if (array && arrayAllowed) {
+            body.forEach(items::add);
+            if (items.isEmpty()) {
+                throw ProblemException.invalid(List.of(new ProblemException.FieldError("$", "must not be an empty array")));
+            }
+        } else if (body.isObject()) {
+            items.add(body);
+        } else {
+            throw ProblemException.invalid(List.of(new ProblemException.FieldError("$",
+                    arrayAllowed ? "must be a JSON object or an array of objects" : "must be a JSON object")));
+        }
+        List<T> events = new ArrayList<>(items.size());
+        List<ProblemException.FieldError> errors = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            String prefix = array ? "[" + i + "]" : "";
+            JsonNode item = items.get(i);
+            if (!item.isObject()) {
+                errors.add(new ProblemException.FieldError(array ? prefix : "$", "must be a JSON object"));
+                continue;
+            }
+            ObjectNode obj = (ObjectNode) item;
+            if (pathRunId != null) {
+                JsonNode given = obj.get("run_id");
+                if (given == null || given.isNull()) {
+                    obj.put("run_id", pathRunId);
+                } else if (!given.isTextual() || !given.asText().equals(pathRunId)) {
+                    errors.add(new ProblemException.FieldError(field(prefix, "run_id"),
+                            "must equal the run id in the path \"" + pathRunId + "\", was " + given));
+                    continue;
+                }
+            }
+            try {
+                events.add(EventCodec.instance().decode(obj, type));
+            } catch (EventValidationException e) {
+                String rule = e.getMessage().startsWith(e.field() + ": ")
+                        ? e.getMessage().substring(e.field().length() + 2) : e.getMessage();
+                errors.add(new ProblemException.FieldError(field(prefix, e.field()), rule));
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw ProblemException.invalid(errors);
+        }
+        return events;
+    }
+
+    private static String field(String prefix, String field) {
+        if (prefix.isEmpty()) {
+            return field;
+        }
+        return "$".equals(field) ? prefix : prefix + "." + field;
+    }
+}

@@ -1,0 +1,195 @@
+package io.trainwatch.metrics.rest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.smallrye.mutiny.Uni;
+import io.trainwatch.contracts.RunCancelRequested;
+import io.trainwatch.contracts.RunFinished;
+import io.trainwatch.contracts.RunStarted;
+import io.trainwatch.metrics.history.QueryParameterException;
+import io.trainwatch.metrics.messaging.EventPublisher;
+import io.trainwatch.metrics.persistence.RunQueries;
+import io.trainwatch.metrics.persistence.RunRow;
+import io.trainwatch.metrics.persistence.RunStore;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+
+/** Runs: list and detail, and the HTTP ingest of run.started and run.finished, and cancel. */
+@Path("/api/v1/runs")
+@Tag(name = "runs")
+@Produces(MediaType.APPLICATION_JSON)
+public class RunResource {
+
+    static final int DEFAULT_LIMIT = 50;
+    static final int MAX_LIMIT = 500;
+    static final List<String> STATUSES = List.of("queued", "running", "cancelling", "completed", "failed", "cancelled",
+            "stopped_early");
+
+    @Inject
+    RunQueries queries;
+
+    @Inject
+    RunStore store;
+
+    @Inject
+    RunViews views;
+
+    @Inject
+    JsonBodies bodies;
+
+    @Inject
+    EventPublisher publisher;
+
+    @Inject
+    ObjectMapper mapper;
+
+    @Inject
+    AnalysisView analysis;
+
+    @GET
+    @Operation(summary = "Runs, newest first, filtered by status, project and tag; cursor pagination")
+    public Uni<Response> list(@QueryParam("status") String status, @QueryParam("project") String project,
+                              @QueryParam("tag") String tag, @QueryParam("limit") String limit,
+                              @QueryParam("cursor") String cursor) {
+        if (status != null && !STATUSES.contains(status)) {
+            throw new QueryParameterException("status", "must be one of " + String.join(", ", STATUSES) + ", was \"" + status + "\"");
+        }
+        int pageSize = parseLimit(limit);
+        Integer before = parseCursor(cursor);
+        return queries.list(status, project, tag, before, pageSize).map(rows -> {
+            ObjectNode body = mapper.createObjectNode();
+            ArrayNode runs = body.putArray("runs");
+            for (int i = 0; i < Math.min(rows.size(), pageSize); i++) {
+                runs.add(views.summary(rows.get(i)));
+            }
+            if (rows.size() > pageSize) {
+                body.put("next_cursor", cursorOf(rows.get(pageSize - 1).runKey()));
+            }
+            return Response.ok(body).build();
+        });
+    }
+
+    @POST
+    @Operation(summary = "HTTP ingest of a run.started (validated, published to Kafka, stored by the consumer): 202")
+    public Uni<Response> start(byte[] body) {
+        RunStarted started = bodies.events(bodies.parse(body), RunStarted.class, null, false).get(0);
+        return publisher.publish(started).map(ceId -> Response.accepted(accepted(started.runId(), List.of(ceId)))
+                .location(URI.create("/api/v1/runs/" + started.runId())).build());
+    }
+
+    @GET
+    @Path("{id}")
+    @Operation(summary = "A run: status, progress, ETA, latest epoch, run.started details, headline analysis")
+    public Uni<Response> get(@PathParam("id") String id) {
+        return requireRun(id).chain(run -> Uni.combine().all()
+                .unis(queries.latestEpoch(run), queries.recentEpochDurationMs(run.runKey()), analysis.headline(run))
+                .asTuple()
+                .map(t -> Response.ok(views.detail(run, t.getItem1().orElse(null), t.getItem2().orElse(null),
+                        t.getItem3().orElse(null))).build()));
+    }
+
+    @POST
+    @Path("{id}/finish")
+    @Operation(summary = "HTTP ingest of a run.finished: 202")
+    public Uni<Response> finish(@PathParam("id") String id, byte[] body) {
+        RunFinished finished = bodies.events(bodies.parse(body), RunFinished.class, id, false).get(0);
+        return publisher.publish(finished).map(ceId -> Response.accepted(accepted(id, List.of(ceId))).build());
+    }
+
+    @POST
+    @Path("{id}/cancel")
+    @Operation(summary = "Ask the trainer to stop the run: publishes run.cancel-requested, the run shows `cancelling`")
+    public Uni<Response> cancel(@PathParam("id") String id, byte[] body) {
+        RunCancelRequested request = bodies.events(bodies.parse(body), RunCancelRequested.class, id, false).get(0);
+        return requireRun(id).chain(run -> {
+            if (run.finished()) {
+                throw finishedConflict(run);
+            }
+            return publisher.publish(request)
+                    .chain(ceId -> store.markCancelling(id, request.reason(), request.requestedBy())
+                            .map(marked -> {
+                                if (!marked) {
+                                    // run.finished was stored between our check and our update: the trainer won.
+                                    throw finishedConflict(run);
+                                }
+                                ObjectNode answer = accepted(id, List.of(ceId));
+                                answer.put("status", "cancelling");
+                                return Response.accepted(answer).build();
+                            }));
+        });
+    }
+
+    private static ProblemException finishedConflict(RunRow run) {
+        return new ProblemException(409, "run-finished", "Run already finished",
+                "run \"" + run.id() + "\" already finished with status " + run.status() + "; there is nothing to cancel",
+                List.of());
+    }
+
+    Uni<RunRow> requireRun(String id) {
+        return queries.run(id).map(found -> found.orElseThrow(() -> ProblemException.runNotFound(id)));
+    }
+
+    private ObjectNode accepted(String runId, List<String> ceIds) {
+        ObjectNode n = mapper.createObjectNode();
+        n.put("run_id", runId);
+        n.put("accepted", ceIds.size());
+        ArrayNode ids = n.putArray("ce_ids");
+        ceIds.forEach(ids::add);
+        return n;
+    }
+
+    static int parseLimit(String limit) {
+        if (limit == null || limit.isBlank()) {
+            return DEFAULT_LIMIT;
+        }
+        try {
+            int v = Integer.parseInt(limit.trim());
+            if (v < 1 || v > MAX_LIMIT) {
+                throw new QueryParameterException("limit", "must be >= 1 and <= " + MAX_LIMIT + ", was " + v);
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new QueryParameterException("limit", "must be an integer, was \"" + limit + "\"");
+        }
+    }
+
+    static String cursorOf(int runKey) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(("k" + runKey).getBytes(StandardCharsets.UTF_8));
+    }
+
+    static Integer parseCursor(String cursor) {
+        if (cursor == null || cursor.isBlank()) {
+            return null;
+        }
+        try {
+            String text = new String(Base64.getUrlDecoder().decode(cursor.trim()), StandardCharsets.UTF_8);
+            if (text.startsWith("k")) {
+                return Integer.parseInt(text.substring(1));
+            }
+        } catch (IllegalArgumentException e) {
+            // falls through to the error below
+        }
+        throw new QueryParameterException("cursor", "must be a next_cursor value from a previous page");
+    }
+
+    static Optional<JsonNode> none() {
+        return Optional.empty();
+    }
+}

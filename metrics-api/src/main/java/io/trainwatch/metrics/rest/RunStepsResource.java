@@ -1,0 +1,55 @@
+package io.trainwatch.metrics.rest;
+
+import io.smallrye.mutiny.Uni;
+import io.trainwatch.metrics.history.HistoryQuery;
+import io.trainwatch.metrics.history.StepRow;
+import io.trainwatch.metrics.persistence.RunQueries;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/** A run's sampled steps, with the same query rules as its epochs (since_step instead of since_epoch). */
+@Path("/api/v1/runs/{id}/steps")
+@Tag(name = "metrics")
+public class RunStepsResource {
+
+    @Inject
+    RunQueries queries;
+
+    @Inject
+    RunResource runs;
+
+    @Inject
+    HistoryResponses responses;
+
+    @GET
+    @Produces({MediaType.APPLICATION_JSON, HistoryResponses.CSV})
+    @Operation(summary = "Sampled steps: since_step (exclusive), fields, max_points, format=csv; ETag/304")
+    public Uni<Response> steps(@PathParam("id") String id, @QueryParam("since_step") String sinceStep,
+                               @QueryParam("fields") String fields, @QueryParam("max_points") String maxPoints,
+                               @QueryParam("format") String format,
+                               @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch) {
+        HistoryQuery query = HistoryQuery.parse("since_step", sinceStep, fields, maxPoints, format, StepRow.FIELDS);
+        return runs.requireRun(id).chain(run -> {
+            String etag = HistoryResponses.etag("steps", run.runKey(), run.stepsPosition(), query);
+            if (HistoryResponses.matches(ifNoneMatch, etag)) {
+                return Uni.createFrom().item(responses.notModified(etag));
+            }
+            byte[] cached = responses.cached(etag);
+            if (cached != null) {
+                return Uni.createFrom().item(responses.ok(etag, cached, query));
+            }
+            return queries.steps(run, query.since())
+                    .map(rows -> responses.render(etag, run.id(), "global_step", "steps", rows, query));
+        });
+    }
+}

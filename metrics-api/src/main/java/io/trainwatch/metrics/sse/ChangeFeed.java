@@ -1,0 +1,204 @@
+package io.trainwatch.metrics.sse;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.trainwatch.metrics.persistence.RunStore;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.pgclient.pubsub.PgChannel;
+import io.vertx.mutiny.pgclient.pubsub.PgSubscriber;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.pgclient.PgConnectOptions;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+/**
+ * The replica's view of stored changes, for SSE. Every ingest transaction ends with {@code pg_notify} carrying its
+ * last change position; PostgreSQL delivers it, on commit, to the LISTEN connection of every replica. The replica
+ * then reads the changes after the position it has delivered, once, and offers them to each local client's own
+ * bounded buffer. Positions become visible in commit order (ingest holds an advisory lock while drawing them), so
+ * "everything up to P" is a complete, gap-free prefix: resume and fan-out rest on that.
+ */
+@ApplicationScoped
+public class ChangeFeed {
+
+    private static final Logger LOG = Logger.getLogger(ChangeFeed.class);
+
+    @Inject
+    Vertx vertx;
+
+    @Inject
+    Pool pool;
+
+    @Inject
+    ChangeQueries changes;
+
+    @ConfigProperty(name = "quarkus.datasource.reactive.url")
+    String reactiveUrl;
+
+    @ConfigProperty(name = "quarkus.datasource.username")
+    String username;
+
+    @ConfigProperty(name = "quarkus.datasource.password")
+    String password;
+
+    @ConfigProperty(name = "trainwatch.sse.client-buffer", defaultValue = "2048")
+    int clientBuffer;
+
+    private final Map<Long, SseClient<?>> clients = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
+    /** The highest position offered to every client; guarded by {@code this} together with registration. */
+    private long delivered;
+    private final AtomicLong notified = new AtomicLong();
+    private final AtomicBoolean fetching = new AtomicBoolean();
+    private volatile boolean ready;
+    private PgSubscriber subscriber;
+
+    @Inject
+    MeterRegistry registry;
+
+    void start(@Observes StartupEvent ignored) {
+        Gauge.builder("trainwatch.sse.clients", clients, Map::size).description("Connected SSE clients").register(registry);
+        PgConnectOptions options = PgConnectOptions.fromUri(reactiveUrl.replaceFirst("^vertx-reactive:", ""))
+                .setUser(username).setPassword(password);
+        subscriber = PgSubscriber.subscriber(vertx, options)
+                .reconnectPolicy(attempt -> attempt < 1000 ? Math.min(5000L, 100L * (attempt + 1)) : -1L);
+        PgChannel channel = subscriber.channel(RunStore.CHANGES_CHANNEL);
+        channel.handler(payload -> {
+            try {
+                onNotification(Long.parseLong(payload));
+            } catch (NumberFormatException e) {
+                LOG.warnf("ignoring notification %s", payload);
+            }
+        });
+        // After a reconnect, notifications sent meanwhile are lost: catch up from the database.
+        channel.subscribeHandler(() -> currentPosition().subscribe().with(this::onNotification,
+                f -> LOG.warnf("cannot read the change position: %s", f.toString())));
+        // Start from the position committed now: taken under the advisory lock, so no transaction is in flight.
+        currentPosition().invoke(p -> {
+            synchronized (this) {
+                delivered = p;
+            }
+            notified.accumulateAndGet(p, Math::max);
+            ready = true;
+        }).chain(() -> subscriber.connect())
+                .subscribe().with(ok -> LOG.info("SSE change feed listening"),
+                        f -> LOG.errorf("SSE change feed cannot listen: %s", f.toString()));
+    }
+
+    void stop(@Observes ShutdownEvent ignored) {
+        if (subscriber != null) {
+            subscriber.closeAndForget();
+        }
+        clients.values().forEach(c -> c.fail("server shutting down"));
+    }
+
+    private Uni<Long> currentPosition() {
+        return pool.withTransaction(conn -> conn.query("SELECT pg_advisory_xact_lock(" + RunStore.POSITION_LOCK + ")")
+                .execute()
+                .chain(() -> conn.query("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM change_position").execute())
+                .map(rows -> rows.iterator().next().getLong(0)));
+    }
+
+    void onNotification(long position) {
+        notified.accumulateAndGet(position, Math::max);
+        drain();
+    }
+
+    /** One fetch at a time; notifications that arrive meanwhile are folded into the next fetch. */
+    private void drain() {
+        if (!ready || !fetching.compareAndSet(false, true)) {
+            return;
+        }
+        long from;
+        synchronized (this) {
+            from = delivered;
+        }
+        long to = notified.get();
+        if (to <= from) {
+            fetching.set(false);
+            if (notified.get() > to) {
+                drain();
+            }
+            return;
+        }
+        changes.changes(from, to, null).subscribe().with(events -> {
+            fanOut(events, to);
+            fetching.set(false);
+            drain();
+        }, failure -> {
+            LOG.warnf("cannot read changes (%d, %d]: %s", from, to, failure.toString());
+            fetching.set(false);
+            vertx.setTimer(500, t -> drain());
+        });
+    }
+
+    private synchronized void fanOut(List<FeedEvent> events, long upTo) {
+        for (SseClient<?> client : clients.values()) {
+            for (FeedEvent e : events) {
+                if (client.wants(e)) {
+                    client.offer(e);
+                }
+            }
+        }
+        delivered = upTo;
+    }
+
+    /**
+     * A client's stream: the events after {@code after} (its Last-Event-ID position; null for "from now"), read from
+     * the database up to what this replica has delivered, then live. {@code initial} (may be null) is sent first on
+     * a fresh connection.
+     */
+    public <T> Multi<T> subscribe(String runId, String project, Long after, Function<FeedEvent, T> render,
+                                  Function<Long, Uni<T>> initial) {
+        return Multi.createFrom().<T>emitter(emitter -> {
+            long id = ids.incrementAndGet();
+            long snapshot;
+            SseClient<T> client;
+            synchronized (this) {
+                snapshot = delivered;
+                client = new SseClient<>(runId, project, emitter, render, clientBuffer, after == null ? snapshot : after);
+                clients.put(id, client);
+            }
+            emitter.onTermination(() -> clients.remove(id));
+            if (after == null) {
+                Uni<T> first = initial == null ? Uni.createFrom().nullItem() : initial.apply(snapshot);
+                first.subscribe().with(item -> {
+                    if (item != null) {
+                        client.sendInitial(item);
+                    }
+                    client.replayed(List.of());
+                }, emitter::fail);
+            } else {
+                changes.changes(after, snapshot, runId).subscribe().with(replay -> {
+                    if (replay.size() > clientBuffer) {
+                        // Too much to hold at once: send a buffer's worth and close; the client resumes from there.
+                        client.replayed(replay.subList(0, clientBuffer));
+                        emitter.complete();
+                    } else {
+                        client.replayed(project == null ? replay
+                                : replay.stream().filter(client::wants).toList());
+                    }
+                }, emitter::fail);
+            }
+        }, clientBuffer);
+    }
+
+    /** Connected clients on this replica. */
+    public int clientCount() {
+        return clients.size();
+    }
+}

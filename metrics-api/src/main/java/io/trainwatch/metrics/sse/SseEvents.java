@@ -1,0 +1,31 @@
+package io.trainwatch.metrics.sse;
+
+import io.smallrye.mutiny.Multi;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
+
+import java.time.Duration;
+
+/** Shapes SSE streams: typed, identified JSON events, an opening comment, and heartbeat comments. */
+final class SseEvents {
+
+    private SseEvents() {
+    }
+
+    static OutboundSseEvent event(Sse sse, String id, FeedEvent e) {
+        return sse.newEventBuilder().id(id).name(e.type()).mediaType(MediaType.APPLICATION_JSON_TYPE).data(e.data()).build();
+    }
+
+    /**
+     * The client's events with an opening comment (so headers go out at once) and a heartbeat comment every
+     * {@code heartbeat}; ticks that the client cannot take are dropped, never buffered.
+     */
+    static Multi<OutboundSseEvent> withHeartbeats(Sse sse, Multi<OutboundSseEvent> events, Duration heartbeat) {
+        Multi<OutboundSseEvent> beats = Multi.createFrom().ticks().every(heartbeat).onOverflow().drop()
+                .map(t -> sse.newEventBuilder().comment("heartbeat").build());
+        Multi<OutboundSseEvent> opening = Multi.createFrom().item(sse.newEventBuilder().comment("connected").build());
+        return Multi.createBy().concatenating().streams(opening,
+                Multi.createBy().merging().streams(events, beats));
+    }
+}
