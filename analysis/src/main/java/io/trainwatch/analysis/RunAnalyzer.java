@@ -926,22 +926,26 @@ public final class RunAnalyzer {
         }
         int horizon = totalEpochs != null ? Math.max(0, totalEpochs - 1 - e) : window;
         int atEpoch = e + horizon;
-        double level = all.at(r.lastX());
-        double slope = newer.slope();
+        double lastX = r.lastX();
+        double level = newer.at(lastX);
         double damping = 0.9;
-        if (older.slope() < 0 && slope < 0 && slope > older.slope()) {
-            double half = (n - n / 2);
-            damping = Math.pow(slope / older.slope(), 1.0 / Math.max(1.0, half));
+        if (older.slope() < 0 && newer.slope() < 0 && newer.slope() > older.slope()) {
+            // Exponential decay: the slope shrinks by the same factor every epoch; measure it between the halves.
+            double distance = Math.max(1.0, newer.meanX() - older.meanX());
+            damping = Math.pow(newer.slope() / older.slope(), 1.0 / distance);
         }
         damping = Math.max(0.0, Math.min(0.98, damping));
-        double steps = damping >= 1 ? horizon : (1 - Math.pow(damping, horizon)) / (1 - damping);
-        double change = slope * steps;
-        double fin = level + change;
-        double spread = 2 * all.residualSd() * Math.sqrt(1 + (double) steps / n);
+        // The slope now (the newer half's slope is centred mid-half), then the geometric sum of what is left.
+        double slopeNow = newer.slope() * Math.pow(damping, lastX - newer.meanX());
+        double steps = damping * (1 - Math.pow(damping, horizon)) / (1 - damping);
+        double fin = level + slopeNow * steps;
+        // Interval: the recent noise, widened with the horizon, plus half the projected change for the
+        // uncertainty of the decay rate itself. A heuristic band, not a calibrated confidence interval.
+        double spread = 2 * newer.residualSd() * Math.sqrt(1 + steps / n) + 0.5 * Math.abs(slopeNow * steps);
         double low = fin - spread;
         double high = fin + spread;
         double gain = bestVal - fin;
-        return new Verdict.Forecast(round(fin), round(low), round(high), round(gain), atEpoch, "damped_linear");
+        return new Verdict.Forecast(round(fin), round(low), round(high), round(gain), atEpoch, "damped_geometric");
     }
 
     private static Ring.Fit fitRange(Ring r, int from, int to) {
