@@ -71,6 +71,8 @@ public final class LocalStack implements AutoCloseable {
     private static final String HOST = "127.0.0.1";
     /** Written into a data dir we own, so --fresh never wipes a directory that someone else's data lives in. */
     private static final String MARKER_FILE = ".trainwatch-local-stack";
+    /** What ./run puts in a data dir besides our data: its logs (kept by --fresh) and the endpoints file. */
+    private static final Set<String> RUN_FILES = Set.of("logs", "stack.env", "stack.env.tmp");
     private static final Pattern SQL_IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
 
@@ -632,7 +634,7 @@ public final class LocalStack implements AutoCloseable {
             Path marker = dataDir.resolve(MARKER_FILE);
             if (!Files.exists(marker)) {
                 try (Stream<Path> entries = Files.list(dataDir)) {
-                    if (entries.findAny().isPresent()) {
+                    if (entries.anyMatch(entry -> !RUN_FILES.contains(entry.getFileName().toString()))) {
                         throw new IllegalStateException("dataDir: " + dataDir + " is not empty and was not made by "
                                 + "LocalStack (no " + MARKER_FILE + "); choose an empty or new directory");
                     }
@@ -644,19 +646,28 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
-    /** Deletes the contents of a data dir this class made (it carries the marker file), never anything else. */
+    /**
+     * Deletes the Kafka and PostgreSQL data of a data dir this class made (it carries the marker file), never
+     * anything else; keeps logs/, which ./run is already writing to.
+     */
     private static void wipe(Path dir) throws IOException {
         if (!Files.exists(dir.resolve(MARKER_FILE))) {
             try (Stream<Path> entries = Files.list(dir)) {
-                if (entries.findAny().isPresent()) {
+                if (entries.anyMatch(entry -> !RUN_FILES.contains(entry.getFileName().toString()))) {
                     throw new IllegalStateException("fresh: refusing to wipe " + dir + ": it has no " + MARKER_FILE
                             + " so LocalStack did not make it");
                 }
             }
             return;
         }
-        deleteRecursively(dir, false);
-        LOG.info("Wiped data dir {}", dir);
+        try (Stream<Path> entries = Files.list(dir)) {
+            for (Path entry : entries.toList()) {
+                if (!entry.getFileName().toString().equals("logs")) {
+                    deleteRecursively(entry, true);
+                }
+            }
+        }
+        LOG.info("Wiped the Kafka and PostgreSQL data in {}", dir);
     }
 
     private static void deleteRecursively(Path dir, boolean includingDir) throws IOException {

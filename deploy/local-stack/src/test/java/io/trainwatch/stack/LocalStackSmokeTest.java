@@ -111,6 +111,9 @@ class LocalStackSmokeTest {
     @Test
     void aPersistentDataDirKeepsRecordsAndRowsAcrossRunsAndFreshWipesThem(@TempDir Path tmp) throws Exception {
         Path dataDir = tmp.resolve("data");
+        // ./run makes logs/ before the stack starts; that does not make the directory someone else's.
+        Path runLog = Files.createDirectories(dataDir.resolve("logs")).resolve("local-stack.log");
+        Files.writeString(runLog, "log line");
         String value = "persisted-" + UUID.randomUUID();
         try (LocalStack first = LocalStack.builder().optDataDir(dataDir).optPartitions(2).build().start()) {
             produce(first, Topics.RUN_CONTROL, "run-3", value);
@@ -128,6 +131,14 @@ class LocalStackSmokeTest {
             assertFalse(consumeAll(fresh, Topics.RUN_CONTROL).contains(value), "fresh start has no old records");
             assertThrows(SQLException.class, () -> sql(fresh, "select v from kept"), "fresh start has no old table");
         }
+        assertEquals("log line", Files.readString(runLog), "fresh keeps logs/");
+
+        Path foreign = Files.createDirectories(tmp.resolve("foreign"));
+        Files.writeString(foreign.resolve("precious.txt"), "not ours");
+        IllegalStateException refused = assertThrows(IllegalStateException.class,
+                () -> LocalStack.builder().optDataDir(foreign).optFresh(true).build().start());
+        assertTrue(refused.getMessage().startsWith("fresh: refusing to wipe"), refused.getMessage());
+        assertTrue(Files.exists(foreign.resolve("precious.txt")), "a directory LocalStack did not make is left alone");
     }
 
     @Test
