@@ -65,37 +65,43 @@ final class Ring {
         return s / n;
     }
 
-    /** Least-squares fit of the newest {@code n} points: {slope, intercept-at-mean-x, residual sd, mean y, se}. */
+    /** Least-squares fit of the newest {@code n} points (two passes over the arrays, no index arithmetic). */
     Fit fit(int n) {
         n = Math.min(n, size);
         if (n < 2) {
             return null;
         }
-        int from = size - n;
+        int cap = xs.length;
+        int first = (start + size - n) % cap;
         double mx = 0;
         double my = 0;
-        for (int i = from; i < size; i++) {
-            mx += x(i);
-            my += y(i);
+        for (int k = 0, i = first; k < n; k++) {
+            mx += xs[i];
+            my += ys[i];
+            if (++i == cap) {
+                i = 0;
+            }
         }
         mx /= n;
         my /= n;
         double sxx = 0;
         double sxy = 0;
-        for (int i = from; i < size; i++) {
-            double dx = x(i) - mx;
+        double syy = 0;
+        for (int k = 0, i = first; k < n; k++) {
+            double dx = xs[i] - mx;
+            double dy = ys[i] - my;
             sxx += dx * dx;
-            sxy += dx * (y(i) - my);
+            sxy += dx * dy;
+            syy += dy * dy;
+            if (++i == cap) {
+                i = 0;
+            }
         }
         if (sxx == 0) {
             return null;
         }
         double slope = sxy / sxx;
-        double rss = 0;
-        for (int i = from; i < size; i++) {
-            double r = y(i) - (my + slope * (x(i) - mx));
-            rss += r * r;
-        }
+        double rss = Math.max(0, syy - slope * sxy);
         double residualSd = n > 2 ? Math.sqrt(rss / (n - 2)) : 0;
         double se = n > 2 ? residualSd / Math.sqrt(sxx) : Double.POSITIVE_INFINITY;
         return new Fit(slope, my, mx, residualSd, se, n);

@@ -1000,7 +1000,7 @@ public final class RunAnalyzer {
     // Recommendation and alerts
 
     /** An alert-worthy condition of this epoch: kind, severity, message. */
-    private record Condition(String severity, String message) {
+    private record Condition(String severity, java.util.function.Supplier<String> message) {
     }
 
     private record Recommendation(Verdict.Recommendation recommendation) {
@@ -1028,7 +1028,7 @@ public final class RunAnalyzer {
                     params("series", divergence.series(), "epoch", divergence.epoch())));
             if (nonFinite) {
                 conditions.put(alertKind, new Condition(Alert.CRITICAL,
-                        capitalise(series) + " became " + (kind.equals("nan") ? "NaN" : "infinite") + " at epoch "
+                        () -> capitalise(series) + " became " + (kind.equals("nan") ? "NaN" : "infinite") + " at epoch "
                                 + divergence.epoch() + "."));
                 action = Verdict.STOP;
                 confidence = 0.95;
@@ -1037,13 +1037,13 @@ public final class RunAnalyzer {
                         + (bestText != null ? "; " + bestText : "") + ".";
             } else if (Verdict.Divergence.SUSTAINED_RISE.equals(kind)) {
                 conditions.put(alertKind, new Condition(Alert.CRITICAL,
-                        capitalise(series) + " has kept rising since epoch " + divergence.epoch() + "."));
+                        () -> capitalise(series) + " has kept rising since epoch " + divergence.epoch() + "."));
                 action = Verdict.REDUCE_LR;
                 confidence = 0.8;
                 reason = "Reduce the learning rate: " + series + " has kept rising (sustained divergence since epoch "
                         + divergence.epoch() + ")" + (bestText != null ? "; " + bestText : "") + ".";
             } else {
-                conditions.put(alertKind, new Condition(Alert.WARNING, capitalise(series) + " spiked to at least "
+                conditions.put(alertKind, new Condition(Alert.WARNING, () -> capitalise(series) + " spiked to at least "
                         + fmt(spikeRatio) + "× its smoothed value at epoch " + divergence.epoch() + "."));
                 reason = "Continue, watching: " + series + " spiked at epoch " + divergence.epoch()
                         + "; a spike that recovers (e.g. during warm-up) is harmless.";
@@ -1053,7 +1053,7 @@ public final class RunAnalyzer {
         if (gradients != null) {
             if (gradients.exploding()) {
                 conditions.put("gradients.exploding", new Condition(Alert.CRITICAL,
-                        "Gradient norm above " + fmt(explodingNorm) + " at epoch " + e + "."));
+                        () -> "Gradient norm above " + fmt(explodingNorm) + " at epoch " + e + "."));
                 evidence.add(new Verdict.Evidence("gradients.exploding", params("threshold", explodingNorm),
                         params("grad_norm", gradients.norm(), "suggested_clip", gradients.suggestedClip())));
                 if (reason == null || Verdict.CONTINUE.equals(action)) {
@@ -1067,13 +1067,13 @@ public final class RunAnalyzer {
             }
             if (gradients.vanishing()) {
                 conditions.put("gradients.vanishing", new Condition(Alert.WARNING,
-                        "Gradient norm below " + fmt(vanishingNorm) + " at epoch " + e + "."));
+                        () -> "Gradient norm below " + fmt(vanishingNorm) + " at epoch " + e + "."));
                 evidence.add(new Verdict.Evidence("gradients.vanishing", params("threshold", vanishingNorm),
                         params("grad_norm", gradients.norm())));
             }
             if (!gradients.deadLayers().isEmpty()) {
                 conditions.put("gradients.dead_layers", new Condition(Alert.WARNING,
-                        gradients.deadLayers().size() + " layer(s) have a zero gradient: "
+                        () -> gradients.deadLayers().size() + " layer(s) have a zero gradient: "
                                 + String.join(", ", gradients.deadLayers().subList(0,
                                         Math.min(5, gradients.deadLayers().size())))
                                 + (gradients.deadLayers().size() > 5 ? ", …" : "") + "."));
@@ -1081,14 +1081,14 @@ public final class RunAnalyzer {
                         params("dead_layers", gradients.deadLayers().size())));
             }
             if (gradients.imbalance()) {
-                conditions.put("gradients.imbalance", new Condition(Alert.INFO, "Layer gradient norms differ by "
+                conditions.put("gradients.imbalance", new Condition(Alert.INFO, () -> "Layer gradient norms differ by "
                         + fmt(gradients.imbalanceRatio()) + "× (threshold " + fmt(imbalanceLimit) + "×)."));
                 evidence.add(new Verdict.Evidence("gradients.imbalance", params("threshold", imbalanceLimit),
                         params("imbalance_ratio", gradients.imbalanceRatio())));
             }
             if (gradients.clipFrequency() != null && gradients.clipFrequency() > clipFrequencyLimit) {
                 conditions.put("gradients.clipping", new Condition(Alert.INFO,
-                        "Gradients clipped in " + Math.round(gradients.clipFrequency() * 100)
+                        () -> "Gradients clipped in " + Math.round(gradients.clipFrequency() * 100)
                                 + " % of steps; the clip value is doing the optimiser's job."));
             }
             if (reason == null && (gradients.vanishing() || !gradients.deadLayers().isEmpty())) {
@@ -1100,7 +1100,7 @@ public final class RunAnalyzer {
             }
         }
         if (validationIssue != null) {
-            conditions.put("validation.suspect", new Condition(Alert.WARNING, capitalise(validationIssue) + "."));
+            conditions.put("validation.suspect", new Condition(Alert.WARNING, () -> capitalise(validationIssue) + "."));
             evidence.add(new Verdict.Evidence("validation.suspect", params("constant_epochs", constantEpochs),
                     params("val_accuracy_zero_epochs", valAccZero, "val_accuracy_constant_epochs", valAccConstant + 1,
                             "val_loss_constant_epochs", valLossConstant + 1)));
@@ -1115,7 +1115,7 @@ public final class RunAnalyzer {
             if (f != null && f.slope() < 0 && f.tStat() >= significance
                     && Math.abs(monitored.lastY()) > 2 * Math.abs(monitored.y(monitored.size() - window))) {
                 conditions.put("loss.unbounded", new Condition(Alert.WARNING,
-                        capitalise(monitoredName) + " is negative and still falling fast; the loss may be unbounded."));
+                        () -> capitalise(monitoredName) + " is negative and still falling fast; the loss may be unbounded."));
                 evidence.add(new Verdict.Evidence("loss.unbounded", params("window", window),
                         params("loss", round(monitored.lastY()), "slope", round(f.slope()))));
                 if (reason == null) {
@@ -1127,7 +1127,7 @@ public final class RunAnalyzer {
             }
         }
         if (overfitting.detected()) {
-            conditions.put("overfitting", new Condition(Alert.WARNING, "Validation loss has risen "
+            conditions.put("overfitting", new Condition(Alert.WARNING, () -> "Validation loss has risen "
                     + pct((valW.median(3) - bestVal) / Math.abs(bestVal)) + " above its best (epoch " + bestEpoch
                     + ") while training loss falls."));
             evidence.add(new Verdict.Evidence("overfitting.gap_trend",
@@ -1149,7 +1149,7 @@ public final class RunAnalyzer {
         Verdict.Trend longTrend = monitored.size() >= 3 ? trend(monitored, longWindow, false) : null;
         boolean longImproving = longTrend != null && Verdict.Trend.IMPROVING.equals(longTrend.state());
         if (plateau.detected()) {
-            conditions.put("plateau", new Condition(Alert.INFO, capitalise(monitoredName) + " has improved less than "
+            conditions.put("plateau", new Condition(Alert.INFO, () -> capitalise(monitoredName) + " has improved less than "
                     + pct(plateauRel) + " since epoch " + plateau.sinceEpoch() + "."));
             evidence.add(new Verdict.Evidence("plateau.relative_improvement",
                     params("window", window, "min_relative_improvement", plateauRel, "lr_grace_epochs", lrGrace),
@@ -1187,7 +1187,7 @@ public final class RunAnalyzer {
         if (stability.cv() != null && (stability.cv() > volatileCv
                 || stability.oscillation() != null && stability.oscillation() > oscillationLimit
                         && stability.cv() > volatileCv / 2)) {
-            conditions.put("instability", new Condition(Alert.INFO, capitalise(monitoredName) + " is volatile (cv "
+            conditions.put("instability", new Condition(Alert.INFO, () -> capitalise(monitoredName) + " is volatile (cv "
                     + fmt(stability.cv()) + ", oscillation " + fmt(stability.oscillation()) + ")."));
             evidence.add(new Verdict.Evidence("stability.volatility",
                     params("volatile_cv", volatileCv, "oscillation", oscillationLimit),
@@ -1230,7 +1230,7 @@ public final class RunAnalyzer {
         }
         for (Map.Entry<String, Condition> c : conditions.entrySet()) {
             if (!openAlerts.containsKey(c.getKey())) {
-                Alert opened = Alert.open(c.getKey(), c.getValue().severity(), e, c.getValue().message());
+                Alert opened = Alert.open(c.getKey(), c.getValue().severity(), e, c.getValue().message().get());
                 openAlerts.put(c.getKey(), opened);
                 changes.add(new AlertChange(opened, true));
             }
@@ -1291,21 +1291,21 @@ public final class RunAnalyzer {
         return Double.isNaN(v) ? 0 : Math.max(0, Math.min(1, v));
     }
 
+    /** A number for a sentence: 4 significant digits, no exponent for everyday magnitudes. */
     private static String fmt(Double v) {
         if (v == null || !Double.isFinite(v)) {
             return String.valueOf(v);
         }
-        double a = Math.abs(v);
-        if (a != 0 && (a < 1e-3 || a >= 1e5)) {
-            return String.format(Locale.ROOT, "%.3g", v);
+        if (v == 0) {
+            return "0";
         }
-        String s = String.format(Locale.ROOT, a >= 100 ? "%.1f" : a >= 1 ? "%.3f" : "%.4f", v);
-        s = s.contains(".") ? s.replaceAll("0+$", "").replaceAll("\\.$", "") : s;
-        return s;
+        java.math.BigDecimal d = new java.math.BigDecimal(v).round(new java.math.MathContext(4)).stripTrailingZeros();
+        double a = Math.abs(v);
+        return a < 1e-3 || a >= 1e6 ? d.toString() : d.toPlainString();
     }
 
     private static String pct(double fraction) {
-        return String.format(Locale.ROOT, "%.1f %%", fraction * 100);
+        return fmt(Math.round(fraction * 1000) / 10.0) + " %";
     }
 
     private static String capitalise(String s) {
