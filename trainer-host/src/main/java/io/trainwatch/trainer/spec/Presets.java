@@ -25,44 +25,45 @@ public final class Presets {
     private static final Map<String, String> SPECS = new LinkedHashMap<>();
 
     static {
-        // Both losses fall to the end: enough clean data, a right-sized MLP, Adam with cosine decay.
+        // Both losses fall to the end: plenty of clean data, a right-sized MLP, Adam with cosine decay.
         SPECS.put("healthy", """
                 {"name": "healthy-spirals", "project": "presets", "tags": ["preset", "healthy"],
                  "model": {"type": "mlp", "hidden": [64, 64], "dropout": 0.0},
-                 "dataset": {"type": "spirals", "train_size": 6000, "val_size": 2000, "noise": 0.15, "classes": 3, "seed": 11},
+                 "dataset": {"type": "spirals", "train_size": 10000, "val_size": 4000, "noise": 0.15, "classes": 3, "seed": 11},
                  "epochs": 20, "batch_size": 64,
                  "optimizer": {"type": "adam", "learning_rate": 0.003, "weight_decay": 0.0},
                  "lr_schedule": {"type": "cosine", "min_lr": 0.0002}, "seed": 11}
                 """);
-        // Memorises a tiny noisy training set with a wide, unregularised MLP: validation loss bottoms out early
-        // and then climbs while training loss keeps falling. A large validation set keeps each epoch watchable.
+        // A wide, unregularised MLP memorises 200 samples of heavily overlapping blobs: validation loss bottoms out
+        // after a few epochs and then climbs steadily while training loss heads for zero. The large validation set
+        // is what makes each epoch last long enough to watch.
         SPECS.put("overfit", """
-                {"name": "overfit-spirals", "project": "presets", "tags": ["preset", "overfit"],
+                {"name": "overfit-blobs", "project": "presets", "tags": ["preset", "overfit"],
                  "model": {"type": "mlp", "hidden": [512, 512], "dropout": 0.0},
-                 "dataset": {"type": "spirals", "train_size": 240, "val_size": 12000, "noise": 0.45, "classes": 3, "seed": 5},
+                 "dataset": {"type": "blobs", "train_size": 200, "val_size": 40000, "noise": 1.0, "classes": 4, "features": 16, "seed": 7},
                  "epochs": 60, "batch_size": 16,
-                 "optimizer": {"type": "adam", "learning_rate": 0.002, "weight_decay": 0.0},
+                 "optimizer": {"type": "adam", "learning_rate": 0.0002, "weight_decay": 0.0},
                  "lr_schedule": {"type": "constant"}, "seed": 5}
                 """);
-        // Learns for a few epochs, then the step schedule cuts the learning rate 1000-fold: the losses flatten
-        // far above what the model could reach ("LR decayed too early").
+        // Learns for four epochs, then the step schedule cuts the learning rate 1000-fold: both losses flatten far
+        // above what the model could reach ("learning rate decayed too early").
         SPECS.put("plateau", """
                 {"name": "plateau-spirals", "project": "presets", "tags": ["preset", "plateau"],
                  "model": {"type": "mlp", "hidden": [32], "dropout": 0.0},
-                 "dataset": {"type": "spirals", "train_size": 6000, "val_size": 2000, "noise": 0.15, "classes": 3, "seed": 3},
+                 "dataset": {"type": "spirals", "train_size": 12000, "val_size": 4000, "noise": 0.15, "classes": 3, "seed": 3},
                  "epochs": 24, "batch_size": 64,
-                 "optimizer": {"type": "sgd", "learning_rate": 0.05, "momentum": 0.9, "weight_decay": 0.0},
-                 "lr_schedule": {"type": "step", "step_epochs": 3, "gamma": 0.001}, "seed": 3}
+                 "optimizer": {"type": "adam", "learning_rate": 0.01, "weight_decay": 0.0},
+                 "lr_schedule": {"type": "step", "step_epochs": 4, "gamma": 0.001}, "seed": 3}
                 """);
-        // A linear warm-up drives SGD with momentum far past the stable step size on a regression task: the loss
-        // falls, then explodes to Infinity/NaN and the run ends failed.
+        // A linear warm-up drives SGD with momentum past the stable step size on a regression task: the loss falls
+        // for two epochs, rises, explodes, and turns NaN around epoch 6; the run then ends failed.
         SPECS.put("diverge", """
                 {"name": "diverge-regression", "project": "presets", "tags": ["preset", "diverge"],
                  "model": {"type": "mlp", "hidden": [64, 64], "dropout": 0.0},
-                 "dataset": {"type": "regression", "train_size": 6000, "val_size": 2000, "noise": 0.1, "features": 8, "seed": 9},
+                 "dataset": {"type": "regression", "train_size": 12000, "val_size": 4000, "noise": 0.1, "features": 8, "seed": 9},
                  "epochs": 20, "batch_size": 64,
-                 "optimizer": {"type": "sgd", "learning_rate": 0.5, "momentum": 0.9, "weight_decay": 0.0},
-                 "lr_schedule": {"type": "warmup", "warmup_epochs": 12, "warmup_start_factor": 0.002, "after": "constant"},
+                 "optimizer": {"type": "sgd", "learning_rate": 0.3, "momentum": 0.9, "weight_decay": 0.0},
+                 "lr_schedule": {"type": "warmup", "warmup_epochs": 20, "warmup_start_factor": 0.001, "after": "constant"},
                  "seed": 9}
                 """);
     }
