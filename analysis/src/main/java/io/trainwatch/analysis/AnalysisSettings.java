@@ -130,7 +130,7 @@ public record AnalysisSettings(int patience, double minDelta, Map<String, Double
         put(d, "validation.constant_epochs", 5,
                 "epochs of exactly constant validation accuracy/loss after which the validation set is suspect");
         put(d, "recommendation.min_confidence", 0.6,
-                "confidence below which a stop/reduce_lr advice is downgraded to continue");
+                "confidence an overfitting verdict needs before it advises stop");
         return Collections.unmodifiableMap(d);
     }
 

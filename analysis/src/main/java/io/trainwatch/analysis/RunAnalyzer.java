@@ -303,7 +303,8 @@ public final class RunAnalyzer {
         Verdict.AfterBest afterBest = best == null ? null
                 : new Verdict.AfterBest(since, durationsComplete ? round(secondsSinceBest) : null);
         if (best != null && !durationsComplete) {
-            notAssessed.add("after_best.compute_seconds: duration_ms missing for some epochs");
+            notAssessed.add(durationW.size() == 0 ? "after_best.compute_seconds: no duration_ms"
+                    : "after_best.compute_seconds: duration_ms missing for some epochs");
         }
         Verdict.Scores scores = scores(overfitting, stability, monitored, validationIssue);
 
@@ -1150,7 +1151,7 @@ public final class RunAnalyzer {
         boolean longImproving = longTrend != null && Verdict.Trend.IMPROVING.equals(longTrend.state());
         if (plateau.detected()) {
             conditions.put("plateau", new Condition(Alert.INFO, () -> capitalise(monitoredName) + " has improved less than "
-                    + pct(plateauRel) + " since epoch " + plateau.sinceEpoch() + "."));
+                    + pct(plateauRel) + " per " + window + " epochs since epoch " + plateau.sinceEpoch() + "."));
             evidence.add(new Verdict.Evidence("plateau.relative_improvement",
                     params("window", window, "min_relative_improvement", plateauRel, "lr_grace_epochs", lrGrace),
                     params("since_epoch", plateau.sinceEpoch(), "relative_improvement", plateau.relativeImprovement(),
@@ -1163,13 +1164,13 @@ public final class RunAnalyzer {
                     action = Verdict.REDUCE_LR;
                     confidence = 0.6;
                     reason = "Reduce the learning rate: " + monitoredName + " has improved less than "
-                            + pct(plateauRel) + " since epoch " + plateau.sinceEpoch()
+                            + pct(plateauRel) + " per " + window + " epochs since epoch " + plateau.sinceEpoch()
                             + " at a constant learning rate.";
                 } else if (gainRel < plateauRel && (bestEpoch < 0 || since >= Math.min(patience, window))) {
                     action = Verdict.STOP;
                     confidence = plateau.converged() ? 0.75 : 0.65;
                     reason = "Stop: " + monitoredName + " has " + (plateau.converged() ? "converged" : "plateaued")
-                            + ", improving less than " + pct(plateauRel) + " since epoch " + plateau.sinceEpoch()
+                            + ", improving less than " + pct(plateauRel) + " per " + window + " epochs since epoch " + plateau.sinceEpoch()
                             + (bestText != null ? "; " + bestText : "") + ".";
                 }
             }
