@@ -1,0 +1,199 @@
+package io.trainwatch.metrics;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import io.trainwatch.contracts.CloudEvents;
+import io.trainwatch.contracts.EpochCompleted;
+import io.trainwatch.contracts.EventCodec;
+import io.trainwatch.contracts.RunFinished;
+import io.trainwatch.contracts.RunStatus;
+import io.trainwatch.contracts.StepSampled;
+import io.trainwatch.contracts.Topics;
+import io.trainwatch.metrics.messaging.DeadLetters;
+import io.trainwatch.stack.LocalStackTestResource;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Kafka → PostgreSQL → REST on the real broker and database. */
+@QuarkusTest
+@QuarkusTestResource(LocalStackTestResource.class)
+class IngestTest {
+
+    static final Duration WAIT = Duration.ofSeconds(30);
+
+    @Test
+    void runPublishedToKafkaIsListedAndItsHistoryMatchesFieldForField() {
+        String runId = TestRuns.newRunId("ingest");
+        KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.started(runId, "proj-ingest", 5));
+        List<EpochCompleted> sent = new ArrayList<>();
+        for (int e = 0; e < 5; e++) {
+            EpochCompleted epoch = TestRuns.epoch(runId, e, 5);
+            if (e == 3) {
+                // A diverged epoch: NaN and Infinity are facts that must survive the round trip.
+                epoch = new EpochCompleted(1, runId, 3, 5, epoch.globalStep(), epoch.emittedAt(), Double.NaN,
+                        Double.POSITIVE_INFINITY, epoch.trainAccuracy(), null, epoch.learningRate(), epoch.durationMs(),
+                        epoch.samplesPerSecond(), Double.NaN, epoch.gradNormMax(),
+                        Map.of("fc1.weight", Double.NaN, "extra.layer", 2.5), epoch.paramNorm(), 3, epoch.memoryBytes(),
+                        Map.of("f1", 0.75, "weird", Double.NEGATIVE_INFINITY));
+            }
+            sent.add(epoch);
+            KafkaTestClient.send(Topics.RUN_EVENTS, epoch);
+        }
+
+        await().atMost(WAIT).untilAsserted(() -> given().queryParam("project", "proj-ingest").get("/api/v1/runs")
+                .then().statusCode(200).body("runs.run_id", hasItem(runId)));
+        await().atMost(WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}/metrics", runId).then()
+                .statusCode(200).body("count", equalTo(5)));
+
+        byte[] body = given().get("/api/v1/runs/{id}/metrics", runId).then().statusCode(200).extract().asByteArray();
+        var tree = readTree(body);
+        for (int i = 0; i < 5; i++) {
+            // The stored epoch, re-read through the contracts codec, equals what was sent: every field, NaN included.
+            var node = (com.fasterxml.jackson.databind.node.ObjectNode) tree.get("epochs").get(i);
+            node.put("run_id", runId);
+            EpochCompleted back = EventCodec.instance().decode(node, EpochCompleted.class);
+            EpochCompleted expected = withoutTotal(sent.get(i));
+            assertEquals(expected, back, "epoch " + i);
+        }
+        assertEquals("NaN", tree.get("epochs").get(3).get("train_loss").asText());
+        assertEquals("Infinity", tree.get("epochs").get(3).get("val_loss").asText());
+        assertFalse(tree.get("epochs").get(3).has("val_accuracy"), "absent stays absent, never null or zero");
+
+        JsonPath run = given().get("/api/v1/runs/{id}", runId).then().statusCode(200).extract().jsonPath();
+        assertEquals("running", run.getString("status"));
+        assertEquals("spirals-mlp", run.getString("name"));
+        assertEquals(4, run.getInt("latest_epoch"));
+        assertEquals(100.0f, run.getFloat("progress_percent"));
+        assertEquals("mlp[128,128]", run.getString("model.architecture"));
+        assertEquals(10, run.getInt("monitor.patience"));
+        assertEquals(4, run.getInt("latest.epoch"));
+
+        KafkaTestClient.send(Topics.RUN_EVENTS, new RunFinished(1, runId, RunStatus.COMPLETED, "done", 5, null, null));
+        await().atMost(WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}", runId).then()
+                .body("status", equalTo("completed")).body("finish_reason", equalTo("done")));
+    }
+
+    @Test
+    void duplicatesAndReorderingGiveOneRightHistory() {
+        String runId = TestRuns.newRunId("reorder");
+        List<Integer> order = new ArrayList<>();
+        for (int e = 0; e < 30; e++) {
+            order.add(e);
+        }
+        Collections.shuffle(order, new Random(42));
+        // Epochs before run.started, shuffled, each sent twice with the same ce_id (a redelivery) and some again
+        // with a fresh id (a producer retry after a restart).
+        for (int e : order) {
+            EpochCompleted epoch = TestRuns.epoch(runId, e, 30);
+            String id = CloudEvents.newId();
+            KafkaTestClient.send(Topics.RUN_EVENTS, epoch, id);
+            KafkaTestClient.send(Topics.RUN_EVENTS, epoch, id);
+            if (e % 5 == 0) {
+                KafkaTestClient.send(Topics.RUN_EVENTS, epoch);
+            }
+        }
+        String startedId = CloudEvents.newId();
+        KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.started(runId, "proj-reorder", 30), startedId);
+        KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.started(runId, "proj-reorder", 30), startedId);
+        KafkaTestClient.send(Topics.RUN_EVENTS, new StepSampled(1, runId, 0, 7L, null, 0.9, 0.001, 0.3));
+        KafkaTestClient.send(Topics.RUN_EVENTS, new StepSampled(1, runId, 0, 7L, null, 0.9, 0.001, 0.3));
+
+        await().atMost(WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}", runId).then().statusCode(200)
+                .body("epochs_recorded", equalTo(30)).body("name", equalTo("spirals-mlp"))
+                .body("steps_recorded", equalTo(1)));
+        var history = readTree(given().get("/api/v1/runs/{id}/metrics", runId).then().statusCode(200).extract().asByteArray());
+        assertEquals(30, history.get("epochs").size());
+        for (int e = 0; e < 30; e++) {
+            assertEquals(e, history.get("epochs").get(e).get("epoch").asInt());
+            // Exact equality: float8 keeps every bit of the double that was sent.
+            assertEquals(TestRuns.epoch(runId, e, 30).valLoss(), history.get("epochs").get(e).get("val_loss").asDouble());
+        }
+        given().get("/api/v1/runs/{id}", runId).then().body("latest_epoch", equalTo(29)).body("project", equalTo("proj-reorder"));
+        given().get("/api/v1/runs/{id}/steps", runId).then().statusCode(200).body("steps.global_step", equalTo(List.of(7)));
+    }
+
+    @Test
+    void poisonEventsLandInTheDeadLetterTopicWithTheirReasonAndLaterEventsStillArrive() {
+        String runId = TestRuns.newRunId("poison");
+        try (KafkaConsumer<String, byte[]> dlq = KafkaTestClient.consumer(Topics.RUN_EVENTS_DLQ)) {
+            KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.started(runId, "proj-poison", 3));
+            KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.epoch(runId, 0, 3));
+            Map<String, String> headers = new java.util.LinkedHashMap<>(CloudEvents.headers(TestRuns.epoch(runId, 1, 3),
+                    CloudEvents.newId(), "/test", Instant.now()));
+            // Invalid field: epoch -3.
+            KafkaTestClient.sendRaw(Topics.RUN_EVENTS, runId, headers,
+                    ("{\"run_id\":\"" + runId + "\",\"epoch\":-3}").getBytes(StandardCharsets.UTF_8));
+            // Not JSON.
+            headers.put(CloudEvents.H_ID, CloudEvents.newId());
+            KafkaTestClient.sendRaw(Topics.RUN_EVENTS, runId, headers, "{not json".getBytes(StandardCharsets.UTF_8));
+            // Unknown type.
+            headers.put(CloudEvents.H_ID, CloudEvents.newId());
+            headers.put(CloudEvents.H_TYPE, "epoch.exploded");
+            KafkaTestClient.sendRaw(Topics.RUN_EVENTS, runId, headers,
+                    ("{\"run_id\":\"" + runId + "\",\"epoch\":1}").getBytes(StandardCharsets.UTF_8));
+            KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.epoch(runId, 1, 3));
+            KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.epoch(runId, 2, 3));
+
+            await().atMost(WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}/metrics", runId).then()
+                    .statusCode(200).body("epochs.epoch", equalTo(List.of(0, 1, 2))));
+
+            List<ConsumerRecord<String, byte[]>> dead = new ArrayList<>();
+            await().atMost(WAIT).until(() -> {
+                dead.addAll(KafkaTestClient.pollUntil(dlq, r -> runId.equals(r.key()), Duration.ofMillis(500)));
+                return dead.size() >= 3;
+            });
+            assertEquals(3, dead.size());
+            List<String> reasons = dead.stream().map(r -> KafkaTestClient.header(r, DeadLetters.H_REASON)).toList();
+            assertTrue(reasons.get(0).startsWith("epoch: must be >= 0"), reasons.get(0));
+            assertTrue(reasons.get(1).contains("not valid JSON"), reasons.get(1));
+            assertTrue(reasons.get(2).startsWith("ce_type: must be one of"), reasons.get(2));
+            for (ConsumerRecord<String, byte[]> r : dead) {
+                assertEquals(Topics.RUN_EVENTS, KafkaTestClient.header(r, DeadLetters.H_TOPIC));
+                assertNotNull(KafkaTestClient.header(r, DeadLetters.H_PARTITION));
+                assertNotNull(KafkaTestClient.header(r, DeadLetters.H_OFFSET));
+                assertNotNull(KafkaTestClient.header(r, CloudEvents.H_ID), "original headers are kept");
+            }
+        }
+    }
+
+    private static EpochCompleted withoutTotal(EpochCompleted e) {
+        // total_epochs is a run property: it is stored on the run, not repeated on every epoch.
+        return new EpochCompleted(e.schemaVersion(), e.runId(), e.epoch(), null, e.globalStep(), e.emittedAt(),
+                e.trainLoss(), e.valLoss(), e.trainAccuracy(), e.valAccuracy(), e.learningRate(), e.durationMs(),
+                e.samplesPerSecond(), e.gradNorm(), e.gradNormMax(), e.layerGradNorms(), e.paramNorm(),
+                e.clippedSteps(), e.memoryBytes(), e.extra());
+    }
+
+    static com.fasterxml.jackson.databind.JsonNode readTree(byte[] body) {
+        try {
+            return EventCodec.newMapper().readTree(body);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static ContentType json() {
+        return ContentType.JSON;
+    }
+}
