@@ -35,7 +35,18 @@ public record EpochPoint(
         if (epoch < 0) {
             throw new IllegalArgumentException("epoch: must be >= 0, was " + epoch);
         }
-        layerGradNorms = layerGradNorms == null ? null : Map.copyOf(layerGradNorms);
+        layerGradNorms = layerGradNorms == null ? null : copyMeasured(layerGradNorms);
+    }
+
+    /** An unmodifiable copy without null names or values (a layer without a value was not measured). */
+    private static Map<String, Double> copyMeasured(Map<String, Double> layers) {
+        Map<String, Double> copy = new java.util.LinkedHashMap<>();
+        layers.forEach((name, value) -> {
+            if (name != null && value != null) {
+                copy.put(name, value);
+            }
+        });
+        return java.util.Collections.unmodifiableMap(copy);
     }
 
     /** An epoch with losses only; everything else not measured. */

@@ -327,6 +327,46 @@ class RulesTest {
     }
 
     @Nested
+    class LearningRateAndBounds {
+
+        @Test
+        void aStepThatRestartsProgressIsReportedAsImproving() {
+            List<EpochPoint> epochs = Curves.of(40, e -> {
+                double val = e < 20 ? 0.5 + 0.5 * Math.exp(-e / 3.0) + 0.002 * Curves.noise(e)
+                        : 0.5 + 0.5 * Math.exp(-20 / 3.0) - 0.1 * (1 - Math.exp(-(e - 20) / 5.0));
+                return EpochPoint.ofLosses(e, val - 0.1, val).withLearningRate(e < 20 ? 0.1 : 0.01);
+            });
+            Verdict v = Curves.replay(epochs).verdict();
+            assertEquals(20, v.learningRate().lastChangeEpoch());
+            assertEquals("improved", v.learningRate().effect());
+            assertEquals("stepped", v.learningRate().schedule());
+        }
+
+        @Test
+        void aLongRunKeepsItsVerdictBounded() {
+            List<EpochPoint> epochs = Curves.of(20_000, e -> {
+                double base = 0.2 + 2.0 * Math.exp(-e / 500.0);
+                return EpochPoint.ofLosses(e, e % 97 == 50 ? base * 5 : base, base * (1 + 0.2 * Curves.noise(e)))
+                        .withGradients(1.0, 2.0, Map.of("a", 1.0, "b", e % 89 == 0 ? 0.0 : 0.5), 1, (e + 1) * 10L);
+            });
+            Verdict v = Curves.replay(epochs).verdict();
+            long open = v.alerts().stream().filter(Alert::stillOpen).count();
+            assertTrue(v.alerts().size() - open <= RunAnalyzer.MAX_RESOLVED_KEPT, "resolved alerts kept");
+            assertTrue(v.stability().volatilePeriods().size() <= RunAnalyzer.MAX_VOLATILE_PERIODS);
+        }
+
+        @Test
+        void nullLayerValuesAreNotMeasurementsNotErrors() {
+            Map<String, Double> layers = new java.util.HashMap<>();
+            layers.put("a", 1.0);
+            layers.put("b", null);
+            Verdict v = Curves.replay(List.of(EpochPoint.ofLosses(0, 1.0, 1.0).withGradients(1.0, null, layers, null,
+                    null))).verdict();
+            assertTrue(v.gradients().deadLayers().isEmpty());
+        }
+    }
+
+    @Nested
     class Alerts {
 
         @Test
