@@ -300,7 +300,7 @@ public final class RunAnalyzer {
         }
         Verdict.EarlyStopping earlyStopping = new Verdict.EarlyStopping(patience, minDelta,
                 since != null && since >= patience);
-        Verdict.AfterBest afterBest = best == null ? null
+        Verdict.AfterBest afterBest = best == null ? Verdict.AfterBest.NOT_ASSESSED
                 : new Verdict.AfterBest(since, durationsComplete ? round(secondsSinceBest) : null);
         if (best != null && !durationsComplete) {
             notAssessed.add(durationW.size() == 0 ? "after_best.compute_seconds: no duration_ms"
@@ -313,8 +313,12 @@ public final class RunAnalyzer {
         List<AlertChange> changes = reconcileAlerts(e, conditions);
 
         Verdict verdict = new Verdict(e, best, bestEpoch >= 0 ? bestVal : null, since, earlyStopping, trends,
-                overfitting, plateau, divergence, stability, gradients, learningRate, throughput, forecast, afterBest,
-                scores, rec.recommendation, alertList(), notAssessed);
+                overfitting, plateau, divergence, stability,
+                gradients == null ? Verdict.Gradients.NOT_MEASURED : gradients,
+                learningRate == null ? Verdict.LearningRate.NOT_MEASURED : learningRate,
+                throughput == null ? Verdict.Throughput.NOT_MEASURED : throughput,
+                forecast == null ? Verdict.Forecast.NOT_ASSESSED : forecast, afterBest, scores, rec.recommendation,
+                alertList(), notAssessed);
         return new AnalysisResult(verdict, changes);
     }
 
@@ -1251,7 +1255,8 @@ public final class RunAnalyzer {
                 new Verdict.Overfitting(false, null, "none", null, null, null, null, null, null),
                 new Verdict.Plateau(false, null, null, window, false, false),
                 new Verdict.Divergence(false, null, null, false, null), new Verdict.Stability(null, null, List.of()),
-                null, null, null, null, null, new Verdict.Scores(null, null, null, null),
+                Verdict.Gradients.NOT_MEASURED, Verdict.LearningRate.NOT_MEASURED, Verdict.Throughput.NOT_MEASURED,
+                Verdict.Forecast.NOT_ASSESSED, Verdict.AfterBest.NOT_ASSESSED, new Verdict.Scores(null, null, null, null),
                 new Verdict.Recommendation(Verdict.CONTINUE, 0.0, "Continue: no epochs yet.", List.of()), List.of(),
                 List.of("everything: no epochs yet"));
     }

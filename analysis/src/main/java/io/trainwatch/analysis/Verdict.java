@@ -5,8 +5,9 @@ import java.util.Map;
 
 /**
  * The training-health verdict after an epoch. Component names, written in snake_case, are the contract of
- * {@code DESIGN.md} ("Analysis"); the caller adds {@code run_id} and {@code status}. A value the engine could not
- * compute is {@code null} and {@link #notAssessed()} says why; no number in a verdict is NaN or infinite.
+ * {@code DESIGN.md} ("Analysis"); the caller adds {@code run_id} and {@code status}. Every section is present (a
+ * client never meets a null object); a value the engine could not compute is {@code null} inside it and
+ * {@link #notAssessed()} says why. No number in a verdict is NaN or infinite.
  *
  * @param epoch the last epoch analysed; {@code null} for an empty history
  * @param trend per series ({@code train_loss}, {@code val_loss}, {@code train_accuracy}, {@code val_accuracy})
@@ -134,6 +135,10 @@ public record Verdict(
      */
     public record Gradients(Double norm, boolean exploding, boolean vanishing, List<String> deadLayers,
             boolean imbalance, Double imbalanceRatio, Double clipFrequency, Double suggestedClip) {
+        /** Shape of the section when no gradients were measured (see {@code not_assessed}). */
+        public static final Gradients NOT_MEASURED = new Gradients(null, false, false, List.of(), false, null, null,
+                null);
+
         public Gradients {
             deadLayers = deadLayers == null ? List.of() : List.copyOf(deadLayers);
         }
@@ -149,6 +154,8 @@ public record Verdict(
      */
     public record LearningRate(Double current, Integer lastChangeEpoch, Double lastChangeRatio, Double slopeBefore,
             Double slopeAfter, String effect, String schedule) {
+        /** Shape of the section when no learning rate was measured. */
+        public static final LearningRate NOT_MEASURED = new LearningRate(null, null, null, null, null, null, null);
     }
 
     /**
@@ -158,6 +165,8 @@ public record Verdict(
      * @param etaSeconds remaining epochs × mean recent epoch duration; needs total_epochs and duration_ms
      */
     public record Throughput(Double samplesPerSecond, String trend, Double epochSeconds, Double etaSeconds) {
+        /** Shape of the section when neither durations nor samples/s were measured. */
+        public static final Throughput NOT_MEASURED = new Throughput(null, null, null, null);
     }
 
     /**
@@ -167,10 +176,13 @@ public record Verdict(
      */
     public record Forecast(Double finalValLoss, Double low, Double high, Double expectedGain, Integer atEpoch,
             String model) {
+        /** Shape of the section when there is too little validation loss to forecast. */
+        public static final Forecast NOT_ASSESSED = new Forecast(null, null, null, null, null, null);
     }
 
-    /** Epochs and compute spent since the best epoch. */
-    public record AfterBest(int epochs, Double computeSeconds) {
+    /** Epochs and compute spent since the best epoch; both null without a validation loss. */
+    public record AfterBest(Integer epochs, Double computeSeconds) {
+        public static final AfterBest NOT_ASSESSED = new AfterBest(null, null);
     }
 
     /** Quality scores in [0, 1]; higher means more of the named property ({@code overfitting}: more overfit). */

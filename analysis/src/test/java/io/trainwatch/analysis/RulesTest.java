@@ -69,7 +69,8 @@ class RulesTest {
             assertFalse(v.overfitting().detected());
             assertTrue(v.notAssessed().contains("overfitting: no validation loss"), v.notAssessed().toString());
             assertNull(v.bestEpoch());
-            assertNull(v.forecast());
+            assertNull(v.forecast().finalValLoss());
+            assertNull(v.afterBest().epochs());
         }
     }
 
@@ -273,7 +274,7 @@ class RulesTest {
         @Test
         void withoutGradientsTheVerdictSaysSo() {
             Verdict v = Curves.replay(Curves.healthy(5)).verdict();
-            assertNull(v.gradients());
+            assertEquals(Verdict.Gradients.NOT_MEASURED, v.gradients());
             assertTrue(v.notAssessed().contains("gradients: not measured"), v.notAssessed().toString());
         }
     }

@@ -130,6 +130,20 @@ class VerdictContractTest {
     }
 
     @Test
+    void everySectionIsAnObjectEvenWhenNothingWasMeasuredForIt() throws Exception {
+        for (Verdict v : List.of(Curves.replay(List.of()).verdict(),
+                Curves.replay(List.of(EpochPoint.ofLosses(0, 1.0, null))).verdict())) {
+            JsonNode json = MAPPER.valueToTree(v);
+            for (String section : List.of("early_stopping", "trend", "overfitting", "plateau", "divergence",
+                    "stability", "gradients", "learning_rate", "throughput", "forecast", "after_best", "scores",
+                    "recommendation")) {
+                assertTrue(json.get(section).isObject(), section + " is an object: " + json);
+            }
+            assertTrue(json.get("gradients").get("dead_layers").isArray());
+        }
+    }
+
+    @Test
     void aSingleEpochIsAPartialVerdictNotAnError() {
         Verdict v = Curves.replay(List.of(EpochPoint.ofLosses(0, 2.0, 2.1))).verdict();
         assertEquals(0, v.epoch());
