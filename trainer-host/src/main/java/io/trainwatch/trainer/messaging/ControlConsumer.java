@@ -1,0 +1,122 @@
+package io.trainwatch.trainer.messaging;
+
+import io.trainwatch.contracts.CloudEvents;
+import io.trainwatch.contracts.EventCodec;
+import io.trainwatch.contracts.RunCancelRequested;
+import io.trainwatch.contracts.Topics;
+import io.trainwatch.contracts.TrainwatchEvent;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.jboss.logging.Logger;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Reads {@code run.cancel-requested} from the control topic on its own thread. The consumer group is unique to this
+ * host instance, so every trainer host sees every cancel (a broadcast); the handler ignores runs it does not own.
+ * {@code auto.offset.reset=latest}: a cancel sent while no host ran has nobody to stop.
+ */
+public final class ControlConsumer implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(ControlConsumer.class);
+
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final Consumer<RunCancelRequested> handler;
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile boolean assigned;
+
+    public ControlConsumer(String bootstrapServers, String groupId, Consumer<RunCancelRequested> handler) {
+        Map<String, Object> c = new HashMap<>();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        c.put(ConsumerConfig.CLIENT_ID_CONFIG, groupId);
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, true);
+        c.put(ConsumerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1000);
+        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        this.consumer = new KafkaConsumer<>(c);
+        this.handler = handler;
+        this.thread = new Thread(this::loop, "trainwatch-control-consumer");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** True once the group has given this consumer its partitions: cancels sent from now on are seen. */
+    public boolean assigned() {
+        return assigned;
+    }
+
+    private void loop() {
+        try {
+            consumer.subscribe(List.of(Topics.RUN_CONTROL), new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    assigned = false;
+                }
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    assigned = !partitions.isEmpty();
+                    // 'latest' applies lazily, at the first fetch; take the end offsets now so that "assigned"
+                    // really means every later cancel will be read.
+                    for (TopicPartition tp : partitions) {
+                        consumer.position(tp);
+                    }
+                }
+            });
+            while (running) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    handle(r);
+                }
+            }
+        } catch (WakeupException e) {
+            if (running) {
+                LOG.errorf(e, "control consumer woken up unexpectedly");
+            }
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "control consumer stopped: %s", e.getMessage());
+        } finally {
+            assigned = false;
+            consumer.close(Duration.ofSeconds(2));
+        }
+    }
+
+    private void handle(ConsumerRecord<String, byte[]> r) {
+        Header type = r.headers().lastHeader(CloudEvents.H_TYPE);
+        String ceType = type == null ? null : new String(type.value(), StandardCharsets.UTF_8);
+        try {
+            TrainwatchEvent event = EventCodec.instance().decode(ceType == null ? "run.cancel-requested" : ceType, r.value());
+            if (event instanceof RunCancelRequested cancel) {
+                handler.accept(cancel);
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("control topic %s-%d@%d: ignored an unreadable record (%s)", r.topic(), r.partition(), r.offset(), e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

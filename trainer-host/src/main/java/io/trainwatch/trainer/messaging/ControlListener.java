@@ -1,0 +1,58 @@
+package io.trainwatch.trainer.messaging;
+
+import io.quarkus.runtime.Startup;
+import io.trainwatch.trainer.TrainerConfig;
+import io.trainwatch.trainer.TrainerHost;
+import io.trainwatch.trainer.training.JobManager;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/** Cancels the runs this host owns when a {@code run.cancel-requested} arrives on the control topic. */
+@Startup
+@ApplicationScoped
+public class ControlListener {
+
+    private static final Logger LOG = Logger.getLogger(ControlListener.class);
+
+    @Inject
+    TrainerConfig config;
+
+    @Inject
+    JobManager jobs;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092")
+    String bootstrapServers;
+
+    private ControlConsumer consumer;
+
+    @PostConstruct
+    void start() {
+        if (!config.control().enabled()) {
+            return;
+        }
+        // A group of its own: every trainer host must see every cancel.
+        consumer = new ControlConsumer(bootstrapServers, "trainwatch-trainer-control-" + TrainerHost.INSTANCE_ID, cancel -> {
+            if (jobs.owns(cancel.runId())) {
+                jobs.cancel(cancel.runId(), cancel.reason(), cancel.requestedBy());
+            } else {
+                LOG.debugf("cancel for run %s ignored: not trained here", cancel.runId());
+            }
+        });
+    }
+
+    /** True once cancels published from now on will be seen (false when control is disabled). */
+    public boolean ready() {
+        return consumer != null && consumer.assigned();
+    }
+
+    @PreDestroy
+    void stop() {
+        if (consumer != null) {
+            consumer.close();
+        }
+    }
+}

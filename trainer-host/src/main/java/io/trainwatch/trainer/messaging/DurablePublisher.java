@@ -1,0 +1,389 @@
+package io.trainwatch.trainer.messaging;
+
+import io.trainwatch.contracts.CloudEvents;
+import io.trainwatch.contracts.EventCodec;
+import io.trainwatch.contracts.Topics;
+import io.trainwatch.contracts.TrainwatchEvent;
+import io.trainwatch.trainer.training.RunEventSink;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.jboss.logging.Logger;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * Publishes run events without ever blocking training and without losing them.
+ *
+ * <ol>
+ *   <li>{@link #publish} (training thread) stamps the CloudEvents id and time and offers the event to an in-memory
+ *       queue: no I/O, no locks shared with Kafka.</li>
+ *   <li>The <em>spool writer</em> thread encodes each event with {@link EventCodec} and appends it to the on-disk
+ *       {@link EventSpool}, forcing it to disk every {@code syncInterval}.</li>
+ *   <li>The <em>sender</em> thread reads the spool in order from the last acknowledged position and sends with an
+ *       idempotent producer ({@code acks=all}), key = run id, CloudEvents binary-mode headers. It advances the
+ *       spool's cursor only over events Kafka acknowledged; after a failure it starts again from the cursor, so
+ *       the order is kept and nothing is skipped. {@code send()} may block on metadata while Kafka is down: that
+ *       only ever blocks this thread.</li>
+ * </ol>
+ *
+ * A full spool (or a full queue, if the disk stalls) refuses the event: it is counted as dropped, logged at ERROR,
+ * and readiness goes DOWN — training goes on.
+ */
+public final class DurablePublisher implements RunEventSink, AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(DurablePublisher.class);
+    private static final int BATCH = 500;
+
+    /** An event waiting for the spool writer, its id and time already fixed. */
+    private record Pending(TrainwatchEvent event, String ceId, Instant time) {
+    }
+
+    private final EventSpool spool;
+    private final Supplier<Producer<String, byte[]>> producerFactory;
+    private final String source;
+    private final String topic;
+    private final BlockingQueue<Pending> queue;
+    private final Duration syncInterval;
+    private final Thread writer;
+    private final Thread sender;
+    private final Object appended = new Object();
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong sent = new AtomicLong();
+    private final AtomicLong sendFailures = new AtomicLong();
+    private volatile boolean running = true;
+    private volatile long drainUntilNanos;
+    private volatile boolean full;
+    private volatile boolean kafkaHealthy;
+    private volatile long lastDropLogNanos;
+    private volatile Producer<String, byte[]> producer;
+
+    public DurablePublisher(EventSpool spool, Supplier<Producer<String, byte[]>> producerFactory, String source,
+                            int queueCapacity, Duration syncInterval) {
+        this(spool, producerFactory, source, Topics.RUN_EVENTS, queueCapacity, syncInterval);
+    }
+
+    public DurablePublisher(EventSpool spool, Supplier<Producer<String, byte[]>> producerFactory, String source, String topic,
+                            int queueCapacity, Duration syncInterval) {
+        this.spool = spool;
+        this.producerFactory = producerFactory;
+        this.source = source;
+        this.topic = topic;
+        this.queue = new ArrayBlockingQueue<>(queueCapacity);
+        this.syncInterval = syncInterval;
+        this.writer = new Thread(this::writeLoop, "trainwatch-spool-writer");
+        this.sender = new Thread(this::sendLoop, "trainwatch-kafka-sender");
+        writer.setDaemon(true);
+        sender.setDaemon(true);
+        writer.start();
+        sender.start();
+    }
+
+    /** Producer settings for never losing or reordering: idempotent, acks=all, retries until delivery.timeout. */
+    public static Map<String, Object> producerConfig(String bootstrapServers, String clientId, Duration maxBlock, Duration deliveryTimeout) {
+        Map<String, Object> c = new HashMap<>();
+        c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        c.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        c.put(ProducerConfig.ACKS_CONFIG, "all");
+        c.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+        c.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        c.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) maxBlock.toMillis());
+        c.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) deliveryTimeout.toMillis());
+        c.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(30_000, deliveryTimeout.toMillis() - 5));
+        c.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1000);
+        c.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        c.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return c;
+    }
+
+    public static Supplier<Producer<String, byte[]>> kafkaProducers(Map<String, Object> config) {
+        return () -> new KafkaProducer<>(config);
+    }
+
+    /** Never blocks: the event is queued for the spool, or counted as dropped if even the queue is full. */
+    @Override
+    public void publish(TrainwatchEvent event) {
+        Pending p = new Pending(event, CloudEvents.newId(), Instant.now());
+        if (!running || !queue.offer(p)) {
+            drop(event, running ? "the spool writer's queue is full (disk stalled?)" : "the publisher is closed");
+        }
+    }
+
+    private void drop(TrainwatchEvent event, String why) {
+        dropped.incrementAndGet();
+        long now = System.nanoTime();
+        if (now - lastDropLogNanos > TimeUnit.SECONDS.toNanos(10)) {
+            lastDropLogNanos = now;
+            LOG.errorf("Dropped %s of run %s: %s. Dropped so far: %d. Spool %s holds %d events, %d of %d bytes; "
+                            + "is Kafka reachable? Training continues.", event.type(), event.runId(), why, dropped.get(),
+                    spool.dir(), spool.pendingEvents(), spool.pendingBytes(), spool.maxBytes());
+        }
+    }
+
+    private void writeLoop() {
+        long lastSync = System.nanoTime();
+        List<Pending> batch = new ArrayList<>();
+        while (running || !queue.isEmpty()) {
+            try {
+                Pending first = queue.poll(syncInterval.toMillis(), TimeUnit.MILLISECONDS);
+                if (first != null) {
+                    batch.add(first);
+                    queue.drainTo(batch, BATCH - 1);
+                    for (Pending p : batch) {
+                        write(p);
+                    }
+                    batch.clear();
+                    synchronized (appended) {
+                        appended.notifyAll();
+                    }
+                }
+                if (System.nanoTime() - lastSync >= syncInterval.toNanos()) {
+                    spool.sync();
+                    lastSync = System.nanoTime();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "spool writer: %s", e.getMessage());
+            }
+        }
+        for (Pending p : batch) {
+            write(p);
+        }
+        Pending p;
+        while ((p = queue.poll()) != null) {
+            write(p);
+        }
+        spool.sync();
+    }
+
+    private void write(Pending p) {
+        SpooledEvent e;
+        try {
+            e = new SpooledEvent(CloudEvents.headers(p.event(), p.ceId(), source, p.time()), p.event().runId(),
+                    EventCodec.instance().encode(p.event()));
+        } catch (RuntimeException ex) {
+            LOG.errorf(ex, "cannot encode %s of run %s; dropped", p.event().type(), p.event().runId());
+            dropped.incrementAndGet();
+            return;
+        }
+        if (spool.append(e)) {
+            full = false;
+        } else {
+            full = true;
+            drop(p.event(), "the spool is full");
+        }
+    }
+
+    private void sendLoop() {
+        EventSpool.Position next = spool.committed();
+        long backoffMs = 200;
+        while (active()) {
+            try {
+                List<EventSpool.Entry> batch = spool.read(next, BATCH);
+                if (batch.isEmpty()) {
+                    synchronized (appended) {
+                        if (!running) {
+                            break;
+                        }
+                        if (spool.read(next, 1).isEmpty()) {
+                            appended.wait(200);
+                        }
+                    }
+                    continue;
+                }
+                if (producer == null) {
+                    producer = producerFactory.get();
+                }
+                int acked = sendAll(batch);
+                if (acked > 0) {
+                    spool.commit(batch.get(acked - 1).next(), acked);
+                    sent.addAndGet(acked);
+                }
+                if (acked == batch.size()) {
+                    next = batch.get(batch.size() - 1).next();
+                    if (!kafkaHealthy) {
+                        LOG.infof("Kafka takes events again; %d wait in the spool", spool.pendingEvents());
+                    }
+                    kafkaHealthy = true;
+                    backoffMs = 200;
+                } else {
+                    // Start again from the first unacknowledged event, in order, with a fresh producer.
+                    next = spool.committed();
+                    kafkaHealthy = false;
+                    resetProducer();
+                    sleep(backoffMs);
+                    backoffMs = Math.min(backoffMs * 2, 5_000);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (RuntimeException e) {
+                if (!active()) {
+                    break;
+                }
+                LOG.errorf(e, "kafka sender: %s", e.getMessage());
+                next = spool.committed();
+                kafkaHealthy = false;
+                resetProducer();
+                try {
+                    sleep(backoffMs);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+                backoffMs = Math.min(backoffMs * 2, 5_000);
+            }
+        }
+    }
+
+    /** Running, or closing with spooled events and drain time left. */
+    private boolean active() {
+        return running || (System.nanoTime() < drainUntilNanos && spool.pendingEvents() > 0);
+    }
+
+    /** Sends the batch and waits for every acknowledgement; returns how many, from the start, Kafka took. */
+    private int sendAll(List<EventSpool.Entry> batch) throws InterruptedException {
+        List<Future<RecordMetadata>> futures = new ArrayList<>(batch.size());
+        for (EventSpool.Entry e : batch) {
+            try {
+                futures.add(producer.send(record(e.event())));
+            } catch (org.apache.kafka.common.errors.InterruptException ie) {
+                throw new InterruptedException("interrupted while sending");
+            } catch (RuntimeException ex) {
+                sendFailures.incrementAndGet();
+                LOG.warnf("Kafka send refused (%s); events wait in the spool %s", ex.getMessage(), spool.dir());
+                break;
+            }
+        }
+        int acked = 0;
+        for (Future<RecordMetadata> f : futures) {
+            try {
+                f.get();
+                acked++;
+            } catch (java.util.concurrent.ExecutionException ex) {
+                sendFailures.incrementAndGet();
+                if (kafkaHealthy) {
+                    LOG.warnf("Kafka did not take an event (%s); it and the ones after it wait in the spool %s",
+                            ex.getCause().toString(), spool.dir());
+                }
+                break;
+            }
+        }
+        return acked;
+    }
+
+    private ProducerRecord<String, byte[]> record(SpooledEvent e) {
+        ProducerRecord<String, byte[]> r = new ProducerRecord<>(topic, e.key(), e.data());
+        e.headers().forEach((k, v) -> r.headers().add(new RecordHeader(k, v.getBytes(StandardCharsets.UTF_8))));
+        return r;
+    }
+
+    private void resetProducer() {
+        Producer<String, byte[]> p = producer;
+        producer = null;
+        if (p != null) {
+            try {
+                p.close(Duration.ZERO);
+            } catch (RuntimeException e) {
+                LOG.debugf("closing producer: %s", e.getMessage());
+            }
+        }
+    }
+
+    private void sleep(long ms) throws InterruptedException {
+        synchronized (appended) {
+            if (active()) {
+                appended.wait(ms);
+            }
+        }
+    }
+
+    /** Events refused because the spool or queue was full. */
+    public long dropped() {
+        return dropped.get();
+    }
+
+    /** Events Kafka acknowledged since this publisher started. */
+    public long sent() {
+        return sent.get();
+    }
+
+    public long sendFailures() {
+        return sendFailures.get();
+    }
+
+    /** True after an append was refused, until one succeeds again. */
+    public boolean spoolFull() {
+        return full;
+    }
+
+    /** True while the last send to Kafka succeeded. */
+    public boolean kafkaHealthy() {
+        return kafkaHealthy;
+    }
+
+    public EventSpool spool() {
+        return spool;
+    }
+
+    public int queued() {
+        return queue.size();
+    }
+
+    /**
+     * Stops: writes what is queued to the spool, lets the sender deliver what is spooled for up to {@code drain},
+     * then stops it. What Kafka has not acknowledged stays in the spool for the next start.
+     */
+    public void close(Duration drain) {
+        if (!running) {
+            return;
+        }
+        drainUntilNanos = System.nanoTime() + drain.toNanos();
+        running = false;
+        try {
+            writer.join(10_000);
+            synchronized (appended) {
+                appended.notifyAll();
+            }
+            sender.join(Math.max(1, drain.toMillis()) + 500);
+            if (sender.isAlive()) {
+                sender.interrupt();
+                sender.join(5_000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            resetProducer();
+            spool.close();
+            if (spool.pendingEvents() > 0) {
+                LOG.infof("publisher stopped with %d events in the spool %s; they are sent after the next start",
+                        spool.pendingEvents(), spool.dir());
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(5));
+    }
+}
