@@ -47,6 +47,14 @@ class StorageBudgetTest {
         long after = size();
         double perHundred = (after - before) / (double) RUNS;
         System.out.printf("storage: %.0f bytes per 100 epochs (epoch_metrics + runs, tables + indexes)%n", perHundred);
+        var detail = pool.query("SELECT pg_relation_size('epoch_metrics'), pg_indexes_size('epoch_metrics'), "
+                + "pg_relation_size('runs'), pg_indexes_size('runs'), (SELECT avg(pg_column_size(e.*)) FROM epoch_metrics e), "
+                + "(SELECT count(*) FROM epoch_metrics), (SELECT avg(pg_column_size(r.*)) FROM runs r), (SELECT count(*) FROM runs)")
+                .execute().await().indefinitely().iterator().next();
+        System.out.printf("storage detail: epoch heap %d, epoch indexes %d, runs heap %d, runs indexes %d, "
+                        + "avg epoch row %s bytes over %d rows, avg run row %s bytes over %d rows%n",
+                detail.getLong(0), detail.getLong(1), detail.getLong(2), detail.getLong(3), detail.getValue(4),
+                detail.getLong(5), detail.getValue(6), detail.getLong(7));
         assertTrue(perHundred <= 25 * 1024, "bytes per 100 epochs: " + perHundred);
     }
 

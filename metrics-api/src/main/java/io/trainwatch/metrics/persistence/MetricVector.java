@@ -71,6 +71,47 @@ public final class MetricVector {
         return buffer.array();
     }
 
+    static final String LAYER_PREFIX = "layer_grad_norms.";
+    static final String EXTRA_PREFIX = "extra.";
+
+    /** Layer gradient norms and user metrics as one map of qualified names; null when both are absent. */
+    public static Map<String, Double> qualify(Map<String, Double> layerGradNorms, Map<String, Double> extra) {
+        if ((layerGradNorms == null || layerGradNorms.isEmpty()) && (extra == null || extra.isEmpty())) {
+            return null;
+        }
+        Map<String, Double> all = new LinkedHashMap<>();
+        if (layerGradNorms != null) {
+            layerGradNorms.forEach((k, v) -> all.put(LAYER_PREFIX + k, v));
+        }
+        if (extra != null) {
+            extra.forEach((k, v) -> all.put(EXTRA_PREFIX + k, v));
+        }
+        return all;
+    }
+
+    /** The layer gradient norms of a qualified map; null when there are none. */
+    public static Map<String, Double> layers(Map<String, Double> qualified) {
+        return part(qualified, LAYER_PREFIX);
+    }
+
+    /** The user metrics of a qualified map; null when there are none. */
+    public static Map<String, Double> extra(Map<String, Double> qualified) {
+        return part(qualified, EXTRA_PREFIX);
+    }
+
+    private static Map<String, Double> part(Map<String, Double> qualified, String prefix) {
+        if (qualified == null) {
+            return null;
+        }
+        Map<String, Double> out = new LinkedHashMap<>();
+        qualified.forEach((k, v) -> {
+            if (k.startsWith(prefix)) {
+                out.put(k.substring(prefix.length()), v);
+            }
+        });
+        return out.isEmpty() ? null : out;
+    }
+
     /** The map packed by {@link #pack}, in name-list order; null when nothing was stored. */
     public static Map<String, Double> unpack(List<String> names, byte[] packed) {
         if (packed == null) {

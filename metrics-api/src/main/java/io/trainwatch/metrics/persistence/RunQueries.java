@@ -25,8 +25,8 @@ import java.util.Optional;
 public class RunQueries {
 
     static final String EPOCH_SELECT = "epoch, global_step, emitted_at, train_loss, val_loss, train_accuracy, val_accuracy, "
-            + "learning_rate, duration_ms, samples_per_second, grad_norm, grad_norm_max, layer_grad_norms, param_norm, "
-            + "clipped_steps, memory_bytes, extra";
+            + "learning_rate, duration_ms, samples_per_second, grad_norm, grad_norm_max, metrics, param_norm, "
+            + "clipped_steps, memory_bytes";
 
     @Inject
     Pool pool;
@@ -73,7 +73,7 @@ public class RunQueries {
                 .execute(Tuple.of(run.runKey(), (int) since))
                 .map(rs -> {
                     List<EpochRow> out = new ArrayList<>(rs.size());
-                    rs.forEach(r -> out.add(Rows.epochRow(r, run.layerNames(), run.extraNames())));
+                    rs.forEach(r -> out.add(Rows.epochRow(r, run.metricNames())));
                     return out;
                 });
     }
@@ -91,7 +91,7 @@ public class RunQueries {
                         + "ORDER BY epoch DESC LIMIT 1")
                 .execute(Tuple.of(run.runKey()))
                 .map(rs -> rs.rowCount() == 0 ? Optional.empty()
-                        : Optional.of(Rows.epochRow(rs.iterator().next(), run.layerNames(), run.extraNames())));
+                        : Optional.of(Rows.epochRow(rs.iterator().next(), run.metricNames())));
     }
 
     /** The run's sampled steps with global step greater than {@code sinceStep} (all when null), ascending. */

@@ -47,12 +47,12 @@ public class RunStore {
 
     private static final String EPOCH_COLUMNS = "global_step, emitted_at, train_loss, val_loss, train_accuracy, "
             + "val_accuracy, learning_rate, samples_per_second, grad_norm, grad_norm_max, param_norm, duration_ms, "
-            + "memory_bytes, clipped_steps, layer_grad_norms, extra";
+            + "memory_bytes, clipped_steps, metrics";
 
     private static final String UPSERT_EPOCHS = "INSERT INTO epoch_metrics (position, run_key, epoch, " + EPOCH_COLUMNS + ") "
             + "SELECT nextval('change_position'), t.* FROM unnest($1::int4[], $2::int4[], $3::int8[], $4::timestamptz[], "
             + "$5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::float8[], $11::float8[], "
-            + "$12::float8[], $13::float8[], $14::int8[], $15::int8[], $16::int4[], $17::bytea[], $18::bytea[]) AS t "
+            + "$12::float8[], $13::float8[], $14::int8[], $15::int8[], $16::int4[], $17::bytea[]) AS t "
             + "ON CONFLICT (run_key, epoch) DO UPDATE SET position = excluded.position, "
             + set(EPOCH_COLUMNS) + " WHERE (" + prefixed("epoch_metrics", EPOCH_COLUMNS) + ") IS DISTINCT FROM ("
             + prefixed("excluded", EPOCH_COLUMNS) + ") RETURNING run_key, epoch, position, (xmax = 0) AS inserted";
@@ -178,13 +178,12 @@ public class RunStore {
                             + "FROM unnest($1::text[]) AS t(id) ON CONFLICT (id) DO NOTHING RETURNING status_position")
                     .execute(Tuple.of(ids))
                     .invoke(rows -> rows.forEach(r -> seen(r.getLong(0))))
-                    .chain(() -> conn.preparedQuery("SELECT run_key, id, latest_epoch, layer_names, extra_names FROM runs "
+                    .chain(() -> conn.preparedQuery("SELECT run_key, id, latest_epoch, metric_names FROM runs "
                             + "WHERE id = ANY($1) FOR UPDATE").execute(Tuple.of(ids)))
                     .invoke(rows -> {
                         for (Row r : rows) {
                             runs.put(r.getString("id"), new RunRef(r.getInteger("run_key"), r.getInteger("latest_epoch"),
-                                    new ArrayList<>(Arrays.asList(r.getArrayOfStrings("layer_names"))),
-                                    new ArrayList<>(Arrays.asList(r.getArrayOfStrings("extra_names")))));
+                                    new ArrayList<>(Arrays.asList(r.getArrayOfStrings("metric_names")))));
                         }
                     })
                     .replaceWithVoid();
@@ -242,13 +241,12 @@ public class RunStore {
             Long[] durationMs = new Long[n];
             Long[] memoryBytes = new Long[n];
             Integer[] clipped = new Integer[n];
-            Buffer[] layers = new Buffer[n];
-            Buffer[] extra = new Buffer[n];
+            Buffer[] metrics = new Buffer[n];
             int i = 0;
             for (EpochCompleted ec : latest.values()) {
                 RunRef ref = runs.get(ec.runId());
-                ref.namesChanged |= MetricVector.extendNames(ref.layerNames, ec.layerGradNorms());
-                ref.namesChanged |= MetricVector.extendNames(ref.extraNames, ec.extra());
+                Map<String, Double> qualified = MetricVector.qualify(ec.layerGradNorms(), ec.extra());
+                ref.namesChanged |= MetricVector.extendNames(ref.metricNames, qualified);
                 ref.totalEpochs = ec.totalEpochs() != null ? ec.totalEpochs() : ref.totalEpochs;
                 runKey[i] = ref.runKey;
                 epoch[i] = ec.epoch();
@@ -266,15 +264,14 @@ public class RunStore {
                 durationMs[i] = ec.durationMs();
                 memoryBytes[i] = ec.memoryBytes();
                 clipped[i] = ec.clippedSteps();
-                layers[i] = buffer(MetricVector.pack(ref.layerNames, ec.layerGradNorms()));
-                extra[i] = buffer(MetricVector.pack(ref.extraNames, ec.extra()));
+                metrics[i] = buffer(MetricVector.pack(ref.metricNames, qualified));
                 i++;
             }
             Map<Integer, String> idByKey = new HashMap<>();
             runs.forEach((id, ref) -> idByKey.put(ref.runKey, id));
             return conn.preparedQuery(UPSERT_EPOCHS)
                     .execute(Tuple.from(Arrays.asList(runKey, epoch, globalStep, emittedAt, d[0], d[1], d[2], d[3], d[4],
-                            d[5], d[6], d[7], d[8], durationMs, memoryBytes, clipped, layers, extra)))
+                            d[5], d[6], d[7], d[8], durationMs, memoryBytes, clipped, metrics)))
                     .invoke(rows -> {
                         for (Row r : rows) {
                             String id = idByKey.get(r.getInteger("run_key"));
@@ -351,8 +348,7 @@ public class RunStore {
                 }
                 tuples.add(Tuple.from(Arrays.asList(ref.runKey, ref.maxEpoch, ref.epochsInserted, ref.epochsPosition,
                         ref.totalEpochs, ref.stepsInserted, ref.stepsChanged,
-                        ref.namesChanged ? ref.layerNames.toArray(String[]::new) : null,
-                        ref.namesChanged ? ref.extraNames.toArray(String[]::new) : null)));
+                        ref.namesChanged ? ref.metricNames.toArray(String[]::new) : null)));
             }
             if (tuples.isEmpty()) {
                 return Uni.createFrom().voidItem();
@@ -362,7 +358,7 @@ public class RunStore {
                             + "epoch_count = epoch_count + $3, epochs_position = greatest(epochs_position, $4::int8), "
                             + "total_epochs = coalesce($5::int4, total_epochs), step_count = step_count + $6, "
                             + "steps_position = CASE WHEN $7::int4 > 0 THEN nextval('change_position') ELSE steps_position END, "
-                            + "layer_names = coalesce($8::text[], layer_names), extra_names = coalesce($9::text[], extra_names), "
+                            + "metric_names = coalesce($8::text[], metric_names), "
                             + "updated_at = now() WHERE run_key = $1 RETURNING steps_position")
                     .executeBatch(tuples)
                     .invoke(this::seenAll)
@@ -416,8 +412,7 @@ public class RunStore {
     private static final class RunRef {
         final int runKey;
         final Integer previousLatestEpoch;
-        final List<String> layerNames;
-        final List<String> extraNames;
+        final List<String> metricNames;
         boolean namesChanged;
         Integer totalEpochs;
         Integer maxEpoch;
@@ -426,11 +421,10 @@ public class RunStore {
         int stepsInserted;
         int stepsChanged;
 
-        RunRef(int runKey, Integer previousLatestEpoch, List<String> layerNames, List<String> extraNames) {
+        RunRef(int runKey, Integer previousLatestEpoch, List<String> metricNames) {
             this.runKey = runKey;
             this.previousLatestEpoch = previousLatestEpoch;
-            this.layerNames = layerNames;
-            this.extraNames = extraNames;
+            this.metricNames = metricNames;
         }
     }
 

@@ -25,10 +25,10 @@ import java.util.List;
 @ApplicationScoped
 public class ChangeQueries {
 
-    private static final String EPOCHS = "SELECT e.position, r.id AS run_id, r.project, r.layer_names, r.extra_names, "
+    private static final String EPOCHS = "SELECT e.position, r.id AS run_id, r.project, r.metric_names, "
             + "e.epoch, e.global_step, e.emitted_at, e.train_loss, e.val_loss, e.train_accuracy, e.val_accuracy, "
-            + "e.learning_rate, e.duration_ms, e.samples_per_second, e.grad_norm, e.grad_norm_max, e.layer_grad_norms, "
-            + "e.param_norm, e.clipped_steps, e.memory_bytes, e.extra FROM epoch_metrics e JOIN runs r USING (run_key) "
+            + "e.learning_rate, e.duration_ms, e.samples_per_second, e.grad_norm, e.grad_norm_max, e.metrics, "
+            + "e.param_norm, e.clipped_steps, e.memory_bytes FROM epoch_metrics e JOIN runs r USING (run_key) "
             + "WHERE e.position > $1 AND e.position <= $2";
 
     private static final String ANALYSIS = "SELECT a.position, r.id AS run_id, r.project, r.status, a.verdict::text AS verdict "
@@ -60,9 +60,7 @@ public class ChangeQueries {
         Uni<List<FeedEvent>> epochs = pool.preparedQuery(EPOCHS + runFilter).execute(args).map(rs -> {
             List<FeedEvent> out = new ArrayList<>(rs.size());
             for (Row r : rs) {
-                List<String> layers = Arrays.asList(r.getArrayOfStrings("layer_names"));
-                List<String> extra = Arrays.asList(r.getArrayOfStrings("extra_names"));
-                EpochRow row = Rows.epochRow(r, layers, extra);
+                EpochRow row = Rows.epochRow(r, Arrays.asList(r.getArrayOfStrings("metric_names")));
                 ObjectNode data = mapper.createObjectNode();
                 data.put("run_id", r.getString("run_id"));
                 data.setAll((ObjectNode) mapper.valueToTree(row));
