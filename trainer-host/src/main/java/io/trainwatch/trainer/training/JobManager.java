@@ -112,6 +112,7 @@ public final class JobManager implements AutoCloseable {
             jobs.put(runId, job);
             evictFinished();
         }
+        JobView accepted = job.view(); // as accepted: the job may start the moment it is handed over
         try {
             executor.execute(() -> train(job));
         } catch (RejectedExecutionException e) {
@@ -122,7 +123,7 @@ public final class JobManager implements AutoCloseable {
                     + " train at once (trainwatch.jobs.max-queued, trainwatch.jobs.max-concurrent); try again later");
         }
         LOG.infof("job %s (%s) queued: %d epochs of %s on %s", runId, spec.name(), spec.epochs(), spec.model().type(), spec.dataset().type());
-        return job.view();
+        return accepted;
     }
 
     private void train(Job job) {

@@ -1,0 +1,79 @@
+package io.trainwatch.trainer.messaging;
+
+import io.trainwatch.contracts.EpochCompleted;
+import io.trainwatch.contracts.RunStarted;
+import io.trainwatch.stack.LocalStackTestResource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.UUID;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Events still in the spool when a publisher stops (Kafka unreachable) are sent, in order and once each, by the next
+ * publisher over the same spool directory. Real Kafka from the shared local stack; no Quarkus.
+ */
+class PublisherRestartTest {
+
+    @TempDir
+    Path spoolDir;
+
+    private static int deadPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static DurablePublisher publisher(Path dir, String bootstrap) {
+        return new DurablePublisher(new EventSpool(dir, 64L << 20, 1 << 16),
+                DurablePublisher.kafkaProducers(DurablePublisher.producerConfig(bootstrap, "restart-test-" + UUID.randomUUID(),
+                        Duration.ofSeconds(1), Duration.ofSeconds(10))),
+                "/trainwatch/test", 10_000, Duration.ofMillis(100));
+    }
+
+    @Test
+    void spooledEventsSurviveAPublisherRestartAndArriveInOrderOnce() throws IOException {
+        String bootstrap = LocalStackTestResource.stack().kafkaBootstrapServers();
+        String runId = "run-restart-" + UUID.randomUUID();
+        int epochs = 400;
+
+        DurablePublisher first = publisher(spoolDir, "127.0.0.1:" + deadPort());
+        long begin = System.nanoTime();
+        first.publish(RunStarted.of(runId));
+        for (int e = 0; e < epochs; e++) {
+            first.publish(EpochCompleted.builder(runId, e).optTrainLoss(1.0 / (e + 1)).optTotalEpochs(epochs).build());
+        }
+        long publishMillis = (System.nanoTime() - begin) / 1_000_000;
+        assertTrue(publishMillis < 1_000, "publishing with Kafka unreachable must not block; took " + publishMillis + " ms");
+        await().atMost(Duration.ofSeconds(10)).until(() -> first.spool().pendingEvents() == epochs + 1);
+        first.close(Duration.ZERO);
+        assertEquals(0, first.sent());
+        assertEquals(0, first.dropped());
+
+        DurablePublisher second = publisher(spoolDir, bootstrap);
+        try (RunEventsReader reader = new RunEventsReader(bootstrap, runId)) {
+            assertEquals(epochs + 1, second.spool().pendingEvents(), "the spool was reopened with its backlog");
+            List<RunEventsReader.Received> got = reader.untilCount(epochs + 1, Duration.ofSeconds(60));
+            await().atMost(Duration.ofSeconds(10)).until(() -> second.spool().pendingEvents() == 0);
+            assertEquals(epochs + 1, got.size(), "every event, none twice");
+            assertEquals(epochs + 1, new HashSet<>(got.stream().map(RunEventsReader.Received::ceId).toList()).size());
+            assertTrue(got.get(0).event() instanceof RunStarted);
+            for (int e = 0; e < epochs; e++) {
+                assertEquals(e, ((EpochCompleted) got.get(e + 1).event()).epoch(), "in order");
+            }
+            assertEquals(1, got.stream().map(RunEventsReader.Received::partition).distinct().count());
+            assertEquals("/trainwatch/test", got.get(0).headers().get("ce_source"));
+        } finally {
+            second.close(Duration.ofSeconds(1));
+        }
+    }
+}
