@@ -159,6 +159,36 @@ final class Ring {
         return med / (0.6745 * Math.sqrt(2));
     }
 
+    /**
+     * Robust trend of the newest {@code n} points: the Theil-Sen slope (median of the pairwise slopes) and the
+     * Mann-Kendall z statistic of its direction. An early drop or a few spikes in the window barely move either,
+     * where they would dominate a least-squares slope. {slope, z}; null for fewer than 4 points.
+     */
+    double[] robustTrend(int n) {
+        n = Math.min(n, size);
+        if (n < 4) {
+            return null;
+        }
+        int from = size - n;
+        double[] slopes = new double[n * (n - 1) / 2];
+        int k = 0;
+        long s = 0;
+        for (int i = from; i < size; i++) {
+            double xi = x(i);
+            double yi = y(i);
+            for (int j = i + 1; j < size; j++) {
+                double dy = y(j) - yi;
+                slopes[k++] = dy / (x(j) - xi);
+                s += dy > 0 ? 1 : dy < 0 ? -1 : 0;
+            }
+        }
+        java.util.Arrays.sort(slopes, 0, k);
+        double median = k % 2 == 1 ? slopes[k / 2] : (slopes[k / 2 - 1] + slopes[k / 2]) / 2;
+        double variance = n * (n - 1.0) * (2 * n + 5) / 18.0;
+        double z = s == 0 ? 0 : (s - Math.signum(s)) / Math.sqrt(variance);
+        return new double[] {median, z};
+    }
+
     /** A least-squares line: slope, mean level and mean epoch, residual sd, standard error of the slope. */
     record Fit(double slope, double meanY, double meanX, double residualSd, double slopeSe, int n) {
         double at(double x) {

@@ -342,7 +342,12 @@ public final class RunAnalyzer {
         if (onVal ? !valFinite : !trainFinite) {
             return;
         }
-        bestHistory.add(e, onVal ? bestVal : bestTrain);
+        // The plateau compares confirmed levels (median of 3), not raw minima: one lucky low epoch would otherwise
+        // make ten epochs of real progress look like less than the threshold.
+        Ring m = onVal ? valW : trainW;
+        double level = m.median(Math.min(3, m.size()));
+        double previous = bestHistory.size() == 0 ? Double.POSITIVE_INFINITY : bestHistory.lastY();
+        bestHistory.add(e, Math.min(previous, level));
     }
 
     private void updateLearningRate(int e, Double lr) {
@@ -642,6 +647,10 @@ public final class RunAnalyzer {
             // The run has shown how far validation can rise and still come back: a rise only counts fully when it
             // clearly exceeds that.
             boolean beyondOwnNoise = rise > excursionFactor * maxRecoveredExcursion;
+            // Since the best, validation must be going up, not merely sitting above a lucky low: the slope over
+            // those epochs positive by at least half a standard error.
+            Ring.Fit sinceBest = valW.fit(Math.min(valW.size(), Math.min(since + 1, longWindow)));
+            boolean risingSinceBest = sinceBest != null && sinceBest.slope() > 0 && sinceBest.tStat() >= 0.5;
             if (sustained && trainFalling) {
                 detected = true;
                 severity = rise >= 0.2 ? "severe" : rise >= 0.05 ? "moderate" : "mild";
@@ -657,7 +666,7 @@ public final class RunAnalyzer {
                 if (correlation != null && correlation < 0) {
                     confidence = Math.min(1.0, confidence + 0.05);
                 }
-                if (!beyondOwnNoise) {
+                if (!beyondOwnNoise || !risingSinceBest) {
                     // The run has already recovered from a rise this large: report it, but not with the
                     // confidence a stop needs.
                     confidence = Math.min(confidence, 0.45);
@@ -780,6 +789,26 @@ public final class RunAnalyzer {
                 schedule);
     }
 
+    /**
+     * Epochs since the best before a plateau advises stopping: a convergence (training loss flat too) is already
+     * confirmed by the plateau window itself, so half the patience; a stall with training still learning gets the
+     * full patience, since validation often follows late.
+     */
+    private int plateauStopEpochs(Verdict.Plateau plateau) {
+        int full = Math.min(patience, window);
+        return plateau.converged() ? Math.max(overfitEpochs, full / 2) : full;
+    }
+
+    /** Falling by the robust trend: Mann-Kendall z below -significance and a Theil-Sen slope that matters. */
+    private boolean robustlyImproving(Ring ring, int n) {
+        double[] t = ring.robustTrend(n);
+        if (t == null) {
+            return false;
+        }
+        double level = Math.abs(ring.median(Math.min(n, ring.size())));
+        return t[1] <= -significance && level > 0 && t[0] / level <= -minRelSlope;
+    }
+
     private boolean lrChangedRecently(int e) {
         return lrChangeEpoch >= 0 && e - lrChangeEpoch < lrGrace;
     }
@@ -795,12 +824,11 @@ public final class RunAnalyzer {
         double rel = then == 0 ? 0 : (then - best) / Math.abs(then);
         boolean recentLr = lrChangedRecently(e);
         boolean flat = bestHistory.size() == bestHistory.capacity() && rel < plateauRel;
-        // A noisy run can go a window without a 1 % better best while its level still falls: the trend over the
-        // window must not be improving either, and on a volatile series the long trend decides.
-        boolean stillImproving = Verdict.Trend.IMPROVING.equals(trend(monitored, window, false).state());
-        if (!stillImproving && stability.cv() != null && stability.cv() > volatileCv / 2) {
-            stillImproving = Verdict.Trend.IMPROVING.equals(trend(monitored, longWindow, false).state());
-        }
+        // A noisy run can go a window without a 2 % better best while its level still falls: neither the window's
+        // trend nor the robust trend over two windows may be improving.
+        boolean stillImproving = flat && (Verdict.Trend.IMPROVING.equals(trend(monitored, window, false).state())
+                || stability.cv() != null && stability.cv() > volatileCv / 2
+                        && Verdict.Trend.IMPROVING.equals(trend(monitored, longWindow, false).state()));
         boolean detected = flat && !recentLr && !stillImproving;
         if (detected && plateauSince < 0) {
             plateauSince = (int) bestHistory.x(0);
@@ -1152,7 +1180,8 @@ public final class RunAnalyzer {
         }
         int since = bestEpoch >= 0 ? e - bestEpoch : -1;
         Verdict.Trend longTrend = monitored.size() >= 3 ? trend(monitored, longWindow, false) : null;
-        boolean longImproving = longTrend != null && Verdict.Trend.IMPROVING.equals(longTrend.state());
+        boolean longImproving = longTrend != null && Verdict.Trend.IMPROVING.equals(longTrend.state())
+                || robustlyImproving(monitored, longWindow);
         if (plateau.detected()) {
             conditions.put("plateau", new Condition(Alert.INFO, () -> capitalise(monitoredName) + " has improved less than "
                     + pct(plateauRel) + " per " + window + " epochs since epoch " + plateau.sinceEpoch() + "."));
@@ -1170,7 +1199,7 @@ public final class RunAnalyzer {
                     reason = "Reduce the learning rate: " + monitoredName + " has improved less than "
                             + pct(plateauRel) + " per " + window + " epochs since epoch " + plateau.sinceEpoch()
                             + " at a constant learning rate.";
-                } else if (gainRel < plateauRel && (bestEpoch < 0 || since >= Math.min(patience, window))) {
+                } else if (gainRel < plateauRel && (bestEpoch < 0 || since >= plateauStopEpochs(plateau))) {
                     action = Verdict.STOP;
                     confidence = plateau.converged() ? 0.75 : 0.65;
                     reason = "Stop: " + monitoredName + " has " + (plateau.converged() ? "converged" : "plateaued")
