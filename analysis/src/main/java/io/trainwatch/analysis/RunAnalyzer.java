@@ -799,6 +799,18 @@ public final class RunAnalyzer {
         return plateau.converged() ? Math.max(overfitEpochs, full / 2) : full;
     }
 
+    /**
+     * Whether the loss still falls over two windows, by least squares or by the robust trend: a patience stop
+     * needs neither (computed only when a patience stop is on the table; the robust trend costs O(n²)).
+     */
+    private boolean longImproving(Ring monitored) {
+        if (monitored.size() < 3) {
+            return false;
+        }
+        return Verdict.Trend.IMPROVING.equals(trend(monitored, longWindow, false).state())
+                || robustlyImproving(monitored, longWindow);
+    }
+
     /** Falling by the robust trend: Mann-Kendall z below -significance and a Theil-Sen slope that matters. */
     private boolean robustlyImproving(Ring ring, int n) {
         double[] t = ring.robustTrend(n);
@@ -1179,9 +1191,6 @@ public final class RunAnalyzer {
             }
         }
         int since = bestEpoch >= 0 ? e - bestEpoch : -1;
-        Verdict.Trend longTrend = monitored.size() >= 3 ? trend(monitored, longWindow, false) : null;
-        boolean longImproving = longTrend != null && Verdict.Trend.IMPROVING.equals(longTrend.state())
-                || robustlyImproving(monitored, longWindow);
         if (plateau.detected()) {
             conditions.put("plateau", new Condition(Alert.INFO, () -> capitalise(monitoredName) + " has improved less than "
                     + pct(plateauRel) + " per " + window + " epochs since epoch " + plateau.sinceEpoch() + "."));
@@ -1212,7 +1221,7 @@ public final class RunAnalyzer {
         if (ready) {
             evidence.add(new Verdict.Evidence("early_stopping.patience", params("patience", patience, "min_delta",
                     minDelta), params("epochs_since_improvement", since, "best_epoch", bestEpoch)));
-            if (reason == null && !longImproving) {
+            if (reason == null && !longImproving(monitored)) {
                 action = Verdict.STOP;
                 confidence = 0.6;
                 reason = "Stop: validation loss has not improved for " + since + " epochs; " + bestText + ".";
