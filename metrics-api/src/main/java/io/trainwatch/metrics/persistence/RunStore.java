@@ -121,7 +121,8 @@ public class RunStore {
         private final List<EventEnvelope> events;
         private final Map<String, RunRef> runs = new HashMap<>();
         private final Set<String> freshRunLevelIds = new HashSet<>();
-        private final Map<String, List<Integer>> changedEpochs = new TreeMap<>();
+        private final Map<String, List<EpochCompleted>> changedEpochs = new TreeMap<>();
+        private final Set<String> startedRuns = new HashSet<>();
         private final Set<String> outOfOrder = new HashSet<>();
         private long lastPosition;
 
@@ -140,7 +141,15 @@ public class RunStore {
                     .chain(this::updateRunAggregates)
                     .chain(this::applyFinished)
                     .chain(() -> lastPosition > 0 ? notifyChanges(conn, lastPosition) : Uni.createFrom().voidItem())
-                    .map(ignored -> new StoredBatch(lastPosition, changedEpochs, outOfOrder));
+                    .map(ignored -> {
+                        Map<String, Integer> previous = new HashMap<>();
+                        runs.forEach((id, ref) -> {
+                            if (ref.previousLatestEpoch != null) {
+                                previous.put(id, ref.previousLatestEpoch);
+                            }
+                        });
+                        return new StoredBatch(lastPosition, changedEpochs, previous, outOfOrder, startedRuns);
+                    });
         }
 
         private void seen(long position) {
@@ -194,6 +203,7 @@ public class RunStore {
             List<Tuple> tuples = new ArrayList<>();
             for (EventEnvelope e : events) {
                 if (e.event() instanceof RunStarted s && applies(e)) {
+                    startedRuns.add(s.runId());
                     tuples.add(Tuple.from(Arrays.asList(runs.get(s.runId()).runKey, s.name(), s.project(),
                             s.tags() == null ? null : s.tags().toArray(String[]::new), startedDocument(s),
                             odt(s.startedAt()), s.totalEpochs())));
@@ -267,6 +277,8 @@ public class RunStore {
                 metrics[i] = buffer(MetricVector.pack(ref.metricNames, qualified));
                 i++;
             }
+            Map<String, EpochCompleted> byRunEpoch = new HashMap<>();
+            latest.values().forEach(ec -> byRunEpoch.put(ec.runId() + '\0' + ec.epoch(), ec));
             Map<Integer, String> idByKey = new HashMap<>();
             runs.forEach((id, ref) -> idByKey.put(ref.runKey, id));
             return conn.preparedQuery(UPSERT_EPOCHS)
@@ -287,9 +299,9 @@ public class RunStore {
                                 outOfOrder.add(id);
                             }
                             ref.maxEpoch = ref.maxEpoch == null ? e : Math.max(ref.maxEpoch, e);
-                            changedEpochs.computeIfAbsent(id, k -> new ArrayList<>()).add(e);
+                            changedEpochs.computeIfAbsent(id, k -> new ArrayList<>()).add(byRunEpoch.get(id + '\0' + e));
                         }
-                        changedEpochs.values().forEach(list -> list.sort(null));
+                        changedEpochs.values().forEach(list -> list.sort(java.util.Comparator.comparing(EpochCompleted::epoch)));
                     })
                     .replaceWithVoid();
         }

@@ -90,6 +90,14 @@ public class RunResource {
     @Operation(summary = "HTTP ingest of a run.started (validated, published to Kafka, stored by the consumer): 202")
     public Uni<Response> start(byte[] body) {
         RunStarted started = bodies.events(bodies.parse(body), RunStarted.class, null, false).get(0);
+        if (started.monitor() != null) {
+            try {
+                io.trainwatch.analysis.AnalysisSettings.defaults().withOverrides(started.monitor().patience(),
+                        started.monitor().minDelta(), started.monitor().thresholds());
+            } catch (IllegalArgumentException e) {
+                throw ProblemException.invalid(List.of(new ProblemException.FieldError("monitor", e.getMessage())));
+            }
+        }
         return publisher.publish(started).map(ceId -> Response.accepted(accepted(started.runId(), List.of(ceId)))
                 .location(URI.create("/api/v1/runs/" + started.runId())).build());
     }

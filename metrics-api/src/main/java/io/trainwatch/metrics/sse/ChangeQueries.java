@@ -83,7 +83,7 @@ public class ChangeQueries {
             List<FeedEvent> out = new ArrayList<>(rs.size());
             for (Row r : rs) {
                 out.add(new FeedEvent(r.getLong("position"), r.getString("run_id"), r.getString("project"), "analysis",
-                        r.getString("verdict")));
+                        withStatus(r.getString("verdict"), r.getString("status"))));
             }
             return out;
         });
@@ -116,6 +116,16 @@ public class ChangeQueries {
             all.sort(Comparator.comparingLong(FeedEvent::position));
             return all;
         });
+    }
+
+    private String withStatus(String verdict, String status) {
+        try {
+            ObjectNode doc = (ObjectNode) mapper.readTree(verdict);
+            doc.put("status", status);
+            return doc.toString();
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("stored verdict is not JSON", e);
+        }
     }
 
     private static void putInt(ObjectNode n, String name, Integer v) {

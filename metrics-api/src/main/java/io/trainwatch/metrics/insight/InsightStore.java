@@ -1,0 +1,191 @@
+package io.trainwatch.metrics.insight;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.smallrye.mutiny.Uni;
+import io.trainwatch.analysis.Alert;
+import io.trainwatch.analysis.Verdict;
+import io.trainwatch.contracts.AlertOpened;
+import io.trainwatch.contracts.AlertResolved;
+import io.trainwatch.contracts.AnalysisUpdated;
+import io.trainwatch.contracts.Severity;
+import io.trainwatch.contracts.TrainwatchEvent;
+import io.trainwatch.metrics.messaging.EventPublisher;
+import io.trainwatch.metrics.persistence.RunRow;
+import io.trainwatch.metrics.persistence.RunStore;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Stores verdicts (the latest per run) and alert transitions in one transaction, notifies SSE, then publishes
+ * {@code analysis.updated}, {@code alert.opened} and {@code alert.resolved} to the insights topic. Alert transitions
+ * are the difference between the stored alerts and the verdict's, so a replayed or redelivered batch repeats none.
+ */
+@ApplicationScoped
+public class InsightStore {
+
+    private static final Logger LOG = Logger.getLogger(InsightStore.class);
+
+    /**
+     * A run's new verdict and its JSON document (with run_id).
+     *
+     * @param alerts the latest state of every alert that opened or resolved while the epochs were fed
+     * @param rebuilt true when the whole stored history was replayed: then {@code alerts} are all the run's alerts,
+     *     and a stored alert that the replay did not raise (it came from an incomplete, out-of-order history) is removed
+     */
+    public record RunVerdict(RunRow run, Verdict verdict, ObjectNode document, List<Alert> alerts, boolean rebuilt) {
+    }
+
+    @Inject
+    Pool pool;
+
+    @Inject
+    EventPublisher publisher;
+
+    public Uni<Void> save(List<RunVerdict> verdicts) {
+        if (verdicts.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        List<TrainwatchEvent> outbox = new ArrayList<>();
+        return pool.withTransaction(conn -> write(conn, verdicts, outbox))
+                .chain(() -> publish(outbox));
+    }
+
+    private Uni<Void> write(SqlConnection conn, List<RunVerdict> verdicts, List<TrainwatchEvent> outbox) {
+        long[] last = {0};
+        List<Tuple> analysisRows = new ArrayList<>();
+        for (RunVerdict v : verdicts) {
+            analysisRows.add(Tuple.of(v.run().runKey(), v.verdict().epoch() == null ? -1 : v.verdict().epoch(),
+                    v.document().toString()));
+        }
+        Integer[] runKeys = verdicts.stream().map(v -> v.run().runKey()).toArray(Integer[]::new);
+        return conn.query("SELECT pg_advisory_xact_lock(" + RunStore.POSITION_LOCK + ")").execute()
+                .chain(() -> conn.preparedQuery("INSERT INTO run_analysis (run_key, epoch, position, verdict) "
+                                + "VALUES ($1, $2, nextval('change_position'), $3::text::jsonb) ON CONFLICT (run_key) DO UPDATE "
+                                + "SET epoch = excluded.epoch, position = excluded.position, verdict = excluded.verdict, "
+                                + "updated_at = now() RETURNING position")
+                        .executeBatch(analysisRows))
+                .invoke(rows -> {
+                    for (var rs = rows; rs != null; rs = rs.next()) {
+                        for (Row r : rs) {
+                            last[0] = Math.max(last[0], r.getLong(0));
+                        }
+                    }
+                })
+                .chain(() -> conn.preparedQuery("SELECT run_key, alert_id, resolved_epoch FROM alerts WHERE run_key = ANY($1)")
+                        .execute(Tuple.of(runKeys)))
+                .chain(stored -> {
+                    Map<Integer, Map<String, Integer>> known = new HashMap<>();
+                    Map<Integer, Set<String>> present = new HashMap<>();
+                    for (Row r : stored) {
+                        known.computeIfAbsent(r.getInteger("run_key"), k -> new HashMap<>())
+                                .put(r.getString("alert_id"), r.getInteger("resolved_epoch"));
+                        present.computeIfAbsent(r.getInteger("run_key"), k -> new HashSet<>()).add(r.getString("alert_id"));
+                    }
+                    List<Tuple> upserts = new ArrayList<>();
+                    List<Tuple> deletes = new ArrayList<>();
+                    for (RunVerdict v : verdicts) {
+                        outbox.add(analysisUpdated(v));
+                        int key = v.run().runKey();
+                        Map<String, Integer> before = known.getOrDefault(key, Map.of());
+                        Set<String> seen = new HashSet<>();
+                        for (Alert a : v.alerts()) {
+                            seen.add(a.id());
+                            boolean exists = present.getOrDefault(key, Set.of()).contains(a.id());
+                            Integer storedResolved = before.get(a.id());
+                            if (!exists) {
+                                outbox.add(opened(v.run().id(), a));
+                                if (a.resolvedEpoch() != null) {
+                                    outbox.add(resolved(v.run().id(), a, a.resolvedEpoch()));
+                                }
+                            } else if (storedResolved == null && a.resolvedEpoch() != null) {
+                                outbox.add(resolved(v.run().id(), a, a.resolvedEpoch()));
+                            } else if (storedResolved != null && a.resolvedEpoch() == null) {
+                                outbox.add(opened(v.run().id(), a));
+                            } else {
+                                continue;
+                            }
+                            upserts.add(Tuple.from(Arrays.asList(key, a.id(), a.kind(), a.severity(), a.openedEpoch(),
+                                    a.resolvedEpoch(), a.message())));
+                        }
+                        // After a replay, alerts the data does not raise were artefacts of an incomplete history.
+                        Integer epoch = v.verdict().epoch();
+                        if (v.rebuilt()) {
+                            for (Map.Entry<String, Integer> e : before.entrySet()) {
+                                if (!seen.contains(e.getKey())) {
+                                    deletes.add(Tuple.of(key, e.getKey()));
+                                    if (e.getValue() == null && epoch != null) {
+                                        outbox.add(new AlertResolved(1, v.run().id(), e.getKey(), null, null, null, epoch,
+                                                "withdrawn: not raised by the complete history"));
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    Uni<Void> deleted = deletes.isEmpty() ? Uni.createFrom().voidItem()
+                            : conn.preparedQuery("DELETE FROM alerts WHERE run_key = $1 AND alert_id = $2")
+                                    .executeBatch(deletes).replaceWithVoid();
+                    if (upserts.isEmpty()) {
+                        return deleted;
+                    }
+                    return deleted.chain(() -> conn.preparedQuery("INSERT INTO alerts (run_key, alert_id, kind, severity, opened_epoch, "
+                                    + "resolved_epoch, message, position) VALUES ($1, $2, coalesce($3, '?'), coalesce($4, 'info'), "
+                                    + "$5, $6, $7, nextval('change_position')) ON CONFLICT (run_key, alert_id) DO UPDATE SET "
+                                    + "resolved_epoch = excluded.resolved_epoch, position = excluded.position RETURNING position")
+                            .executeBatch(upserts)
+                            .invoke(rows -> {
+                                for (var rs = rows; rs != null; rs = rs.next()) {
+                                    for (Row r : rs) {
+                                        last[0] = Math.max(last[0], r.getLong(0));
+                                    }
+                                }
+                            })
+                            .replaceWithVoid());
+                })
+                .chain(() -> conn.preparedQuery("SELECT pg_notify('" + RunStore.CHANGES_CHANNEL + "', $1)")
+                        .execute(Tuple.of(Long.toString(last[0]))).replaceWithVoid());
+    }
+
+    private Uni<Void> publish(List<TrainwatchEvent> outbox) {
+        if (outbox.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        List<Uni<String>> sends = new ArrayList<>(outbox.size());
+        for (TrainwatchEvent e : outbox) {
+            sends.add(publisher.publish(e));
+        }
+        // Stored already: a broker that is away delays insights on Kafka, it never undoes or blocks ingest.
+        return Uni.join().all(sends).andCollectFailures().replaceWithVoid()
+                .onFailure().recoverWithItem(f -> {
+                    LOG.warnf("insights not published: %s", f.toString());
+                    return null;
+                });
+    }
+
+    private static AnalysisUpdated analysisUpdated(RunVerdict v) {
+        Verdict.Recommendation rec = v.verdict().recommendation();
+        return new AnalysisUpdated(1, v.run().id(), v.verdict().epoch() == null ? 0 : v.verdict().epoch(),
+                rec == null ? null : rec.action(), rec == null ? null : rec.confidence(), v.document());
+    }
+
+    private static AlertOpened opened(String runId, Alert a) {
+        return new AlertOpened(1, runId, a.id(), a.kind(), Severity.fromWire(a.severity()), a.openedEpoch(), a.message());
+    }
+
+    private static AlertResolved resolved(String runId, Alert a, int epoch) {
+        return new AlertResolved(1, runId, a.id(), a.kind(), Severity.fromWire(a.severity()), a.openedEpoch(), epoch,
+                a.message());
+    }
+}

@@ -1,0 +1,101 @@
+package io.trainwatch.metrics.rest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.smallrye.mutiny.Uni;
+import io.trainwatch.analysis.AnalysisSettings;
+import io.trainwatch.analysis.RunAnalyzer;
+import io.trainwatch.metrics.history.QueryParameterException;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import java.util.List;
+
+/** A run's health verdict (computed on write) and its alerts. */
+@Path("/api/v1/runs/{id}")
+@Tag(name = "analysis")
+@Produces(MediaType.APPLICATION_JSON)
+public class RunAnalysisResource {
+
+    @Inject
+    RunResource runs;
+
+    @Inject
+    AnalysisView analysis;
+
+    @Inject
+    Pool pool;
+
+    @Inject
+    ObjectMapper mapper;
+
+    @GET
+    @Path("analysis")
+    @Operation(summary = "The verdict: trends, overfitting, plateau, divergence, gradients, forecast, recommendation, alerts")
+    public Uni<Response> analysis(@PathParam("id") String id) {
+        return runs.requireRun(id).chain(run -> analysis.verdict(run).map(found -> {
+            ObjectNode doc = mapper.createObjectNode();
+            doc.put("run_id", run.id());
+            doc.put("status", run.status());
+            JsonNode verdict = found.orElseGet(() ->
+                    mapper.valueToTree(RunAnalyzer.replay(AnalysisSettings.defaults(), List.of()).verdict()));
+            verdict.fields().forEachRemaining(e -> {
+                if (!e.getKey().equals("run_id")) {
+                    doc.set(e.getKey(), e.getValue());
+                }
+            });
+            return Response.ok(doc).build();
+        }));
+    }
+
+    @GET
+    @Path("alerts")
+    @Operation(summary = "Every alert of the run, opened and resolved; state=open|resolved filters")
+    public Uni<Response> alerts(@PathParam("id") String id, @QueryParam("state") String state) {
+        if (state != null && !state.equals("open") && !state.equals("resolved")) {
+            throw new QueryParameterException("state", "must be open or resolved, was \"" + state + "\"");
+        }
+        return runs.requireRun(id).chain(run -> pool.preparedQuery("SELECT alert_id, kind, severity, opened_epoch, "
+                        + "resolved_epoch, message FROM alerts WHERE run_key = $1 ORDER BY opened_epoch NULLS FIRST, alert_id")
+                .execute(Tuple.of(run.runKey()))
+                .map(rows -> {
+                    ObjectNode body = mapper.createObjectNode();
+                    body.put("run_id", run.id());
+                    ArrayNode list = body.putArray("alerts");
+                    for (Row r : rows) {
+                        boolean open = r.getInteger("resolved_epoch") == null;
+                        if (state != null && open != state.equals("open")) {
+                            continue;
+                        }
+                        ObjectNode a = list.addObject();
+                        a.put("id", r.getString("alert_id"));
+                        a.put("kind", r.getString("kind"));
+                        a.put("severity", r.getString("severity"));
+                        if (r.getInteger("opened_epoch") != null) {
+                            a.put("opened_epoch", r.getInteger("opened_epoch"));
+                        }
+                        if (!open) {
+                            a.put("resolved_epoch", r.getInteger("resolved_epoch"));
+                        }
+                        a.put("state", open ? "open" : "resolved");
+                        if (r.getString("message") != null) {
+                            a.put("message", r.getString("message"));
+                        }
+                    }
+                    return Response.ok(body).build();
+                }));
+    }
+}
