@@ -245,9 +245,7 @@ public final class RunAnalyzer {
                 firstVal = val;
             }
             if (Double.isNaN(bestVal) || bestVal - val > minDelta * Math.abs(bestVal)) {
-                if (bestEpoch >= warmupEpochs()) {
-                    maxRecoveredExcursion = Math.max(maxRecoveredExcursion, excursion);
-                }
+                maxRecoveredExcursion = Math.max(maxRecoveredExcursion, excursion);
                 excursion = 0;
                 bestVal = val;
                 bestEpoch = e;
@@ -414,6 +412,12 @@ public final class RunAnalyzer {
     }
 
     private void updateDivergence(int e, Double train, Double val, boolean trainFinite, boolean valFinite) {
+        double alpha = 2.0 / (window + 1);
+        double valEmaBefore = valEma;
+        if (valFinite) {
+            // The validation EMA is kept whatever the monitored series: it is the recovery level of a NaN validation.
+            valEma = Double.isNaN(valEma) ? val : valEma + alpha * (val - valEma);
+        }
         // Non-finite first: critical at once, on either loss.
         String nonFinite = null;
         String series = null;
@@ -426,7 +430,8 @@ public final class RunAnalyzer {
         }
         if (nonFinite != null) {
             if (!divActive || !nonFinite.equals(divKind)) {
-                divRecoveryLevel = recoveryLevel(series);
+                double ema = TRAIN_LOSS.equals(series) ? trainEma : valEmaBefore;
+                divRecoveryLevel = Double.isNaN(ema) ? Double.NaN : ema + 0.25 * Math.abs(ema);
             }
             divKind = nonFinite;
             divEpoch = e;
@@ -435,6 +440,16 @@ public final class RunAnalyzer {
             divRecovered = false;
             riseStreak = 0;
             return;
+        }
+        // A NaN/Inf event ends when its own series is finite again and back under the level it had before.
+        boolean nonFiniteEvent = divActive && (Verdict.Divergence.NAN.equals(divKind)
+                || Verdict.Divergence.INF.equals(divKind));
+        if (nonFiniteEvent && VAL_LOSS.equals(divSeries) && valFinite) {
+            if (Double.isNaN(divRecoveryLevel) || val <= divRecoveryLevel) {
+                divActive = false;
+                divRecovered = true;
+            }
+            nonFiniteEvent = divActive;
         }
         // Spikes and sustained rise are judged on the training loss, the one the optimiser drives; validation
         // spikes are noise of the held-out set and count toward stability instead. Without a training loss, on
@@ -445,13 +460,13 @@ public final class RunAnalyzer {
             return;
         }
         double v = useTrain ? train : val;
-        double ema = useTrain ? trainEma : valEma;
+        double ema = useTrain ? trainEma : valEmaBefore;
         String name = useTrain ? TRAIN_LOSS : VAL_LOSS;
         int seen = useTrain ? trainW.size() : valW.size();
 
-        if (divActive) {
+        if (divActive && !(nonFiniteEvent && !name.equals(divSeries))) {
             // Recovered once the loss is back under the level it had before the event.
-            if (!Double.isNaN(divRecoveryLevel) && v <= divRecoveryLevel) {
+            if (Double.isNaN(divRecoveryLevel) || v <= divRecoveryLevel) {
                 divActive = false;
                 divRecovered = true;
                 spikeEpochs = 0;
@@ -462,7 +477,7 @@ public final class RunAnalyzer {
                     divEpoch = e;
                 }
             }
-        } else if (seen >= 2 && !Double.isNaN(ema) && v - ema >= (spikeRatio - 1) * Math.abs(ema)) {
+        } else if (!divActive && seen >= 2 && !Double.isNaN(ema) && v - ema >= (spikeRatio - 1) * Math.abs(ema)) {
             divKind = Verdict.Divergence.SPIKE;
             divEpoch = e;
             divSeries = name;
@@ -472,10 +487,9 @@ public final class RunAnalyzer {
             spikeEpochs = 0;
         }
 
-        // Smoothed level: an EMA with the span of the trend window.
-        double alpha = 2.0 / (window + 1);
-        double newEma = Double.isNaN(ema) ? v : ema + alpha * (v - ema);
         if (useTrain) {
+            // Smoothed level: an EMA with the span of the trend window.
+            double newEma = Double.isNaN(trainEma) ? v : trainEma + alpha * (v - trainEma);
             if (!Double.isNaN(trainEma) && newEma > trainEma) {
                 riseStreak++;
             } else {
@@ -492,8 +506,6 @@ public final class RunAnalyzer {
                 divRecovered = false;
                 divRecoveryLevel = minTrainEma + 0.5 * sustainedRise * Math.abs(minTrainEma);
             }
-        } else {
-            valEma = newEma;
         }
     }
 
@@ -502,10 +514,6 @@ public final class RunAnalyzer {
         return Math.max(5, window / 2);
     }
 
-    /** Epochs at the start of a run whose excursions are not taken as the run's noise (none by default). */
-    private int warmupEpochs() {
-        return 0;
-    }
 
     /**
      * The validation level since the best, confirmed by more than one epoch: nothing after one epoch, the lower of
@@ -522,10 +530,6 @@ public final class RunAnalyzer {
         return valW.median(3);
     }
 
-    private double recoveryLevel(String series) {
-        double ema = TRAIN_LOSS.equals(series) ? trainEma : valEma;
-        return Double.isNaN(ema) ? Double.NaN : ema + 0.25 * Math.abs(ema);
-    }
 
     // ----------------------------------------------------------------------------------------------------------
     // Rules

@@ -163,6 +163,21 @@ class RulesTest {
         }
 
         @Test
+        void aSingleNanValidationEpochThatRecoversDoesNotKeepTheRunStopped() {
+            List<EpochPoint> epochs = new ArrayList<>(Curves.healthy(30));
+            epochs.set(12, EpochPoint.ofLosses(12, epochs.get(12).trainLoss(), Double.NaN));
+            List<AnalysisResult> results = Curves.feed(epochs);
+            assertEquals(Verdict.STOP, results.get(12).verdict().recommendation().action());
+            Verdict last = results.get(29).verdict();
+            assertFalse(last.divergence().detected());
+            assertTrue(last.divergence().recovered());
+            assertEquals("val_loss", last.divergence().series());
+            assertEquals(Verdict.CONTINUE, last.recommendation().action());
+            assertTrue(last.alerts().stream().anyMatch(a -> a.id().equals("divergence.nan@12")
+                    && Integer.valueOf(13).equals(a.resolvedEpoch())));
+        }
+
+        @Test
         void recoveredWarmupSpikeIsToldApartAndNeverStopsTheRun() {
             List<EpochPoint> epochs = Curves.of(30, e -> {
                 double base = 0.2 + 2.0 * Math.exp(-e / 10.0);
