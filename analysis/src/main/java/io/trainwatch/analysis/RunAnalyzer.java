@@ -6,7 +6,6 @@ import java.util.Comparator;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -80,7 +79,7 @@ public final class RunAnalyzer {
     // Best-so-far of the monitored loss over the last window + 1 epochs: the plateau compares its ends.
     private Ring bestHistory;
     private int plateauSince = -1;
-    private boolean anchorOnVal;
+    private boolean plateauOnVal;
 
     // Learning rate.
     private double lastLr = Double.NaN;
@@ -111,7 +110,6 @@ public final class RunAnalyzer {
     private Integer volatileSince;
 
     // Overfitting.
-    private Integer overfitOnset;
     // The run's own noise, measured as its excursions: how far (median of 3, relative to the best) validation loss
     // rose above its best before a new best came. The largest recovered one says how high a rise can go and still
     // be noise for this run.
@@ -262,7 +260,7 @@ public final class RunAnalyzer {
         }
         addFinite(trainAccW, e, p.trainAccuracy());
         addFinite(valAccW, e, p.valAccuracy());
-        updateAnchor(e, valFinite, val, trainFinite, train);
+        updatePlateauHistory(e, valFinite, trainFinite);
         updateLearningRate(e, p.learningRate());
         updateValidationSoundness(p);
         updateCompute(p, improvedVal);
@@ -329,13 +327,13 @@ public final class RunAnalyzer {
         }
     }
 
-    private void updateAnchor(int e, boolean valFinite, Double val, boolean trainFinite, Double train) {
+    private void updatePlateauHistory(int e, boolean valFinite, boolean trainFinite) {
         boolean onVal = valW.size() > 0;
-        if (onVal != anchorOnVal && onVal) {
+        if (onVal != plateauOnVal && onVal) {
             // Validation appeared: the plateau is judged on it from now on.
             bestHistory = new Ring(window + 1);
             plateauSince = -1;
-            anchorOnVal = true;
+            plateauOnVal = true;
         }
         if (onVal ? !valFinite : !trainFinite) {
             return;
@@ -677,15 +675,8 @@ public final class RunAnalyzer {
                 }
             }
         }
-        if (detected) {
-            if (overfitOnset == null || overfitOnset > e) {
-                overfitOnset = bestEpoch + 1;
-            }
-            overfitOnset = bestEpoch + 1;
-        } else {
-            overfitOnset = null;
-        }
-        return new Verdict.Overfitting(detected, detected ? overfitOnset : null, severity, round(gap), round(gapRel),
+        // Onset: the first epoch after the best, the first that did not improve on it.
+        return new Verdict.Overfitting(detected, detected ? bestEpoch + 1 : null, severity, round(gap), round(gapRel),
                 gapSlope, correlation, round(confidence), validationIssue);
     }
 
