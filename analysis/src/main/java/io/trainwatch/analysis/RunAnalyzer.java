@@ -56,7 +56,6 @@ public final class RunAnalyzer {
     private final double minConfidence;
 
     private int lastEpoch = -1;
-    private int epochsSeen;
     private Integer totalEpochs;
 
     private final Ring trainW;
@@ -74,7 +73,6 @@ public final class RunAnalyzer {
     private double firstVal = Double.NaN;
     // Best training loss, the monitored series when there is no validation loss.
     private double bestTrain = Double.NaN;
-    private int bestTrainEpoch = -1;
     private double firstTrain = Double.NaN;
     // Best-so-far of the monitored loss over the last window + 1 epochs: the plateau compares its ends.
     private Ring bestHistory;
@@ -83,7 +81,6 @@ public final class RunAnalyzer {
 
     // Learning rate.
     private double lastLr = Double.NaN;
-    private double firstLr = Double.NaN;
     private int lrChangeEpoch = -1;
     private double lrChangeRatio = Double.NaN;
     private double slopeBeforeLrChange = Double.NaN;
@@ -215,7 +212,6 @@ public final class RunAnalyzer {
         }
         int e = p.epoch();
         lastEpoch = e;
-        epochsSeen++;
         if (p.totalEpochs() != null && p.totalEpochs() > 0) {
             totalEpochs = p.totalEpochs();
         }
@@ -253,7 +249,6 @@ public final class RunAnalyzer {
         }
         if (trainFinite && (Double.isNaN(bestTrain) || bestTrain - train > minDelta * Math.abs(bestTrain))) {
             bestTrain = train;
-            bestTrainEpoch = e;
         }
         if (valFinite && !improvedVal) {
             excursion = Math.max(excursion, (confirmedLevel(e - bestEpoch) - bestVal) / Math.abs(bestVal));
@@ -349,9 +344,6 @@ public final class RunAnalyzer {
     private void updateLearningRate(int e, Double lr) {
         if (lr == null || !Double.isFinite(lr)) {
             return;
-        }
-        if (Double.isNaN(firstLr)) {
-            firstLr = lr;
         }
         if (!Double.isNaN(lastLr) && lastLr > 0 && Math.abs(lr - lastLr) > 1e-9 * Math.abs(lastLr)) {
             double ratio = lr / lastLr;
