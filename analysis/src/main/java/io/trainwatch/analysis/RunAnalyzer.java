@@ -113,7 +113,9 @@ public final class RunAnalyzer {
     private double excursion;
     private double maxRecoveredExcursion;
 
-    // Validation soundness.
+    // Validation soundness. The ratio of validation to training loss at the first epoch measuring both: far from 1
+    // there, the two losses are on different scales (a summed loss, another loss function), and gaps mean nothing.
+    private double firstScaleRatio = Double.NaN;
     private double prevValAcc = Double.NaN;
     private int valAccConstant;
     private int valAccZero;
@@ -602,8 +604,16 @@ public final class RunAnalyzer {
         int n = Math.min(window, Math.min(valW.size(), trainW.size()));
         double valNow = valW.median(3);
         double trainNow = trainW.median(3);
-        double gap = valNow - trainNow;
-        double gapRel = valNow != 0 ? gap / Math.abs(valNow) : Double.NaN;
+        if (Double.isNaN(firstScaleRatio) && trainW.lastX() == valW.lastX() && trainW.lastY() != 0) {
+            firstScaleRatio = Math.abs(valW.lastY() / trainW.lastY());
+        }
+        boolean sameScale = !(firstScaleRatio > 3 || firstScaleRatio < 1.0 / 3);
+        double gap = sameScale ? valNow - trainNow : Double.NaN;
+        double gapRel = sameScale && valNow != 0 ? gap / Math.abs(valNow) : Double.NaN;
+        if (!sameScale) {
+            notAssessed.add("overfitting.gap: validation and training loss on different scales (ratio "
+                    + fmt(firstScaleRatio) + " at the first epoch)");
+        }
         Double gapSlope = null;
         Double correlation = null;
         if (n >= 3) {

@@ -64,6 +64,17 @@ class RulesTest {
         }
 
         @Test
+        void lossesOnDifferentScalesFromTheStartHaveNoGap() {
+            Verdict v = Curves.replay(Curves.of(20, e -> EpochPoint.ofLosses(e, 800.0 - 10 * e, 1.7 - 0.02 * e)))
+                    .verdict();
+            assertNull(v.overfitting().gap());
+            assertNull(v.scores().generalisation());
+            assertTrue(v.notAssessed().stream().anyMatch(s -> s.startsWith("overfitting.gap: validation and training"
+                    + " loss on different scales")), v.notAssessed().toString());
+            assertFalse(v.overfitting().detected());
+        }
+
+        @Test
         void withoutValidationLossOverfittingIsNotAssessed() {
             Verdict v = Curves.replay(Curves.of(15, e -> EpochPoint.ofLosses(e, 1.0 / (e + 1), null))).verdict();
             assertFalse(v.overfitting().detected());
