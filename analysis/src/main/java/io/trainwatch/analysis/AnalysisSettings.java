@@ -107,7 +107,7 @@ public record AnalysisSettings(int patience, double minDelta, Map<String, Double
         put(d, "trend.significance", 2.0,
                 "|slope| / standard error above which a trend is improving or worsening rather than noise");
         put(d, "plateau.min_relative_improvement", 0.02,
-                "best validation loss must improve by this fraction over the window, or the run has plateaued");
+                "the best confirmed loss level must improve by this fraction over the window, or it has plateaued");
         put(d, "plateau.lr_grace_epochs", 5, "epochs after a learning-rate change during which no plateau is declared");
         put(d, "overfitting.min_rise", 0.02,
                 "smoothed validation loss this fraction above its best (and rising) before overfitting is called");

@@ -88,7 +88,8 @@ public record Verdict(
     /**
      * Plateau of the validation loss (the training loss when there is none).
      *
-     * @param relativeImprovement improvement of the best loss over the window, relative to the best before it
+     * @param relativeImprovement improvement of the best confirmed level (median of 3) over the last window,
+     *     relative to the level at the window's start
      * @param converged the plateau is a convergence (flat, low noise, near the forecast floor) rather than a stall
      */
     public record Plateau(boolean detected, Integer sinceEpoch, Double relativeImprovement, int window,
