@@ -33,10 +33,11 @@ import java.util.function.Supplier;
  * Publishes run events without ever blocking training and without losing them.
  *
  * <ol>
- *   <li>{@link #publish} (training thread) stamps the CloudEvents id and time and offers the event to an in-memory
- *       queue: no I/O, no locks shared with Kafka.</li>
- *   <li>The <em>spool writer</em> thread encodes each event with {@link EventCodec} and appends it to the on-disk
- *       {@link EventSpool}, forcing it to disk every {@code syncInterval}.</li>
+ *   <li>{@link #publish} (training thread) stamps the event's time and offers it to an in-memory queue: no I/O, no
+ *       locks shared with Kafka.</li>
+ *   <li>The <em>spool writer</em> thread gives each event its CloudEvents id (once: it is stored with the event),
+ *       encodes it with {@link EventCodec} and appends it to the on-disk {@link EventSpool}, forcing it to disk every
+ *       {@code syncInterval}.</li>
  *   <li>The <em>sender</em> thread reads the spool in order from the last acknowledged position and sends with an
  *       idempotent producer ({@code acks=all}), key = run id, CloudEvents binary-mode headers. It advances the
  *       spool's cursor only over events Kafka acknowledged; after a failure it starts again from the cursor, so
@@ -52,8 +53,8 @@ public final class DurablePublisher implements RunEventSink, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(DurablePublisher.class);
     private static final int BATCH = 500;
 
-    /** An event waiting for the spool writer, its id and time already fixed. */
-    private record Pending(TrainwatchEvent event, String ceId, Instant time) {
+    /** An event waiting for the spool writer, its time already fixed. */
+    private record Pending(TrainwatchEvent event, Instant time) {
     }
 
     private final EventSpool spool;
@@ -118,10 +119,13 @@ public final class DurablePublisher implements RunEventSink, AutoCloseable {
         return () -> new KafkaProducer<>(config);
     }
 
-    /** Never blocks: the event is queued for the spool, or counted as dropped if even the queue is full. */
+    /**
+     * Never blocks: the event is queued for the spool, or counted as dropped if even the queue is full. Only the
+     * time is taken here; the id (a SecureRandom UUID), the JSON and the disk write happen on the writer thread.
+     */
     @Override
     public void publish(TrainwatchEvent event) {
-        Pending p = new Pending(event, CloudEvents.newId(), Instant.now());
+        Pending p = new Pending(event, Instant.now());
         if (!running || !queue.offer(p)) {
             drop(event, running ? "the spool writer's queue is full (disk stalled?)" : "the publisher is closed");
         }
@@ -179,7 +183,8 @@ public final class DurablePublisher implements RunEventSink, AutoCloseable {
     private void write(Pending p) {
         SpooledEvent e;
         try {
-            e = new SpooledEvent(CloudEvents.headers(p.event(), p.ceId(), source, p.time()), p.event().runId(),
+            // The ce_id is made once, here, and kept in the spool: every resend carries the same one.
+            e = new SpooledEvent(CloudEvents.headers(p.event(), CloudEvents.newId(), source, p.time()), p.event().runId(),
                     EventCodec.instance().encode(p.event()));
         } catch (RuntimeException ex) {
             LOG.errorf(ex, "cannot encode %s of run %s; dropped", p.event().type(), p.event().runId());
@@ -221,7 +226,7 @@ public final class DurablePublisher implements RunEventSink, AutoCloseable {
                 }
                 if (acked == batch.size()) {
                     next = batch.get(batch.size() - 1).next();
-                    if (!kafkaHealthy) {
+                    if (!kafkaHealthy && sendFailures.get() > 0) {
                         LOG.infof("Kafka takes events again; %d wait in the spool", spool.pendingEvents());
                     }
                     kafkaHealthy = true;

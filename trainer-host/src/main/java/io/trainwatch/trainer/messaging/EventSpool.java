@@ -106,6 +106,12 @@ public final class EventSpool implements AutoCloseable {
             long valid = scan(seg.getKey(), seg.getKey() == cursor.segment() ? cursor.offset() : 0);
             seg.setValue(valid);
         }
+        if (cursor.offset() > segments.get(cursor.segment())) {
+            // The cursor points past the data (the segment was truncated or removed by hand): nothing left to send there.
+            LOG.warnf("spool %s: cursor %s is past the end of its segment (%d bytes); continuing from there",
+                    dir, cursor, segments.get(cursor.segment()));
+            cursor = new Position(cursor.segment(), segments.get(cursor.segment()));
+        }
         writeSegment = segments.lastKey();
         writeChannel = FileChannel.open(segmentPath(writeSegment), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         long size = segments.get(writeSegment);

@@ -108,4 +108,22 @@ class TrainingRunTest {
         assertEquals(2, f.epochsCompleted());
         assertFalse(sink.events.stream().anyMatch(e -> e instanceof EpochCompleted x && x.epoch() > 1));
     }
+
+    @Test
+    void clippingScalesTheGradientsTheOptimizerApplies() throws Exception {
+        // Plain SGD: each step moves the parameters by lr × (clipped) gradient, so with a tiny clip they barely move.
+        JobSpec spec = spec("""
+                {"model": {"hidden": [16]}, "dataset": {"type": "spirals", "train_size": 640, "val_size": 64},
+                 "epochs": 3, "batch_size": 32, "optimizer": {"type": "sgd", "learning_rate": 0.1, "momentum": 0.0},
+                 "grad_clip": 0.0001}
+                """);
+        RecordingSink sink = run(spec, new CancelSignal());
+        EpochCompleted e1 = sink.epochs().get(1);
+        EpochCompleted e2 = sink.epochs().get(2);
+        assertEquals(20, e2.clippedSteps());
+        assertTrue(e2.gradNorm() > 0.01, "reported norms are before clipping: " + e2.gradNorm());
+        // at most 20 steps × 0.1 × 0.0001 of movement in an epoch
+        assertTrue(Math.abs(e2.paramNorm() - e1.paramNorm()) <= 20 * 0.1 * 0.0001 + 1e-5,
+                "param_norm moved " + Math.abs(e2.paramNorm() - e1.paramNorm()));
+    }
 }
