@@ -22,7 +22,7 @@ public final class LocalStackMain {
     public static final String ENV_FILE = "stack.env";
 
     static final String USAGE = """
-            Usage: java -jar trainwatch-local-stack.jar [options]
+            Usage: java -jar trainwatch-local-stack-runner.jar [options]
             Starts a Kafka broker (KRaft) and PostgreSQL on 127.0.0.1 with every Trainwatch topic and the
             trainwatch database, writes the endpoints to <data-dir>/stack.env when ready, runs until SIGTERM/SIGINT.
 
