@@ -71,12 +71,19 @@ public final class ControlConsumer implements AutoCloseable {
 
                 @Override
                 public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                    assigned = !partitions.isEmpty();
                     // 'latest' applies lazily, at the first fetch; take the end offsets now so that "assigned"
                     // really means every later cancel will be read.
                     for (TopicPartition tp : partitions) {
                         consumer.position(tp);
                     }
+                    // Commit that position at once: after a rebalance (a broker restart) the group resumes from
+                    // here instead of jumping to 'latest' again and skipping a cancel sent in between.
+                    try {
+                        consumer.commitSync();
+                    } catch (RuntimeException e) {
+                        LOG.debugf("control consumer: initial commit failed (%s); auto-commit will follow", e.getMessage());
+                    }
+                    assigned = !partitions.isEmpty();
                 }
             });
             while (running) {

@@ -22,11 +22,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 /**
@@ -52,6 +54,8 @@ public final class DurablePublisher implements RunEventSink, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(DurablePublisher.class);
     private static final int BATCH = 500;
+    /** How often the writer looks for new events: adds at most this to publish → Kafka latency. */
+    private static final long WRITER_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
     /** An event waiting for the spool writer, its time already fixed. */
     private record Pending(TrainwatchEvent event, Instant time) {
@@ -61,7 +65,13 @@ public final class DurablePublisher implements RunEventSink, AutoCloseable {
     private final Supplier<Producer<String, byte[]>> producerFactory;
     private final String source;
     private final String topic;
-    private final BlockingQueue<Pending> queue;
+    /**
+     * Lock-free and never signalled: the writer polls it every {@code WRITER_PERIOD}, so a publish() costs no
+     * system call and wakes no thread (on a busy machine a wake-up can cost the training thread its time slice).
+     */
+    private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
+    private final int queueCapacity;
     private final Duration syncInterval;
     private final Thread writer;
     private final Thread sender;
@@ -87,7 +97,7 @@ public final class DurablePublisher implements RunEventSink, AutoCloseable {
         this.producerFactory = producerFactory;
         this.source = source;
         this.topic = topic;
-        this.queue = new ArrayBlockingQueue<>(queueCapacity);
+        this.queueCapacity = queueCapacity;
         this.syncInterval = syncInterval;
         this.writer = new Thread(this::writeLoop, "trainwatch-spool-writer");
         this.sender = new Thread(this::sendLoop, "trainwatch-kafka-sender");
@@ -125,9 +135,13 @@ public final class DurablePublisher implements RunEventSink, AutoCloseable {
      */
     @Override
     public void publish(TrainwatchEvent event) {
-        Pending p = new Pending(event, Instant.now());
-        if (!running || !queue.offer(p)) {
-            drop(event, running ? "the spool writer's queue is full (disk stalled?)" : "the publisher is closed");
+        if (!running) {
+            drop(event, "the publisher is closed");
+        } else if (queued.incrementAndGet() > queueCapacity) {
+            queued.decrementAndGet();
+            drop(event, "the spool writer's queue is full (disk stalled?)");
+        } else {
+            queue.offer(new Pending(event, Instant.now()));
         }
     }
 
@@ -144,17 +158,10 @@ public final class DurablePublisher implements RunEventSink, AutoCloseable {
 
     private void writeLoop() {
         long lastSync = System.nanoTime();
-        List<Pending> batch = new ArrayList<>();
         while (running || !queue.isEmpty()) {
             try {
-                Pending first = queue.poll(syncInterval.toMillis(), TimeUnit.MILLISECONDS);
-                if (first != null) {
-                    batch.add(first);
-                    queue.drainTo(batch, BATCH - 1);
-                    for (Pending p : batch) {
-                        write(p);
-                    }
-                    batch.clear();
+                int written = drainQueue();
+                if (written > 0) {
                     synchronized (appended) {
                         appended.notifyAll();
                     }
@@ -163,21 +170,30 @@ public final class DurablePublisher implements RunEventSink, AutoCloseable {
                     spool.sync();
                     lastSync = System.nanoTime();
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+                if (written == 0 && running) {
+                    LockSupport.parkNanos(WRITER_PERIOD_NANOS);
+                }
             } catch (RuntimeException e) {
                 LOG.errorf(e, "spool writer: %s", e.getMessage());
+                LockSupport.parkNanos(WRITER_PERIOD_NANOS);
             }
         }
-        for (Pending p : batch) {
-            write(p);
-        }
-        Pending p;
-        while ((p = queue.poll()) != null) {
-            write(p);
-        }
+        drainQueue();
         spool.sync();
+        synchronized (appended) {
+            appended.notifyAll();
+        }
+    }
+
+    private int drainQueue() {
+        int n = 0;
+        Pending p;
+        while (n < BATCH && (p = queue.poll()) != null) {
+            queued.decrementAndGet();
+            write(p);
+            n++;
+        }
+        return n;
     }
 
     private void write(Pending p) {
@@ -352,7 +368,7 @@ public final class DurablePublisher implements RunEventSink, AutoCloseable {
     }
 
     public int queued() {
-        return queue.size();
+        return queued.get();
     }
 
     /**
@@ -365,6 +381,7 @@ public final class DurablePublisher implements RunEventSink, AutoCloseable {
         }
         drainUntilNanos = System.nanoTime() + drain.toNanos();
         running = false;
+        LockSupport.unpark(writer);
         try {
             writer.join(10_000);
             synchronized (appended) {

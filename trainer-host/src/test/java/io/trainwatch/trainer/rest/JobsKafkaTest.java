@@ -153,7 +153,7 @@ class JobsKafkaTest {
         await().atMost(Duration.ofSeconds(60)).until(() -> status(runId).equals("running")
                 && given().get("/api/v1/jobs/" + runId).then().extract().path("epoch") != null);
         // a cancel for a run this host does not own is ignored
-        sendCancel(RunCancelRequested.class.cast(new RunCancelRequested(1, "run-somebody-else", "not mine", "agent", Instant.now())));
+        sendCancel(new RunCancelRequested(1, "run-somebody-else", "not mine", "agent", Instant.now()));
         sendCancel(new RunCancelRequested(1, runId, "val_loss rising for 5 epochs", "agent-42", Instant.now()));
         await().atMost(Duration.ofSeconds(30)).until(() -> status(runId).equals("cancelled"));
         given().get("/api/v1/jobs/" + runId).then()
