@@ -71,6 +71,8 @@ public final class LocalStack implements AutoCloseable {
     private static final String HOST = "127.0.0.1";
     /** Written into a data dir we own, so --fresh never wipes a directory that someone else's data lives in. */
     private static final String MARKER_FILE = ".trainwatch-local-stack";
+    /** Largest record the topics take: the largest event the contracts allow, plus room for headers and batching. */
+    public static final int MAX_MESSAGE_BYTES = io.trainwatch.contracts.Limits.MAX_EVENT_BYTES + 1024 * 1024;
     /** What ./run puts in a data dir besides our data: its logs (kept by --fresh) and the endpoints file. */
     private static final Set<String> RUN_FILES = Set.of("logs", "stack.env", "stack.env.tmp");
     private static final Pattern SQL_IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
@@ -441,6 +443,7 @@ public final class LocalStack implements AutoCloseable {
         props.setProperty("share.coordinator.state.topic.num.partitions", "5");
         // Tests join and leave groups all the time: no 3 s wait before the first rebalance.
         props.setProperty("group.initial.rebalance.delay.ms", "0");
+        props.setProperty("message.max.bytes", Integer.toString(MAX_MESSAGE_BYTES));
         // The cleaner allocates its dedupe buffer up front (128 MiB by default): too much for a laptop stack.
         props.setProperty("log.cleaner.dedupe.buffer.size", Integer.toString(8 * 1024 * 1024));
         props.setProperty("num.network.threads", "2");
@@ -506,7 +509,9 @@ public final class LocalStack implements AutoCloseable {
         List<NewTopic> missing = new ArrayList<>();
         for (String topic : Topics.ALL) {
             if (!existing.contains(topic)) {
-                missing.add(new NewTopic(topic, partitions, (short) 1));
+                // Events may be as large as Limits.MAX_EVENT_BYTES (a 10,000-layer model); Kafka's default is ~1 MB.
+                missing.add(new NewTopic(topic, partitions, (short) 1)
+                        .configs(Map.of("max.message.bytes", Integer.toString(MAX_MESSAGE_BYTES))));
             }
         }
         if (missing.isEmpty()) {
