@@ -1,0 +1,110 @@
+// REST and SSE access to metrics-api (same origin). URLs are relative, so the page also works behind a path prefix.
+
+export const API = 'api/v1';
+
+/** An HTTP failure, carrying the RFC 9457 problem's title/detail when the server sent one. */
+export class ApiError extends Error {
+  constructor(status, problem, url) {
+    super(problem?.detail || problem?.title || `HTTP ${status} for ${url}`);
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+export async function getJson(path, { signal } = {}) {
+  const res = await fetch(`${API}${path}`, { headers: { accept: 'application/json' }, signal });
+  if (!res.ok) throw new ApiError(res.status, await problemOf(res), path);
+  return res.json();
+}
+
+export async function postJson(path, body) {
+  const res = await fetch(`${API}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new ApiError(res.status, await problemOf(res), path);
+  return res.json().catch(() => ({}));
+}
+
+async function problemOf(res) {
+  try { return await res.json(); } catch { return null; }
+}
+
+/** Numbers in history/events may be the strings "NaN", "Infinity", "-Infinity" (DESIGN.md): make them numbers. */
+export function num(v) {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'number') return v;
+  if (v === 'NaN') return NaN;
+  if (v === 'Infinity') return Infinity;
+  if (v === '-Infinity') return -Infinity;
+  const n = Number(v);
+  return Number.isNaN(n) ? null : n;
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight (the runs list asks for each run's headline). */
+export async function mapLimited(items, limit, fn) {
+  const queue = [...items];
+  const workers = Array.from({ length: Math.min(limit, queue.length) }, async () => {
+    while (queue.length) {
+      const item = queue.shift();
+      try { await fn(item); } catch (e) { console.warn(e); }
+    }
+  });
+  await Promise.all(workers);
+}
+
+/**
+ * A resumable SSE subscription. EventSource already reconnects with Last-Event-ID after a dropped connection; when
+ * it gives up (readyState CLOSED: the server or a proxy answered an error), this reopens it with backoff and the
+ * last id seen as `last_event_id`, which the server treats like the header: no gap, no duplicate.
+ * `onState` hears 'connecting' | 'live' | 'reconnecting'.
+ */
+export class LiveStream {
+  constructor(path, handlers, onState = () => {}) {
+    this.path = path;
+    this.handlers = handlers;
+    this.onState = onState;
+    this.lastId = null;
+    this.retryMs = 1000;
+    this.closed = false;
+    this.open();
+  }
+
+  open() {
+    if (this.closed) return;
+    const sep = this.path.includes('?') ? '&' : '?';
+    const url = `${API}${this.path}${this.lastId ? `${sep}last_event_id=${encodeURIComponent(this.lastId)}` : ''}`;
+    this.onState('connecting');
+    const es = new EventSource(url);
+    this.es = es;
+    es.onopen = () => { this.retryMs = 1000; this.onState('live'); };
+    es.onerror = () => {
+      if (this.closed) return;
+      if (es.readyState === EventSource.CLOSED) {
+        this.onState('reconnecting');
+        clearTimeout(this.timer);
+        this.timer = setTimeout(() => this.open(), this.retryMs);
+        this.retryMs = Math.min(this.retryMs * 2, 15000);
+      } else {
+        this.onState('reconnecting'); // the browser retries by itself, sending Last-Event-ID
+      }
+    };
+    for (const type of ['status', 'epoch', 'analysis', 'alert']) {
+      es.addEventListener(type, (ev) => {
+        if (ev.lastEventId) this.lastId = ev.lastEventId;
+        const handler = this.handlers[type];
+        if (!handler) return;
+        let data;
+        try { data = JSON.parse(ev.data); } catch { return; }
+        handler(data, ev.lastEventId);
+      });
+    }
+  }
+
+  close() {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.es?.close();
+  }
+}
