@@ -59,8 +59,10 @@ public class InsightStore {
             return Uni.createFrom().voidItem();
         }
         List<TrainwatchEvent> outbox = new ArrayList<>();
+        // Published after the commit and not awaited: the insights topic is a notification of stored facts, and
+        // waiting for its acknowledgements would pace ingest to the broker's round trips.
         return pool.withTransaction(conn -> write(conn, verdicts, outbox))
-                .chain(() -> publish(outbox));
+                .invoke(() -> publish(outbox).subscribe().with(ok -> { }, f -> LOG.warnf("insights: %s", f.toString())));
     }
 
     private Uni<Void> write(SqlConnection conn, List<RunVerdict> verdicts, List<TrainwatchEvent> outbox) {

@@ -53,6 +53,7 @@ public class RunAnalysisStage implements StoredBatchListener {
     ObjectMapper mapper;
 
     private final Timer analysisTimer;
+    private final Timer saveTimer;
 
     private final Map<String, Cached> cache = new LinkedHashMap<>(256, 0.75f, true) {
         @Override
@@ -64,6 +65,8 @@ public class RunAnalysisStage implements StoredBatchListener {
     @Inject
     public RunAnalysisStage(MeterRegistry registry) {
         this.analysisTimer = Timer.builder("trainwatch.analysis.batch").description("Analysis time per stored batch")
+                .register(registry);
+        this.saveTimer = Timer.builder("trainwatch.analysis.save").description("Time to store verdicts and alerts")
                 .register(registry);
     }
 
@@ -79,62 +82,86 @@ public class RunAnalysisStage implements StoredBatchListener {
         }
     }
 
+    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "trainwatch.analysis.enabled", defaultValue = "true")
+    boolean enabled;
+
     @Override
     public Uni<Void> stored(StoredBatch batch) {
+        if (!enabled) {
+            return Uni.createFrom().voidItem();
+        }
         Set<String> runIds = new LinkedHashSet<>(batch.changedEpochs().keySet());
         runIds.addAll(batch.started());
         if (runIds.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        Uni<Void> chain = Uni.createFrom().voidItem();
-        List<InsightStore.RunVerdict> verdicts = new ArrayList<>();
-        for (String runId : runIds) {
-            chain = chain.chain(() -> analyse(runId, batch).invoke(v -> v.ifPresent(verdicts::add)).replaceWithVoid());
-        }
-        return chain.chain(() -> insights.save(verdicts));
+        // One query for the batch's runs, one per run that needs a replay, one worker task for all the CPU work.
+        return queries.runs(List.copyOf(runIds)).chain(rows -> {
+            List<Uni<Void>> loads = new ArrayList<>();
+            Map<String, List<EpochRow>> histories = new java.util.concurrent.ConcurrentHashMap<>();
+            List<RunRow> runs = new ArrayList<>();
+            for (RunRow run : rows) {
+                runs.add(run);
+                if (needsReplay(run.id(), batch)) {
+                    loads.add(queries.epochs(run, null).invoke(h -> histories.put(run.id(), h)).replaceWithVoid());
+                }
+            }
+            Uni<Void> loaded = loads.isEmpty() ? Uni.createFrom().voidItem()
+                    : Uni.join().all(loads).andFailFast().replaceWithVoid();
+            return loaded.chain(() -> worker(() -> analyseAll(runs, histories, batch)));
+        }).chain(verdicts -> {
+            long start = System.nanoTime();
+            return insights.save(verdicts).invoke(() -> saveTimer.record(System.nanoTime() - start,
+                    java.util.concurrent.TimeUnit.NANOSECONDS));
+        });
     }
 
-    private Uni<Optional<InsightStore.RunVerdict>> analyse(String runId, StoredBatch batch) {
+    private boolean needsReplay(String runId, StoredBatch batch) {
         Cached cached;
         synchronized (cache) {
             cached = cache.get(runId);
         }
-        List<EpochCompleted> fresh = batch.changedEpochs().getOrDefault(runId, List.of());
         Integer previousLatest = batch.previousLatestEpoch().get(runId);
-        boolean rebuild = cached == null || batch.started().contains(runId) || batch.outOfOrder().contains(runId)
+        return cached == null || batch.started().contains(runId) || batch.outOfOrder().contains(runId)
                 || cached.lastEpoch != (previousLatest == null ? -1 : previousLatest);
-        if (!rebuild) {
-            Cached c = cached;
+    }
+
+    private List<InsightStore.RunVerdict> analyseAll(List<RunRow> runs, Map<String, List<EpochRow>> histories,
+                                                     StoredBatch batch) {
+        List<InsightStore.RunVerdict> verdicts = new ArrayList<>();
+        for (RunRow run : runs) {
             Map<String, Alert> touched = new LinkedHashMap<>();
-            return worker(() -> feed(c, fresh, touched)).chain(result -> result == null
-                    ? Uni.createFrom().item(Optional.<InsightStore.RunVerdict>empty())
-                    : queries.run(runId).map(run -> run.map(r -> verdict(r, result, touched, false))));
-        }
-        return queries.run(runId).chain(found -> {
-            if (found.isEmpty()) {
-                return Uni.createFrom().item(Optional.<InsightStore.RunVerdict>empty());
-            }
-            RunRow run = found.get();
-            return queries.epochs(run, null).chain(history -> {
-                if (history.isEmpty()) {
-                    return Uni.createFrom().item(Optional.<InsightStore.RunVerdict>empty());
+            List<EpochRow> history = histories.get(run.id());
+            AnalysisResult result = null;
+            boolean rebuilt = history != null;
+            if (rebuilt) {
+                Cached c = new Cached(new RunAnalyzer(settings(run)), run.totalEpochs());
+                for (EpochRow row : history) {
+                    result = c.analyzer.onEpoch(Points.of(row, run.totalEpochs()));
+                    c.lastEpoch = row.epoch();
+                    record(result, touched);
                 }
-                Map<String, Alert> touched = new LinkedHashMap<>();
-                return worker(() -> {
-                    Cached c = new Cached(new RunAnalyzer(settings(run)), run.totalEpochs());
-                    AnalysisResult result = null;
-                    for (EpochRow row : history) {
-                        result = c.analyzer.onEpoch(Points.of(row, run.totalEpochs()));
-                        c.lastEpoch = row.epoch();
-                        record(result, touched);
+                synchronized (cache) {
+                    if (history.isEmpty()) {
+                        cache.remove(run.id());
+                    } else {
+                        cache.put(run.id(), c);
                     }
-                    synchronized (cache) {
-                        cache.put(runId, c);
-                    }
-                    return result;
-                }).map(result -> Optional.of(verdict(run, result, touched, true)));
-            });
-        });
+                }
+            } else {
+                Cached c;
+                synchronized (cache) {
+                    c = cache.get(run.id());
+                }
+                if (c != null) {
+                    result = feed(c, batch.changedEpochs().getOrDefault(run.id(), List.of()), touched);
+                }
+            }
+            if (result != null) {
+                verdicts.add(verdict(run, result, touched, rebuilt));
+            }
+        }
+        return verdicts;
     }
 
     private AnalysisResult feed(Cached c, List<EpochCompleted> fresh, Map<String, Alert> touched) {

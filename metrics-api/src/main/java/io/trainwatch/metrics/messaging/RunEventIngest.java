@@ -58,23 +58,57 @@ public class RunEventIngest {
     Instance<StoredBatchListener> listeners;
 
     private final Counter stored;
+    private final io.micrometer.core.instrument.Timer storeTimer;
+    private final io.micrometer.core.instrument.Timer decodeTimer;
 
     @Inject
     public RunEventIngest(MeterRegistry registry) {
         this.stored = Counter.builder("trainwatch.ingest.events").description("Run events stored (after commit)")
                 .register(registry);
+        this.storeTimer = io.micrometer.core.instrument.Timer.builder("trainwatch.ingest.store")
+                .description("Time to store one batch (one transaction)").register(registry);
+        this.decodeTimer = io.micrometer.core.instrument.Timer.builder("trainwatch.ingest.decode")
+                .description("Time to decode one batch").register(registry);
     }
+
+    @Inject
+    AfterStoreLane lane;
 
     @Incoming("run-events")
     public Uni<Void> consume(ConsumerRecords<String, byte[]> records) {
+        // Decoding is CPU work (tens of microseconds a record): off the event loop.
+        return Uni.createFrom().item(() -> decodeAll(records))
+                .runSubscriptionOn(io.smallrye.mutiny.infrastructure.Infrastructure.getDefaultWorkerPool())
+                .chain(this::deadLetterThenStore);
+    }
+
+    private record DecodedBatch(List<Decoded> decoded, List<ConsumerRecord<String, byte[]>> rejected,
+                                List<EventValidationException> reasons) {
+    }
+
+    private DecodedBatch decodeAll(ConsumerRecords<String, byte[]> records) {
+        long decodeStart = System.nanoTime();
         List<Decoded> decoded = new ArrayList<>(records.count());
-        List<Uni<Void>> deadLettered = new ArrayList<>();
+        List<ConsumerRecord<String, byte[]>> rejected = new ArrayList<>();
+        List<EventValidationException> reasons = new ArrayList<>();
         for (ConsumerRecord<String, byte[]> record : records) {
             try {
                 decoded.add(new Decoded(record, decode(record)));
             } catch (EventValidationException e) {
-                deadLettered.add(deadLetters.send(record, e.getMessage(), e));
+                rejected.add(record);
+                reasons.add(e);
             }
+        }
+        decodeTimer.record(System.nanoTime() - decodeStart, java.util.concurrent.TimeUnit.NANOSECONDS);
+        return new DecodedBatch(decoded, rejected, reasons);
+    }
+
+    private Uni<Void> deadLetterThenStore(DecodedBatch batch) {
+        List<Decoded> decoded = batch.decoded();
+        List<Uni<Void>> deadLettered = new ArrayList<>();
+        for (int i = 0; i < batch.rejected().size(); i++) {
+            deadLettered.add(deadLetters.send(batch.rejected().get(i), batch.reasons().get(i).getMessage(),
+                    batch.reasons().get(i)));
         }
         Uni<Void> dlq = deadLettered.isEmpty() ? Uni.createFrom().voidItem()
                 : Uni.join().all(deadLettered).andFailFast().replaceWithVoid();
@@ -127,7 +161,9 @@ public class RunEventIngest {
     }
 
     private Uni<StoredBatch> storeWaitingForDatabase(List<EventEnvelope> envelopes) {
+        long start = System.nanoTime();
         return store.store(envelopes)
+                .invoke(() -> storeTimer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS))
                 .onFailure(f -> !transientFailure(f)).transform(StoreFailed::new)
                 .onFailure(RunEventIngest::transientFailure).invoke(f -> LOG.warnf("database unavailable, retrying: %s", f.toString()))
                 .onFailure(RunEventIngest::transientFailure).retry()
@@ -136,6 +172,10 @@ public class RunEventIngest {
 
     private Uni<Void> afterStore(StoredBatch batch, int count) {
         stored.increment(count);
+        return lane.submit(() -> runListeners(batch));
+    }
+
+    private Uni<Void> runListeners(StoredBatch batch) {
         Uni<Void> chain = Uni.createFrom().voidItem();
         for (StoredBatchListener listener : listeners) {
             // The rows are committed: a listener's failure is logged, never turned into a dead letter or a redelivery.

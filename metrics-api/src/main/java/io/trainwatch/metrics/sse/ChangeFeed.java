@@ -135,6 +135,16 @@ public class ChangeFeed {
             }
             return;
         }
+        if (clients.isEmpty()) {
+            // Nobody to tell: move on without reading. A client that connects later replays from the database.
+            synchronized (this) {
+                if (clients.isEmpty()) {
+                    delivered = to;
+                    fetching.set(false);
+                    return;
+                }
+            }
+        }
         changes.changes(from, to, null).subscribe().with(events -> {
             fanOut(events, to);
             fetching.set(false);

@@ -1,0 +1,305 @@
+package io.trainwatch.metrics.bench;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.trainwatch.contracts.CloudEvents;
+import io.trainwatch.contracts.EpochCompleted;
+import io.trainwatch.contracts.EventCodec;
+import io.trainwatch.contracts.Topics;
+import io.trainwatch.metrics.KafkaTestClient;
+import io.trainwatch.metrics.TestRuns;
+import io.trainwatch.stack.LocalStackTestResource;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The budgets of DESIGN.md, measured on the real stack in this JVM (broker, PostgreSQL and the app share the
+ * machine, as on the 2-core reference box). Not part of {@code verify}: run with
+ * {@code ./mvnw -B -o -pl metrics-api verify -Dtest=MetricsApiBenchmark -Dsurefire.failIfNoSpecifiedTests=false}
+ * (sizes: {@code -Dbench.runs=100 -Dbench.epochs=1000 -Dbench.pollers=100}). Prints lines starting with BENCH and
+ * writes them to {@code target/benchmark.txt}.
+ */
+@QuarkusTest
+@QuarkusTestResource(LocalStackTestResource.class)
+class MetricsApiBenchmark {
+
+    @Inject
+    Pool pool;
+
+    @Inject
+    MeterRegistry registry;
+
+    @TestHTTPResource("/")
+    URL base;
+
+    final List<String> report = new ArrayList<>();
+
+    @Test
+    void budgets() throws Exception {
+        int runs = Integer.getInteger("bench.runs", 100);
+        int epochs = Integer.getInteger("bench.epochs", 1000);
+        int pollers = Integer.getInteger("bench.pollers", 100);
+        String firstRun = ingest(runs, epochs);
+        history(firstRun, pollers, Duration.ofSeconds(Integer.getInteger("bench.poll-seconds", 15)));
+        sse(Integer.getInteger("bench.sse-events", 300));
+        Files.write(Path.of("target", "benchmark.txt"), report);
+    }
+
+    private String ingest(int runs, int epochs) throws Exception {
+        long total = (long) runs * epochs;
+        long before = count();
+        long sizeBefore = size();
+        String prefix = "bench-" + System.currentTimeMillis();
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaTestClient.bootstrap());
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "10");
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(512 * 1024));
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        long start;
+        long sent;
+        long countAtSent;
+        // Encoded before the clock starts: the load generator shares the CPU with the system under test.
+        List<ProducerRecord<String, byte[]>> records = new ArrayList<>((int) total);
+        for (int e = 0; e < epochs; e++) {
+            // Epoch-major order, like many trainers running at once; every event a realistic, fully filled epoch.
+            for (int r = 0; r < runs; r++) {
+                String runId = prefix + "-" + r;
+                EpochCompleted epoch = TestRuns.epoch(runId, e, epochs);
+                ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.RUN_EVENTS, runId,
+                        EventCodec.instance().encode(epoch));
+                CloudEvents.headers(epoch, CloudEvents.newId(), "/bench", Instant.now())
+                        .forEach((k, v) -> record.headers().add(k, v.getBytes(StandardCharsets.UTF_8)));
+                records.add(record);
+            }
+        }
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
+            start = System.nanoTime();
+            for (ProducerRecord<String, byte[]> record : records) {
+                producer.send(record);
+            }
+            producer.flush();
+            sent = System.nanoTime();
+            countAtSent = count();
+        }
+        records.clear();
+        await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(100)).until(() -> count() >= before + total);
+        long stored = System.nanoTime();
+        double seconds = (stored - start) / 1e9;
+        long backlog = before + total - countAtSent;
+        emit(String.format("BENCH ingest: %d epoch events (%d runs x %d epochs) stored in %.2f s = %.0f events/s end to end "
+                        + "(Kafka -> PostgreSQL with analysis; producing took %.2f s); draining the %d-event backlog left "
+                        + "when producing ended: %.0f events/s", total, runs, epochs, seconds, total / seconds,
+                (sent - start) / 1e9, backlog, backlog / ((stored - sent) / 1e9)));
+        StringBuilder timers = new StringBuilder("BENCH ingest timers:");
+        for (String name : List.of("trainwatch.ingest.decode", "trainwatch.ingest.store", "trainwatch.analysis.batch",
+                "trainwatch.analysis.save")) {
+            Timer t = registry.find(name).timer();
+            if (t != null) {
+                timers.append(String.format(" %s %d x mean %.1f ms (total %.1f s);", name, t.count(),
+                        t.mean(TimeUnit.MILLISECONDS), t.totalTime(TimeUnit.SECONDS)));
+            }
+        }
+        emit(timers.toString());
+        // Let the last batch's analysis land before measuring the analysis tables.
+        if (!"false".equals(System.getProperty("trainwatch.analysis.enabled"))) {
+            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200)).until(() ->
+                    analysedEpoch(prefix + "-" + (runs - 1)) == epochs - 1);
+        }
+        long sizeAfter = size();
+        long[] parts = parts();
+        emit(String.format("BENCH storage: %.0f bytes per 100 epochs (epoch_metrics + runs + run_analysis + alerts, "
+                        + "tables + indexes, %d-epoch runs); epoch_metrics alone %.0f bytes per 100 epochs; "
+                        + "verdict + alerts %.0f bytes per run",
+                (sizeAfter - sizeBefore) * 100.0 / total, epochs, parts[0] * 100.0 / Math.max(1, count()),
+                parts[1] / (double) Math.max(1, runCount())));
+        return prefix + "-0";
+    }
+
+    private void history(String runId, int pollers, Duration duration) throws Exception {
+        HttpClient client = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(8)).build();
+        URI uri = base.toURI().resolve("/api/v1/runs/" + runId + "/metrics");
+        // Warm-up: connections, JIT, the rendered-body cache.
+        for (int i = 0; i < 200; i++) {
+            client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.discarding());
+        }
+        Timer serverBefore = registry.find("http.server.requests").tag("uri", "/api/v1/runs/{id}/metrics").timer();
+        long countBefore = serverBefore == null ? 0 : serverBefore.count();
+        List<Long> latencies = new CopyOnWriteArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(pollers);
+        long end = System.nanoTime() + duration.toNanos();
+        long bytes = 0;
+        for (int i = 0; i < pollers; i++) {
+            pool.submit(() -> {
+                List<Long> mine = new ArrayList<>();
+                while (System.nanoTime() < end) {
+                    long t = System.nanoTime();
+                    try {
+                        HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(uri).build(),
+                                HttpResponse.BodyHandlers.ofByteArray());
+                        if (r.statusCode() != 200) {
+                            throw new IllegalStateException("status " + r.statusCode());
+                        }
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                    mine.add(System.nanoTime() - t);
+                }
+                latencies.addAll(mine);
+                return null;
+            });
+        }
+        pool.shutdown();
+        pool.awaitTermination(duration.toSeconds() + 60, TimeUnit.SECONDS);
+        HttpResponse<byte[]> sample = client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofByteArray());
+        bytes = sample.body().length;
+        long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+        Timer server = registry.find("http.server.requests").tag("uri", "/api/v1/runs/{id}/metrics").timer();
+        String serverPart = "n/a";
+        if (server != null) {
+            Map<Double, Double> pct = new java.util.HashMap<>();
+            for (ValueAtPercentile v : server.takeSnapshot().percentileValues()) {
+                pct.put(v.percentile(), v.value(TimeUnit.MILLISECONDS));
+            }
+            serverPart = String.format("server p50 %.2f ms, p99 %.2f ms (%d requests)", pct.getOrDefault(0.5, -1.0),
+                    pct.getOrDefault(0.99, -1.0), server.count() - countBefore);
+        }
+        emit(String.format("BENCH history: 1,000-epoch run (%d bytes JSON), %d concurrent pollers for %d s: %s; "
+                        + "client-observed p50 %.2f ms, p99 %.2f ms, %.0f requests/s", bytes, pollers, duration.toSeconds(),
+                serverPart, pct(sorted, 0.5), pct(sorted, 0.99), sorted.length / (double) duration.toSeconds()));
+    }
+
+    private void sse(int events) throws Exception {
+        String runId = TestRuns.newRunId("bench-sse");
+        KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.started(runId, "bench", events));
+        await().atMost(Duration.ofSeconds(30)).until(() -> runCountOf(runId) == 1);
+        Map<Integer, Long> sentAt = new ConcurrentHashMap<>();
+        Map<Integer, Long> receivedAt = new ConcurrentHashMap<>();
+        HttpClient client = HttpClient.newHttpClient();
+        HttpResponse<InputStream> response = client.send(HttpRequest.newBuilder(base.toURI().resolve(
+                "/api/v1/runs/" + runId + "/events")).build(), HttpResponse.BodyHandlers.ofInputStream());
+        AtomicBoolean done = new AtomicBoolean();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+                String type = null;
+                String line;
+                while (!done.get() && (line = in.readLine()) != null) {
+                    if (line.startsWith("event:")) {
+                        type = line.substring(6).trim();
+                    } else if (line.startsWith("data:") && "epoch".equals(type)) {
+                        int at = line.indexOf("\"epoch\":");
+                        int epoch = Integer.parseInt(line.substring(at + 8).split("[,}]")[0].trim());
+                        receivedAt.putIfAbsent(epoch, System.nanoTime());
+                    }
+                }
+            } catch (Exception e) {
+                // closed at the end
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        for (int e = 0; e < events; e++) {
+            // ~50 epochs/s: many runs' worth of live updates, spread so that each one is measured on its own.
+            sentAt.put(e, System.nanoTime());
+            KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.epoch(runId, e, events));
+            Thread.onSpinWait();
+            long next = System.nanoTime() + 20_000_000L;
+            while (System.nanoTime() < next) {
+                Thread.onSpinWait();
+            }
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> receivedAt.size() >= events);
+        done.set(true);
+        response.body().close();
+        long[] lat = new long[events];
+        for (int e = 0; e < events; e++) {
+            lat[e] = receivedAt.get(e) - sentAt.get(e);
+        }
+        Arrays.sort(lat);
+        emit(String.format("BENCH sse: publish (Kafka ack) -> SSE client, %d epochs at ~50/s: p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+                events, pct(lat, 0.5), pct(lat, 0.99), lat[lat.length - 1] / 1e6));
+    }
+
+    private static double pct(long[] sortedNanos, double p) {
+        if (sortedNanos.length == 0) {
+            return Double.NaN;
+        }
+        int i = (int) Math.min(sortedNanos.length - 1, Math.ceil(p * sortedNanos.length) - 1);
+        return sortedNanos[Math.max(0, i)] / 1e6;
+    }
+
+    private void emit(String line) {
+        System.out.println(line);
+        report.add(line);
+    }
+
+    private long count() {
+        return pool.query("SELECT count(*) FROM epoch_metrics").execute().await().indefinitely().iterator().next().getLong(0);
+    }
+
+    private long runCount() {
+        return pool.query("SELECT count(*) FROM run_analysis").execute().await().indefinitely().iterator().next().getLong(0);
+    }
+
+    private long runCountOf(String runId) {
+        return pool.preparedQuery("SELECT count(*) FROM runs WHERE id = $1").execute(io.vertx.mutiny.sqlclient.Tuple.of(runId))
+                .await().indefinitely().iterator().next().getLong(0);
+    }
+
+    private int analysedEpoch(String runId) {
+        var rows = pool.preparedQuery("SELECT a.epoch FROM run_analysis a JOIN runs r USING (run_key) WHERE r.id = $1")
+                .execute(io.vertx.mutiny.sqlclient.Tuple.of(runId)).await().indefinitely();
+        return rows.rowCount() == 0 ? -1 : rows.iterator().next().getInteger(0);
+    }
+
+    private long size() {
+        return pool.query("SELECT pg_total_relation_size('epoch_metrics') + pg_total_relation_size('runs') "
+                + "+ pg_total_relation_size('run_analysis') + pg_total_relation_size('alerts')")
+                .execute().await().indefinitely().iterator().next().getLong(0);
+    }
+
+    private long[] parts() {
+        var r = pool.query("SELECT pg_total_relation_size('epoch_metrics'), "
+                        + "pg_total_relation_size('run_analysis') + pg_total_relation_size('alerts')")
+                .execute().await().indefinitely().iterator().next();
+        return new long[] {r.getLong(0), r.getLong(1)};
+    }
+}
