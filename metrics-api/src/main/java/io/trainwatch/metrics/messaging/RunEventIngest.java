@@ -40,6 +40,8 @@ import java.util.stream.Collectors;
  * dead-lettered; a batch that fails for another reason is retried record by record, and only the records that still
  * fail are dead-lettered.
  */
+// Created at start so that its meters are exported from the first scrape, not the first record.
+@io.quarkus.runtime.Startup
 @ApplicationScoped
 public class RunEventIngest {
 
