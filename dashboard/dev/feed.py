@@ -69,13 +69,14 @@ def main():
     p.add_argument('--api', default='http://localhost:8080')
     p.add_argument('--live-delay', type=float, default=0.5)
     p.add_argument('--only', default=None)
+    p.add_argument('--live-epochs', type=int, default=40)
     a = p.parse_args()
     rnd = random.Random(7)
     const = lambda e: 0.001
     plan = [('healthy', 60, 'healthy-mlp', ['baseline'], const, 'batch'),
             ('plateau', 80, 'plateau-mlp', ['lr-sweep'], const, 'batch'),
             ('healthy', 1000, 'long-1000', ['long'], lambda e: 0.001 * 0.5 * (1 + math.cos(math.pi * e / 1000)), 'batch'),
-            ('overfit', 40, 'overfit-mlp', ['baseline', 'no-dropout'], const, 'live')]
+            ('overfit', a.live_epochs, 'overfit-mlp', ['baseline', 'no-dropout'], const, 'live')]
     for kind, n, name, tags, lr, mode in plan:
         if a.only and a.only != kind and a.only != name:
             continue
@@ -89,9 +90,18 @@ def main():
             if name != 'long-1000':
                 post(a.api, f'/api/v1/runs/{run_id}/finish', {'status': 'completed', 'epochs_completed': n})
         else:
+            # Behaves like the trainer: stops at the end of an epoch once a cancel was requested.
             for d in docs:
                 post(a.api, f'/api/v1/runs/{run_id}/metrics', d)
                 time.sleep(a.live_delay)
+                with urllib.request.urlopen(f'{a.api}/api/v1/runs/{run_id}', timeout=30) as r:
+                    run = json.load(r)
+                if run['status'] == 'cancelling':
+                    post(a.api, f'/api/v1/runs/{run_id}/finish', {'status': 'cancelled', 'epochs_completed': d['epoch'] + 1,
+                                                                  'reason': run.get('cancel', {}).get('reason')})
+                    print('cancelled at epoch', d['epoch'], flush=True)
+                    return
+            post(a.api, f'/api/v1/runs/{run_id}/finish', {'status': 'completed', 'epochs_completed': n})
 
 
 if __name__ == '__main__':

@@ -219,7 +219,7 @@ function runsView(params) {
   }
 
   const dirty = new Set();
-  const flush = frameBatcher(() => { for (const id of dirty) if (runs.has(id)) renderRow(id); dirty.clear(); updateCount(); });
+  const flush = frameBatcher(() => { if (disposed) return; for (const id of dirty) if (runs.has(id)) renderRow(id); dirty.clear(); updateCount(); });
   const touch = (id) => { dirty.add(id); flush(); };
 
   function updateCount() {
@@ -542,7 +542,9 @@ function runView(id) {
     drawCharts = frameBatcher(() => {
       const v = verdict || {};
       const last = series.last;
-      const marks = { vlines: [], bands: [], polygons: [] };
+      // While the run is active every chart spans all its epochs, so the curves grow into a fixed frame.
+      const xEnd = ACTIVE.has(run.status) && run.total_epochs ? run.total_epochs - 1 : undefined;
+      const marks = { vlines: [], bands: [], polygons: [], xMax: xEnd };
       if (v.best_epoch !== undefined && v.best_epoch !== null) marks.vlines.push({ x: v.best_epoch, label: `best ${v.best_epoch}`, color: '--c-good' });
       if (v.overfitting?.detected && v.overfitting.onset_epoch !== undefined && last) {
         marks.bands.push({ x0: v.overfitting.onset_epoch, x1: last.epoch, color: '--c-warn', label: 'overfitting' });
@@ -554,8 +556,8 @@ function runView(id) {
         const at = fc.at_epoch ?? (run.total_epochs ? run.total_epochs - 1 : last.epoch);
         if (at > last.epoch) {
           marks.polygons.push({ points: [[last.epoch, lastVal], [at, fc.high], [at, fc.low]], color: '--c-val' });
-          forecastSeries.push({ name: 'forecast', color: '--c-val', dash: [2, 3], width: 1.4, points: [[last.epoch, lastVal], [at, fc.final_val_loss]] });
-          marks.xMax = at;
+          forecastSeries.push({ name: 'forecast', color: '--c-val', dash: [2, 3], width: 1.4, noReadout: true, points: [[last.epoch, lastVal], [at, fc.final_val_loss]] });
+          marks.xMax = Math.max(at, xEnd ?? at);
         }
       }
       loss.setMarks(marks);
@@ -564,7 +566,8 @@ function runView(id) {
         { name: 'val', color: '--c-val', points: series.points('val_loss') },
         ...forecastSeries,
       ]);
-      acc.setMarks({ vlines: marks.vlines });
+      acc.setMarks({ vlines: marks.vlines, xMax: xEnd });
+      for (const c of [lr, grad, thr]) c.setMarks({ xMax: xEnd });
       acc.setSeries([
         { name: 'train', color: '--c-train', dash: [6, 4], points: series.points('train_accuracy') },
         { name: 'val', color: '--c-val', points: series.points('val_accuracy') },
@@ -577,6 +580,9 @@ function runView(id) {
       thr.setSeries([{ name: 'samples/s', color: '--c1', points: series.points('samples_per_second') }]);
       heat.setRows(series.rows.map((r) => ({ epoch: r.epoch, norms: r.layer_grad_norms })));
       const lossCanvas = main.querySelector('#loss-chart');
+      // For tests and the curious: how many epochs the curves hold (downsampled history + live tail) and the latest.
+      lossCanvas.dataset.epochs = String(series.rows.length);
+      lossCanvas.dataset.lastEpoch = last ? String(last.epoch) : '';
       if (last) lossCanvas.setAttribute('aria-label', `Loss chart: epoch ${last.epoch}, training loss ${fmt(num(last.train_loss), 4)}, validation loss ${fmt(num(last.val_loss), 4)}${v.best_epoch !== undefined && v.best_epoch !== null ? `, best epoch ${v.best_epoch}` : ''}`);
     });
   }

@@ -213,11 +213,11 @@ export class LineChart extends CanvasBase {
     for (const t of log ? logTicks(y0, y1) : niceTicks(y0, y1, Math.max(2, Math.floor(ph / 40)))) {
       const y = Math.round(py(t)) + 0.5;
       ctx.beginPath(); ctx.moveTo(PAD.left, y); ctx.lineTo(w - PAD.right, y); ctx.stroke();
-      ctx.fillText(fmt(t, 3), PAD.left - 6, y);
+      ctx.fillText(fmt(t, log ? 1 : 3), PAD.left - 6, y);
     }
     ctx.textAlign = 'center';
     ctx.textBaseline = 'top';
-    for (const t of niceTicks(x0, x1, Math.max(2, Math.floor(pw / 80)))) {
+    for (const t of niceTicks(x0, x1, Math.max(2, Math.floor(pw / 60)))) {
       if (t !== Math.round(t)) continue;
       const x = Math.round(px(t)) + 0.5;
       ctx.beginPath(); ctx.moveTo(x, PAD.top); ctx.lineTo(x, PAD.top + ph); ctx.stroke();
@@ -299,7 +299,7 @@ export class LineChart extends CanvasBase {
     const parts = [];
     let at = null;
     for (const s of this.series) {
-      if (!s.points.length) continue;
+      if (!s.points.length || s.noReadout) continue;
       const i = this.cursor === null ? s.points.length - 1 : floorIndex(s.points, this.cursor);
       if (i < 0) continue;
       const [x, y] = s.points[i];
@@ -313,7 +313,11 @@ export class LineChart extends CanvasBase {
 // Viridis (perceptually uniform, readable with every common colour-vision deficiency), 9 stops.
 const VIRIDIS = ['#440154', '#472d7b', '#3b528b', '#2c728e', '#21918c', '#28ae80', '#5ec962', '#addc30', '#fde725'];
 
-function hexToRgb(h) { const n = parseInt(h.slice(1), 16); return [(n >> 16) & 255, (n >> 8) & 255, n & 255]; }
+function hexToRgb(h) {
+  if (!/^#[0-9a-f]{6}$/i.test(h)) return [136, 136, 136];
+  const n = parseInt(h.slice(1), 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+}
 const VIRIDIS_RGB = VIRIDIS.map(hexToRgb);
 
 export function viridis(t) {
@@ -323,6 +327,8 @@ export function viridis(t) {
   const a = VIRIDIS_RGB[i], b = VIRIDIS_RGB[i + 1];
   return `rgb(${a.map((v, k) => Math.round(v + (b[k] - v) * f)).join(',')})`;
 }
+
+const VIRIDIS_LUT = Array.from({ length: 256 }, (_, k) => viridis(k / 255).slice(4, -1).split(',').map(Number));
 
 /** Layer × epoch gradient norms, colour on a log10 scale; an exact zero (a dead layer) is drawn hatched grey. */
 export class Heatmap extends CanvasBase {
@@ -358,19 +364,34 @@ export class Heatmap extends CanvasBase {
     const ex = (e) => left + ((e - e0) / (e1 - e0)) * pw;
     const llo = Math.log10(lo), lhi = Math.log10(hi);
     this.geom = { left, top, pw, ph, rowH, e0, e1 };
-    for (let i = 0; i < this.rows.length; i++) {
-      const r = this.rows[i];
-      const xa = ex(r.epoch), xb = ex(i + 1 < this.rows.length ? this.rows[i + 1].epoch : r.epoch + 1);
-      layers.forEach((layer, j) => {
-        const v = Number(r.norms[layer]);
-        const y = top + j * rowH;
-        if (r.norms[layer] === undefined) return;
-        if (v === 0) { ctx.fillStyle = cssVar(this.canvas, '--dead'); }
-        else if (!Number.isFinite(v)) { ctx.fillStyle = cssVar(this.canvas, '--c-bad'); }
-        else ctx.fillStyle = viridis((Math.log10(v) - llo) / (lhi - llo));
-        ctx.fillRect(Math.floor(xa), Math.floor(y), Math.ceil(xb - xa) + 0.5, Math.ceil(rowH) + 0.5);
-      });
+    // One pixel per plot column and per layer in an ImageData, scaled up without smoothing: O(width × layers)
+    // typed-array writes instead of a fillRect (and a colour parse) per cell.
+    const cols = Math.max(1, Math.floor(pw));
+    if (!this.off) this.off = document.createElement('canvas');
+    this.off.width = cols;
+    this.off.height = layers.length;
+    const octx = this.off.getContext('2d');
+    const img = octx.createImageData(cols, layers.length);
+    const dead = hexToRgb(cssVar(this.canvas, '--dead'));
+    const bad = hexToRgb(cssVar(this.canvas, '--c-bad'));
+    const bg = hexToRgb(cssVar(this.canvas, '--panel'));
+    let i = 0;
+    for (let c = 0; c < cols; c++) {
+      const epoch = e0 + ((c + 0.5) / cols) * (e1 - e0);
+      while (i + 1 < this.rows.length && this.rows[i + 1].epoch <= epoch) i++;
+      const norms = this.rows[i].norms;
+      for (let j = 0; j < layers.length; j++) {
+        const raw = norms[layers[j]];
+        const v = Number(raw);
+        const rgb = raw === undefined ? bg : v === 0 ? dead : !Number.isFinite(v) ? bad
+          : VIRIDIS_LUT[Math.max(0, Math.min(255, Math.round(((Math.log10(v) - llo) / (lhi - llo)) * 255)))];
+        const o = (j * cols + c) * 4;
+        img.data[o] = rgb[0]; img.data[o + 1] = rgb[1]; img.data[o + 2] = rgb[2]; img.data[o + 3] = 255;
+      }
     }
+    octx.putImageData(img, 0, 0);
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(this.off, left, top, pw, ph);
     ctx.fillStyle = text;
     ctx.textAlign = 'right';
     ctx.textBaseline = 'middle';
@@ -382,7 +403,10 @@ export class Heatmap extends CanvasBase {
     }
     // legend: colour bar with the log-scale ends
     const lx = w - legendW + 6;
-    for (let k = 0; k < ph; k++) { ctx.fillStyle = viridis(1 - k / ph); ctx.fillRect(lx, top + k, 12, 1.5); }
+    const bar = ctx.createLinearGradient(0, top + ph, 0, top);
+    VIRIDIS.forEach((c, k) => bar.addColorStop(k / (VIRIDIS.length - 1), c));
+    ctx.fillStyle = bar;
+    ctx.fillRect(lx, top, 12, ph);
     ctx.fillStyle = text;
     ctx.textAlign = 'left';
     ctx.textBaseline = 'top';

@@ -1,0 +1,95 @@
+// The issue's browser scenario against a running metrics-api (through serve.py): a run streamed by feed.py appears
+// live in the list, its epochs arrive live, the stream resumes after the network drops (no gap, no duplicate), the
+// overfitting alert and the stop recommendation appear, the cancel dialog validates, closes on Esc, and cancels.
+// It starts its own serve.py (port 18091) and restarts it mid-run to drop the event stream.
+//   node --experimental-websocket dashboard/dev/live-check.mjs http://localhost:18080 out-dir
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launch, sleep } from './cdp.mjs';
+
+const [api = 'http://localhost:18080', outDir = '.'] = process.argv.slice(2);
+const here = dirname(fileURLToPath(import.meta.url));
+const base = 'http://localhost:18091';
+const startProxy = () => spawn('python3', [join(here, 'serve.py'), '--port', '18091', '--api', api], { stdio: 'ignore' });
+let proxy = startProxy();
+await sleep(800);
+const sel = (s) => JSON.stringify(s);
+const page = await launch();
+const t0 = Date.now();
+const log = (...a) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1)} s]`, ...a);
+let feeder;
+try {
+  await page.goto(`${base}/#/`);
+  await page.waitFor('[data-testid="live-status"][data-state="live"]');
+  feeder = spawn('python3', [join(here, 'feed.py'), '--api', api, '--only', 'overfit-mlp', '--live-epochs', '60', '--live-delay', '0.5']);
+  const runId = await new Promise((resolve) => feeder.stdout.once('data', (d) => resolve(String(d).trim().split('\n')[0])));
+  log('feeding', runId);
+  await page.waitFor(`[data-testid="run-row-${runId}"]`);
+  log('row appeared live in the runs list');
+  await page.click(`[data-testid="run-row-${runId}"] [data-testid="run-link"]`);
+  await page.waitFor('[data-testid="loss-chart"][data-epochs]');
+  const count = `Number(document.querySelector('[data-testid="epoch-count"]').dataset.value)`;
+  const first = await page.evaluate(count);
+  await page.waitUntil(`${count} >= ${first + 3}`, 20000, 'epochs to arrive live');
+  log('epochs arrive live:', first, '->', await page.evaluate(count));
+
+  proxy.kill('SIGTERM'); // drops the event stream mid-run; epochs keep being stored meanwhile
+  await page.waitFor('[data-testid="live-status"]:not([data-state="live"])');
+  log('server gone:', await page.evaluate(`document.querySelector('[data-testid="live-status"]').dataset.state`), 'at epoch count', await page.evaluate(count));
+  await sleep(4000);
+  proxy = startProxy();
+  await page.waitFor('[data-testid="live-status"][data-state="live"]', 30000);
+  log('stream resumed at epoch count', await page.evaluate(count));
+
+  await page.waitFor('[data-testid="alert-overfitting"]', 60000);
+  log('overfitting alert at epoch', await page.evaluate(count));
+  await page.waitFor('[data-testid="recommendation-action"][data-action="stop"]', 60000);
+  log('stop recommended:', await page.text('[data-testid="recommendation-reason"]'));
+  const chart = `document.querySelector('[data-testid="loss-chart"]').dataset`;
+  const held = await page.evaluate(`[${chart}.epochs, ${chart}.lastEpoch]`);
+  if (Number(held[0]) !== Number(held[1]) + 1) throw new Error(`curves hold ${held[0]} epochs up to epoch ${held[1]}: a gap or a duplicate`);
+  log('curves hold epochs 0..' + held[1], 'contiguous, no duplicate');
+  await page.shot(join(outDir, 'live-run-stop.png'), true);
+
+  // keyboard: crosshair on the loss chart
+  await page.evaluate(`document.querySelector('[data-testid="loss-chart"]').focus()`);
+  await page.key('Home', 'Home', 36);
+  await page.waitUntil(`document.querySelector('#loss-readout').textContent.startsWith('epoch 0 ')`, 3000, 'Home to move the crosshair to epoch 0');
+  await page.key('ArrowRight', 'ArrowRight', 39);
+  await page.waitUntil(`document.querySelector('#loss-readout').textContent.startsWith('epoch 1 ')`, 3000, 'ArrowRight to move it to epoch 1');
+  log('keyboard crosshair:', await page.text('#loss-readout'));
+  await page.key('Escape', 'Escape', 27);
+
+  await page.click('[data-testid="cancel-button"]');
+  await page.waitFor('[data-testid="cancel-dialog"][open]');
+  const focused = await page.evaluate(`document.activeElement.dataset.testid`);
+  if (focused !== 'cancel-reason') throw new Error(`dialog focus on ${focused}`);
+  await page.click('[data-testid="cancel-confirm"]');
+  await page.waitUntil(`document.querySelector('[data-testid="cancel-error"]').textContent.length > 0`, 3000, 'the reason error');
+  if (!(await page.evaluate(`document.querySelector('[data-testid="cancel-dialog"]').open`))) throw new Error('dialog closed without a reason');
+  log('empty reason refused:', await page.text('[data-testid="cancel-error"]'));
+  await page.key('Escape', 'Escape', 27);
+  await page.waitUntil(`!document.querySelector('[data-testid="cancel-dialog"]').open`, 3000, 'Esc to close the dialog');
+  log('Esc closed the dialog; focus on', await page.evaluate(`document.activeElement.dataset.testid`));
+  await page.click('[data-testid="cancel-button"]');
+  await page.waitFor('[data-testid="cancel-dialog"][open]');
+  await page.type('validation loss rising since the best epoch');
+  await page.shot(join(outDir, 'live-cancel-dialog.png'));
+  await page.click('[data-testid="cancel-confirm"]');
+  await page.waitFor('[data-testid="run-status"][data-status="cancelling"], [data-testid="run-status"][data-status="cancelled"]', 10000);
+  log('status after confirm:', await page.text('[data-testid="run-status"]'));
+  await page.waitFor('[data-testid="run-status"][data-status="cancelled"]', 30000);
+  log('status:', await page.text('[data-testid="run-status"]'), '| cancel info:', await page.text('[data-testid="cancel-info"]'));
+  const server = await (await fetch(`${api}/api/v1/runs/${runId}`)).json();
+  const shown = await page.evaluate(count);
+  if (shown !== server.epochs_recorded) throw new Error(`epoch-count ${shown} != server epochs_recorded ${server.epochs_recorded}`);
+  log('epoch-count matches the server:', shown);
+  await page.shot(join(outDir, 'live-run-cancelled.png'), true);
+  console.log('console errors:', page.errors.length ? page.errors : 'none');
+  console.log('RUN_ID', runId);
+} finally {
+  feeder?.kill('SIGTERM');
+  proxy.kill('SIGTERM');
+  page.close();
+}
