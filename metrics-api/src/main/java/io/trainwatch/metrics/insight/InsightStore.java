@@ -67,18 +67,24 @@ public class InsightStore {
 
     private Uni<Void> write(SqlConnection conn, List<RunVerdict> verdicts, List<TrainwatchEvent> outbox) {
         long[] last = {0};
-        List<Tuple> analysisRows = new ArrayList<>();
-        for (RunVerdict v : verdicts) {
-            analysisRows.add(Tuple.of(v.run().runKey(), v.verdict().epoch() == null ? -1 : v.verdict().epoch(),
-                    v.document().toString()));
+        Integer[] keys = new Integer[verdicts.size()];
+        Integer[] epochs = new Integer[verdicts.size()];
+        String[] documents = new String[verdicts.size()];
+        for (int i = 0; i < verdicts.size(); i++) {
+            RunVerdict v = verdicts.get(i);
+            keys[i] = v.run().runKey();
+            epochs[i] = v.verdict().epoch() == null ? -1 : v.verdict().epoch();
+            documents[i] = v.document().toString();
         }
         Integer[] runKeys = verdicts.stream().map(v -> v.run().runKey()).toArray(Integer[]::new);
         return conn.query("SELECT pg_advisory_xact_lock(" + RunStore.POSITION_LOCK + ")").execute()
                 .chain(() -> conn.preparedQuery("INSERT INTO run_analysis (run_key, epoch, position, verdict) "
-                                + "VALUES ($1, $2, nextval('change_position'), $3::text::jsonb) ON CONFLICT (run_key) DO UPDATE "
+                                + "SELECT t.run_key, t.epoch, nextval('change_position'), t.verdict::jsonb "
+                                + "FROM unnest($1::int4[], $2::int4[], $3::text[]) AS t(run_key, epoch, verdict) "
+                                + "ON CONFLICT (run_key) DO UPDATE "
                                 + "SET epoch = excluded.epoch, position = excluded.position, verdict = excluded.verdict, "
                                 + "updated_at = now() RETURNING position")
-                        .executeBatch(analysisRows))
+                        .execute(Tuple.of(keys, epochs, documents)))
                 .invoke(rows -> {
                     for (var rs = rows; rs != null; rs = rs.next()) {
                         for (Row r : rs) {

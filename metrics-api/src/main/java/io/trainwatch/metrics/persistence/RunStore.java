@@ -353,28 +353,55 @@ public class RunStore {
         }
 
         private Uni<Void> updateRunAggregates() {
-            List<Tuple> tuples = new ArrayList<>();
+            List<RunRef> touched = new ArrayList<>();
+            List<Tuple> names = new ArrayList<>();
             for (RunRef ref : runs.values()) {
-                if (ref.maxEpoch == null && !ref.namesChanged && ref.stepsChanged == 0 && ref.totalEpochs == null) {
-                    continue;
+                if (ref.maxEpoch != null || ref.stepsChanged > 0 || ref.totalEpochs != null) {
+                    touched.add(ref);
                 }
-                tuples.add(Tuple.from(Arrays.asList(ref.runKey, ref.maxEpoch, ref.epochsInserted, ref.epochsPosition,
-                        ref.totalEpochs, ref.stepsInserted, ref.stepsChanged,
-                        ref.namesChanged ? ref.metricNames.toArray(String[]::new) : null)));
+                if (ref.namesChanged) {
+                    names.add(Tuple.of(ref.runKey, ref.metricNames.toArray(String[]::new)));
+                }
             }
-            if (tuples.isEmpty()) {
-                return Uni.createFrom().voidItem();
+            Uni<Void> namesWritten = names.isEmpty() ? Uni.createFrom().voidItem()
+                    : conn.preparedQuery("UPDATE runs SET metric_names = $2 WHERE run_key = $1").executeBatch(names)
+                            .replaceWithVoid();
+            if (touched.isEmpty()) {
+                return namesWritten;
             }
-            // The steps position is drawn only when steps changed, so step-only batches still invalidate step ETags.
-            return conn.preparedQuery("UPDATE runs SET latest_epoch = greatest(latest_epoch, $2::int4), "
-                            + "epoch_count = epoch_count + $3, epochs_position = greatest(epochs_position, $4::int8), "
-                            + "total_epochs = coalesce($5::int4, total_epochs), step_count = step_count + $6, "
-                            + "steps_position = CASE WHEN $7::int4 > 0 THEN nextval('change_position') ELSE steps_position END, "
-                            + "metric_names = coalesce($8::text[], metric_names), "
-                            + "updated_at = now() WHERE run_key = $1 RETURNING steps_position")
-                    .executeBatch(tuples)
+            int n = touched.size();
+            Integer[] runKey = new Integer[n];
+            Integer[] maxEpoch = new Integer[n];
+            Integer[] inserted = new Integer[n];
+            Long[] epochsPosition = new Long[n];
+            Integer[] totalEpochs = new Integer[n];
+            Integer[] stepsInserted = new Integer[n];
+            Integer[] stepsChanged = new Integer[n];
+            for (int i = 0; i < n; i++) {
+                RunRef ref = touched.get(i);
+                runKey[i] = ref.runKey;
+                maxEpoch[i] = ref.maxEpoch;
+                inserted[i] = ref.epochsInserted;
+                epochsPosition[i] = ref.epochsPosition;
+                totalEpochs[i] = ref.totalEpochs;
+                stepsInserted[i] = ref.stepsInserted;
+                stepsChanged[i] = ref.stepsChanged;
+            }
+            // One statement for every run of the batch. The steps position is drawn only when steps changed, so
+            // step-only batches still invalidate step ETags.
+            return namesWritten.chain(() -> conn.preparedQuery("UPDATE runs r SET "
+                            + "latest_epoch = greatest(r.latest_epoch, t.max_epoch), epoch_count = r.epoch_count + t.inserted, "
+                            + "epochs_position = greatest(r.epochs_position, t.epochs_position), "
+                            + "total_epochs = coalesce(t.total_epochs, r.total_epochs), "
+                            + "step_count = r.step_count + t.steps_inserted, "
+                            + "steps_position = CASE WHEN t.steps_changed > 0 THEN nextval('change_position') ELSE r.steps_position END, "
+                            + "updated_at = now() FROM unnest($1::int4[], $2::int4[], $3::int4[], $4::int8[], $5::int4[], "
+                            + "$6::int4[], $7::int4[]) AS t(run_key, max_epoch, inserted, epochs_position, total_epochs, "
+                            + "steps_inserted, steps_changed) WHERE r.run_key = t.run_key RETURNING r.steps_position")
+                    .execute(Tuple.from(Arrays.asList(runKey, maxEpoch, inserted, epochsPosition, totalEpochs,
+                            stepsInserted, stepsChanged)))
                     .invoke(this::seenAll)
-                    .replaceWithVoid();
+                    .replaceWithVoid());
         }
 
         private Uni<Void> applyFinished() {
