@@ -21,6 +21,18 @@ const log = (...a) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1)} s]`
 let feeder;
 try {
   await page.goto(`${base}/#/`);
+  await page.waitFor('[data-testid="runs-table"] tbody tr');
+  // compare: tick two runs, the button enables, the overlay opens
+  const two = await page.evaluate(`[...document.querySelectorAll('[data-testid="runs-table"] tbody tr')].slice(0, 2).map(tr => tr.dataset.runId)`);
+  if (await page.evaluate(`!document.querySelector('[data-testid="compare-button"]').disabled`)) throw new Error('compare enabled with nothing ticked');
+  for (const id of two) await page.click(`[data-testid="run-select-${id}"]`);
+  await page.waitUntil(`!document.querySelector('[data-testid="compare-button"]').disabled`, 3000, 'compare to enable with 2 ticked');
+  await page.click('[data-testid="compare-button"]');
+  await page.waitFor('[data-testid="compare-chart"]');
+  const rows = await page.evaluate(`document.querySelectorAll('[data-testid="compare-table"] tbody tr').length`);
+  if (rows !== 2) throw new Error(`compare shows ${rows} runs`);
+  log('compare of 2 ticked runs opened');
+  await page.goto(`${base}/#/`);
   await page.waitFor('[data-testid="live-status"][data-state="live"]');
   feeder = spawn('python3', [join(here, 'feed.py'), '--api', api, '--only', 'overfit-mlp', '--live-epochs', '60', '--live-delay', '0.5']);
   const runId = await new Promise((resolve) => feeder.stdout.once('data', (d) => resolve(String(d).trim().split('\n')[0])));

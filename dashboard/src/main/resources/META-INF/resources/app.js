@@ -183,9 +183,9 @@ function runsView(params) {
     const alerts = [...(run.openAlerts?.values() || [])].sort((a, b) => (SEVERITY_ORDER[a.severity] ?? 3) - (SEVERITY_ORDER[b.severity] ?? 3));
     const eta = ACTIVE.has(run.status) ? duration(run.eta_seconds) : '–';
     return `
-      <td><a href="#/run/${encodeURIComponent(run.run_id)}" data-testid="run-link">${esc(run.name || run.run_id)}</a><div class="muted small mono">${esc(run.run_id)}</div></td>
+      <td><a href="#/run/${encodeURIComponent(run.run_id)}" data-testid="run-link">${esc(run.name || run.run_id)}</a><div class="muted small mono nowrap">${esc(run.run_id)}</div></td>
       <td>${statusBadge(run.status)}</td>
-      <td>${esc(run.project || '–')}</td>
+      <td class="nowrap">${esc(run.project || '–')}</td>
       <td>${(run.tags || []).map((t) => `<span class="tag">${esc(t)}</span>`).join(' ')}</td>
       <td class="nowrap" data-testid="run-progress">${progressBar(run)}</td>
       <td class="nowrap" data-testid="run-eta">${eta}</td>
@@ -552,7 +552,7 @@ function runView(id) {
       const fc = v.forecast;
       const lastVal = last ? num(last.val_loss) : null;
       const forecastSeries = [];
-      if (fc && fc.final_val_loss !== null && fc.final_val_loss !== undefined && last && lastVal !== null && Number.isFinite(lastVal)) {
+      if (fc && ACTIVE.has(run.status) && fc.final_val_loss !== null && fc.final_val_loss !== undefined && last && lastVal !== null && Number.isFinite(lastVal)) {
         const at = fc.at_epoch ?? (run.total_epochs ? run.total_epochs - 1 : last.epoch);
         if (at > last.epoch) {
           marks.polygons.push({ points: [[last.epoch, lastVal], [at, fc.high], [at, fc.low]], color: '--c-val' });
