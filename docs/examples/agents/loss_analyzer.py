@@ -4,9 +4,11 @@
 Prints the loss trends, the best epoch and the recommendation with its reason. With ``--act`` it cancels the run
 (``POST /api/v1/runs/{id}/cancel`` with the recommendation's reason, requested_by "loss_analyzer.py") when the
 action is ``stop`` with a confidence at or above ``--min-confidence``. With ``--wait`` it polls the verdict every
-``--interval`` seconds until it has acted or the run has ended.
+``--interval`` seconds until it has acted or the run has ended; a run not yet known to metrics-api (just submitted)
+is waited for up to ``--appear-timeout`` seconds.
 
 Usage:  loss_analyzer.py RUN_ID [--url http://localhost:8080] [--act] [--min-confidence 0.7] [--wait] [--interval 2]
+                        [--appear-timeout 60]
 
 Exit codes: 0 done (acted, or nothing to do), 2 unknown run, 3 metrics-api unreachable or answering with an error,
             4 the cancel was refused (e.g. the run had just finished).
@@ -92,11 +94,24 @@ def describe(v):
     return lines
 
 
-def analyze(base, run_id, act, min_confidence, wait, interval, out=sys.stdout):
+def analyze(base, run_id, act, min_confidence, wait, interval, appear_timeout=60.0, out=sys.stdout):
     run_path = "/api/v1/runs/" + urllib.parse.quote(run_id, safe="")
     last_printed = None
+    seen = False
+    give_up_waiting_at = time.monotonic() + appear_timeout
     while True:
-        _, verdict = call(base, "GET", run_path + "/analysis")
+        try:
+            _, verdict = call(base, "GET", run_path + "/analysis")
+            seen = True
+        except AgentError as e:
+            # A run submitted a moment ago reaches metrics-api through Kafka: with --wait, give it time to appear.
+            if not wait or seen or e.exit_code != EXIT_UNKNOWN_RUN or time.monotonic() > give_up_waiting_at:
+                raise
+            if last_printed is None:
+                print("waiting for run %s to appear on metrics-api..." % run_id, file=out, flush=True)
+                last_printed = "waiting"
+            time.sleep(interval)
+            continue
         rec = verdict.get("recommendation") or {}
         action, confidence = rec.get("action"), rec.get("confidence") or 0.0
         status = verdict.get("status")
@@ -137,11 +152,14 @@ def main(argv=None):
                         help="act only at or above this confidence (default 0.7)")
     parser.add_argument("--wait", action="store_true", help="keep polling until it acts or the run ends")
     parser.add_argument("--interval", type=float, default=2.0, help="seconds between polls with --wait (default 2)")
+    parser.add_argument("--appear-timeout", type=float, default=60.0,
+                        help="with --wait, how long an unknown run may take to appear (default 60 s)")
     args = parser.parse_args(argv)
     if not 0.0 <= args.min_confidence <= 1.0:
         parser.error("--min-confidence: must be in [0, 1], was %s" % args.min_confidence)
     try:
-        return analyze(args.url.rstrip("/"), args.run_id, args.act, args.min_confidence, args.wait, args.interval)
+        return analyze(args.url.rstrip("/"), args.run_id, args.act, args.min_confidence, args.wait, args.interval,
+                       args.appear_timeout)
     except AgentError as e:
         print("loss_analyzer: %s" % e, file=sys.stderr)
         return e.exit_code

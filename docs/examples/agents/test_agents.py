@@ -233,6 +233,28 @@ class LossAnalyzerTest(AgentTestCase):
         self.assertEqual(3, len(reads))
         self.assertIn("action: cancelled run r1", p.stdout)
 
+    def test_wait_waits_for_a_run_that_is_not_there_yet(self):
+        reads = []
+
+        def analysis(request):
+            reads.append(1)
+            if len(reads) < 3:
+                return problem(404, "Run not found", 'no run with id "r1"')
+            return ok(verdict("stop", 0.9))
+
+        self.stub.routes[("GET", "/api/v1/runs/r1/analysis")] = analysis
+        self.stub.routes[("POST", "/api/v1/runs/r1/cancel")] = lambda r: (202, {"Content-Type": "application/json"},
+                                                                           {"run_id": "r1", "status": "cancelling"})
+        p = run(ANALYZER, "r1", "--url", self.stub.url, "--act", "--wait", "--interval", "0.01")
+        self.assertEqual(0, p.returncode, p.stderr)
+        self.assertEqual(1, p.stdout.count("waiting for run r1 to appear"), p.stdout)
+        self.assertIn("action: cancelled run r1", p.stdout)
+
+    def test_wait_gives_up_on_a_run_that_never_appears(self):
+        p = run(ANALYZER, "nope", "--url", self.stub.url, "--wait", "--interval", "0.01", "--appear-timeout", "0.2")
+        self.assertEqual(2, p.returncode)
+        self.assert_one_line(p.stderr, "404")
+
     def test_wait_ends_without_acting_when_the_run_ends(self):
         self.stub.routes[("GET", "/api/v1/runs/r1/analysis")] = lambda r: ok(verdict("continue", 0.9, status="completed"))
         p = run(ANALYZER, "r1", "--url", self.stub.url, "--act", "--wait", "--interval", "0.01")
