@@ -126,4 +126,46 @@ class TrainingRunTest {
         assertTrue(Math.abs(e2.paramNorm() - e1.paramNorm()) <= 20 * 0.1 * 0.0001 + 1e-5,
                 "param_norm moved " + Math.abs(e2.paramNorm() - e1.paramNorm()));
     }
+
+    @Test
+    void aCnnTrainsOnIdxImages(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        // 120 8×8 images: class 1 has a bright left half, class 0 a bright right half, plus noise
+        int n = 120;
+        java.util.Random r = new java.util.Random(1);
+        byte[] pixels = new byte[n * 64];
+        byte[] labels = new byte[n];
+        for (int i = 0; i < n; i++) {
+            labels[i] = (byte) (i % 2);
+            for (int p = 0; p < 64; p++) {
+                boolean left = p % 8 < 4;
+                int v = (left == (labels[i] == 1) ? 200 : 30) + r.nextInt(40);
+                pixels[i * 64 + p] = (byte) v;
+            }
+        }
+        java.nio.file.Path images = idx(dir.resolve("img.idx"), new int[] {n, 8, 8}, pixels);
+        java.nio.file.Path lab = idx(dir.resolve("lab.idx"), new int[] {n}, labels);
+        JobSpec spec = spec("""
+                {"model": {"type": "cnn", "channels": [4], "hidden": [16]},
+                 "dataset": {"type": "idx", "path": "%s", "labels_path": "%s", "val_fraction": 0.25},
+                 "epochs": 3, "batch_size": 16, "optimizer": {"type": "adam", "learning_rate": 0.01}}
+                """.formatted(images, lab));
+        RecordingSink sink = run(spec, new CancelSignal());
+        assertEquals(RunStatus.COMPLETED, sink.finished().status(), String.valueOf(sink.finished().reason()));
+        assertTrue(sink.started().model().architecture().startsWith("cnn"), sink.started().model().architecture());
+        assertEquals(90L, sink.started().dataset().trainSize());
+        EpochCompleted last = sink.epochs().get(2);
+        assertTrue(last.valAccuracy() > 0.9, "an easy task: " + last.valAccuracy());
+        assertTrue(last.layerGradNorms().keySet().stream().anyMatch(k -> k.contains("Conv2d")), last.layerGradNorms().toString());
+    }
+
+    private static java.nio.file.Path idx(java.nio.file.Path p, int[] dims, byte[] body) throws java.io.IOException {
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(java.nio.file.Files.newOutputStream(p))) {
+            out.writeInt((0x08 << 8) | dims.length);
+            for (int d : dims) {
+                out.writeInt(d);
+            }
+            out.write(body);
+        }
+        return p;
+    }
 }
