@@ -53,9 +53,15 @@ export async function launch({ width = 1400, height = 1000, scheme = 'light' } =
     async shot(file, fullPage = false) {
       let clip;
       if (fullPage) {
-        const h = await evaluate('document.documentElement.scrollHeight');
-        await send('Emulation.setDeviceMetricsOverride', { width, height: Math.min(h, 2600), deviceScaleFactor: 1, mobile: false });
-        await sleep(600);
+        // The page's content height (the end of <main>), not the viewport's: no empty band at the bottom.
+        const bottom = `Math.ceil(document.querySelector('main').getBoundingClientRect().bottom + window.scrollY + 12)`;
+        let h = await evaluate(bottom);
+        // Measured again at the new size: without a scrollbar the layout can reflow (more grid columns, shorter page).
+        for (let i = 0; i < 2; i++) {
+          await send('Emulation.setDeviceMetricsOverride', { width, height: Math.min(h, 2600), deviceScaleFactor: 1, mobile: false });
+          await sleep(600);
+          h = await evaluate(bottom);
+        }
         clip = { x: 0, y: 0, width, height: Math.min(h, 2600), scale: 1 };
       }
       const r = await send('Page.captureScreenshot', { format: 'png', ...(clip ? { clip } : {}) });

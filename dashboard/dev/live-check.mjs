@@ -3,6 +3,7 @@
 // overfitting alert and the stop recommendation appear, the cancel dialog validates, closes on Esc, and cancels.
 // It starts its own serve.py (port 18091) and restarts it mid-run to drop the event stream.
 //   node --experimental-websocket dashboard/dev/live-check.mjs http://localhost:18080 out-dir
+//   TRAINER=http://localhost:8081 node … (a real {"preset":"overfit","epochs":40} job instead of feed.py)
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +12,8 @@ import { launch, sleep } from './cdp.mjs';
 const [api = 'http://localhost:18080', outDir = '.'] = process.argv.slice(2);
 const here = dirname(fileURLToPath(import.meta.url));
 const base = 'http://localhost:18091';
+const trainer = process.env.TRAINER; // e.g. http://localhost:8081: a real preset job instead of feed.py
+const slow = trainer ? 6 : 1; // a real job's epochs take seconds
 const startProxy = () => spawn('python3', [join(here, 'serve.py'), '--port', '18091', '--api', api], { stdio: 'ignore' });
 let proxy = startProxy();
 await sleep(800);
@@ -34,29 +37,36 @@ try {
   log('compare of 2 ticked runs opened');
   await page.goto(`${base}/#/`);
   await page.waitFor('[data-testid="live-status"][data-state="live"]');
-  feeder = spawn('python3', [join(here, 'feed.py'), '--api', api, '--only', 'overfit-mlp', '--live-epochs', '60', '--live-delay', '0.5']);
-  const runId = await new Promise((resolve) => feeder.stdout.once('data', (d) => resolve(String(d).trim().split('\n')[0])));
-  log('feeding', runId);
-  await page.waitFor(`[data-testid="run-row-${runId}"]`);
+  let runId;
+  if (trainer) { // a real training job on the trainer host
+    const res = await fetch(`${trainer}/api/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ preset: 'overfit', epochs: 40 }) });
+    runId = (await res.json()).run_id;
+    log('trainer job', res.status, runId);
+  } else {
+    feeder = spawn('python3', [join(here, 'feed.py'), '--api', api, '--only', 'overfit-mlp', '--live-epochs', '60', '--live-delay', '0.5']);
+    runId = await new Promise((resolve) => feeder.stdout.once('data', (d) => resolve(String(d).trim().split('\n')[0])));
+    log('feeding', runId);
+  }
+  await page.waitFor(`[data-testid="run-row-${runId}"]`, 20000 * slow);
   log('row appeared live in the runs list');
   await page.click(`[data-testid="run-row-${runId}"] [data-testid="run-link"]`);
   await page.waitFor('[data-testid="loss-chart"][data-epochs]');
   const count = `Number(document.querySelector('[data-testid="epoch-count"]').dataset.value)`;
   const first = await page.evaluate(count);
-  await page.waitUntil(`${count} >= ${first + 3}`, 20000, 'epochs to arrive live');
+  await page.waitUntil(`${count} >= ${first + 3}`, 20000 * slow, 'epochs to arrive live');
   log('epochs arrive live:', first, '->', await page.evaluate(count));
 
   proxy.kill('SIGTERM'); // drops the event stream mid-run; epochs keep being stored meanwhile
   await page.waitFor('[data-testid="live-status"]:not([data-state="live"])');
   log('server gone:', await page.evaluate(`document.querySelector('[data-testid="live-status"]').dataset.state`), 'at epoch count', await page.evaluate(count));
-  await sleep(4000);
+  await sleep(4000 * slow);
   proxy = startProxy();
   await page.waitFor('[data-testid="live-status"][data-state="live"]', 30000);
   log('stream resumed at epoch count', await page.evaluate(count));
 
-  await page.waitFor('[data-testid="alert-overfitting"]', 60000);
+  await page.waitFor('[data-testid="alert-overfitting"]', 60000 * slow);
   log('overfitting alert at epoch', await page.evaluate(count));
-  await page.waitFor('[data-testid="recommendation-action"][data-action="stop"]', 60000);
+  await page.waitFor('[data-testid="recommendation-action"][data-action="stop"]', 60000 * slow);
   log('stop recommended:', await page.text('[data-testid="recommendation-reason"]'));
   const chart = `document.querySelector('[data-testid="loss-chart"]').dataset`;
   const held = await page.evaluate(`[${chart}.epochs, ${chart}.lastEpoch]`);
@@ -91,7 +101,7 @@ try {
   await page.click('[data-testid="cancel-confirm"]');
   await page.waitFor('[data-testid="run-status"][data-status="cancelling"], [data-testid="run-status"][data-status="cancelled"]', 10000);
   log('status after confirm:', await page.text('[data-testid="run-status"]'));
-  await page.waitFor('[data-testid="run-status"][data-status="cancelled"]', 30000);
+  await page.waitFor('[data-testid="run-status"][data-status="cancelled"]', 30000 * slow);
   log('status:', await page.text('[data-testid="run-status"]'), '| cancel info:', await page.text('[data-testid="cancel-info"]'));
   const server = await (await fetch(`${api}/api/v1/runs/${runId}`)).json();
   const shown = await page.evaluate(count);

@@ -104,7 +104,7 @@ function route() {
   else view = runsView(params);
 }
 window.addEventListener('hashchange', () => { route(); focusHeading(); });
-route();
+// The first route() runs at the end of this module, once every class and constant below is initialised.
 
 // =====================================================================================================
 // Runs
@@ -738,3 +738,5 @@ function compareView(ids) {
     },
   };
 }
+
+route();

@@ -2,7 +2,7 @@
 // Drawn by hand: no bundler, nothing downloaded at run time, and full control over how a downsampled history and a
 // live tail are merged and decimated. Colours come from CSS custom properties, so light/dark apply on redraw.
 
-const PAD = { left: 56, right: 14, top: 10, bottom: 28 };
+const PAD = { left: 62, right: 14, top: 10, bottom: 28 };
 
 function cssVar(el, name) {
   return getComputedStyle(el).getPropertyValue(name).trim() || '#888';
@@ -239,7 +239,7 @@ export class LineChart extends CanvasBase {
       const pts = p.points.filter(([, y]) => ok(y));
       if (pts.length < 3) continue;
       ctx.fillStyle = colorOf(el, p.color);
-      ctx.globalAlpha = 0.22;
+      ctx.globalAlpha = 0.3;
       ctx.beginPath();
       pts.forEach(([x, y], i) => (i ? ctx.lineTo(px(x), py(y)) : ctx.moveTo(px(x), py(y))));
       ctx.closePath(); ctx.fill();
@@ -287,7 +287,7 @@ export class LineChart extends CanvasBase {
     }
     ctx.restore();
     if (this.yLabel) {
-      ctx.save(); ctx.fillStyle = text; ctx.translate(11, PAD.top + ph / 2); ctx.rotate(-Math.PI / 2);
+      ctx.save(); ctx.fillStyle = text; ctx.translate(9, PAD.top + ph / 2); ctx.rotate(-Math.PI / 2);
       ctx.textAlign = 'center'; ctx.textBaseline = 'middle'; ctx.fillText(this.yLabel, 0, 0); ctx.restore();
     }
     this.updateReadout();
