@@ -2,7 +2,6 @@ package io.trainwatch.metrics;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import io.trainwatch.contracts.CloudEvents;
 import io.trainwatch.contracts.EpochCompleted;
@@ -191,9 +190,5 @@ class IngestTest {
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    static ContentType json() {
-        return ContentType.JSON;
     }
 }

@@ -80,8 +80,8 @@ public class RunStore {
     }
 
     /**
-     * Marks a run as cancelling (unless it already ended) and notifies SSE. Empty when the run is unknown or already
-     * ended, with the run as it now is otherwise.
+     * Marks a run as cancelling (unless it already ended) and notifies SSE. False when the run is unknown or already
+     * ended (run.finished won the race).
      */
     public Uni<Boolean> markCancelling(String runId, String reason, String requestedBy) {
         return pool.withTransaction(conn -> lock(conn)

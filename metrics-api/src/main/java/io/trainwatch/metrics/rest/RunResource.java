@@ -1,6 +1,5 @@
 package io.trainwatch.metrics.rest;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -29,7 +28,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
-import java.util.Optional;
 
 /** Runs: list and detail, and the HTTP ingest of run.started and run.finished, and cancel. */
 @Path("/api/v1/runs")
@@ -195,9 +193,5 @@ public class RunResource {
             // falls through to the error below
         }
         throw new QueryParameterException("cursor", "must be a next_cursor value from a previous page");
-    }
-
-    static Optional<JsonNode> none() {
-        return Optional.empty();
     }
 }

@@ -77,7 +77,8 @@ class MetricsApiBenchmark {
         int epochs = Integer.getInteger("bench.epochs", 1000);
         int pollers = Integer.getInteger("bench.pollers", 100);
         String firstRun = ingest(runs, epochs);
-        history(firstRun, pollers, Duration.ofSeconds(Integer.getInteger("bench.poll-seconds", 15)));
+        history(firstRun, pollers, Duration.ofSeconds(Integer.getInteger("bench.poll-seconds", 15)), false);
+        history(firstRun, pollers, Duration.ofSeconds(Integer.getInteger("bench.poll-seconds", 15)), true);
         sse(Integer.getInteger("bench.sse-events", 300));
         Files.write(Path.of("target", "benchmark.txt"), report);
     }
@@ -154,14 +155,25 @@ class MetricsApiBenchmark {
         return prefix + "-0";
     }
 
-    private void history(String runId, int pollers, Duration duration) throws Exception {
+    /**
+     * {@code conditional}: pollers as agents poll — each keeps the ETag of its last answer and sends
+     * {@code If-None-Match} (304 while nothing changed); otherwise every request reads the full history.
+     */
+    private void history(String runId, int pollers, Duration duration, boolean conditional) throws Exception {
         HttpClient client = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(8)).build();
         URI uri = base.toURI().resolve("/api/v1/runs/" + runId + "/metrics");
         // Warm-up: connections, JIT, the rendered-body cache.
         for (int i = 0; i < 200; i++) {
             client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.discarding());
         }
-        Timer serverBefore = registry.find("http.server.requests").tag("uri", "/api/v1/runs/{id}/metrics").timer();
+        String etag = client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.discarding())
+                .headers().firstValue("ETag").orElseThrow();
+        // A measurement window, not synchronisation: the server-side percentiles (20 s window) must forget the
+        // previous measurement before this one starts.
+        Thread.sleep(conditional ? 21_000 : 0);
+        String status = conditional ? "304" : "200";
+        Timer serverBefore = registry.find("http.server.requests").tag("uri", "/api/v1/runs/{id}/metrics")
+                .tag("status", status).timer();
         long countBefore = serverBefore == null ? 0 : serverBefore.count();
         List<Long> latencies = new CopyOnWriteArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(pollers);
@@ -173,9 +185,12 @@ class MetricsApiBenchmark {
                 while (System.nanoTime() < end) {
                     long t = System.nanoTime();
                     try {
-                        HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(uri).build(),
-                                HttpResponse.BodyHandlers.ofByteArray());
-                        if (r.statusCode() != 200) {
+                        HttpRequest.Builder request = HttpRequest.newBuilder(uri);
+                        if (conditional) {
+                            request.header("If-None-Match", etag);
+                        }
+                        HttpResponse<byte[]> r = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+                        if (r.statusCode() != (conditional ? 304 : 200)) {
                             throw new IllegalStateException("status " + r.statusCode());
                         }
                     } catch (Exception e) {
@@ -192,7 +207,8 @@ class MetricsApiBenchmark {
         HttpResponse<byte[]> sample = client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofByteArray());
         bytes = sample.body().length;
         long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
-        Timer server = registry.find("http.server.requests").tag("uri", "/api/v1/runs/{id}/metrics").timer();
+        Timer server = registry.find("http.server.requests").tag("uri", "/api/v1/runs/{id}/metrics")
+                .tag("status", status).timer();
         String serverPart = "n/a";
         if (server != null) {
             Map<Double, Double> pct = new java.util.HashMap<>();
@@ -202,8 +218,9 @@ class MetricsApiBenchmark {
             serverPart = String.format("server p50 %.2f ms, p99 %.2f ms (%d requests)", pct.getOrDefault(0.5, -1.0),
                     pct.getOrDefault(0.99, -1.0), server.count() - countBefore);
         }
-        emit(String.format("BENCH history: 1,000-epoch run (%d bytes JSON), %d concurrent pollers for %d s: %s; "
-                        + "client-observed p50 %.2f ms, p99 %.2f ms, %.0f requests/s", bytes, pollers, duration.toSeconds(),
+        emit(String.format("BENCH history%s: 1,000-epoch run (%d bytes JSON), %d concurrent pollers for %d s: %s; "
+                        + "client-observed p50 %.2f ms, p99 %.2f ms, %.0f requests/s",
+                conditional ? " (If-None-Match, 304)" : " (full body)", bytes, pollers, duration.toSeconds(),
                 serverPart, pct(sorted, 0.5), pct(sorted, 0.99), sorted.length / (double) duration.toSeconds()));
     }
 
