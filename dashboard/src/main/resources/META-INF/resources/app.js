@@ -31,7 +31,7 @@ function duration(seconds) {
 function when(iso) {
   if (!iso) return '–';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? esc(iso) : d.toLocaleString();
+  return Number.isNaN(d.getTime()) ? esc(iso) : d.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' });
 }
 
 const statusBadge = (status) => `<span class="badge status-${esc(status)}" data-testid="run-status" data-status="${esc(status)}">${esc((status || '').replace('_', ' '))}</span>`;
@@ -183,7 +183,7 @@ function runsView(params) {
     const alerts = [...(run.openAlerts?.values() || [])].sort((a, b) => (SEVERITY_ORDER[a.severity] ?? 3) - (SEVERITY_ORDER[b.severity] ?? 3));
     const eta = ACTIVE.has(run.status) ? duration(run.eta_seconds) : '–';
     return `
-      <td><a href="#/run/${encodeURIComponent(run.run_id)}" data-testid="run-link">${esc(run.name || run.run_id)}</a><div class="muted small mono nowrap">${esc(run.run_id)}</div></td>
+      <td><a href="#/run/${encodeURIComponent(run.run_id)}" data-testid="run-link">${esc(run.name || run.run_id)}</a><div class="muted small mono runid" title="${esc(run.run_id)}">${esc(run.run_id)}</div></td>
       <td>${statusBadge(run.status)}</td>
       <td class="nowrap">${esc(run.project || '–')}</td>
       <td>${(run.tags || []).map((t) => `<span class="tag">${esc(t)}</span>`).join(' ')}</td>
