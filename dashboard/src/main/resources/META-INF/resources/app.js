@@ -247,7 +247,8 @@ function runsView(params) {
 
   async function enrich(list) {
     // The list holds summaries; the verdict headline, ETA and open alerts come from each run (few in flight).
-    await mapLimited(list.filter((r) => !r.analysis), 4, async (r) => {
+    // Should the list one day carry `analysis` and `open_alerts` itself, these requests are skipped.
+    await mapLimited(list.filter((r) => !(r.analysis && Array.isArray(r.open_alerts))), 4, async (r) => {
       const [detail, alerts] = await Promise.all([
         getJson(`/runs/${encodeURIComponent(r.run_id)}`),
         getJson(`/runs/${encodeURIComponent(r.run_id)}/alerts?state=open`),
@@ -275,7 +276,7 @@ function runsView(params) {
     const added = [];
     for (const r of page.runs) {
       if (runs.has(r.run_id)) continue;
-      runs.set(r.run_id, { ...r, openAlerts: new Map() });
+      runs.set(r.run_id, { ...r, openAlerts: new Map((r.open_alerts || []).map((a) => [a.id, a])) });
       order.push(r.run_id);
       added.push(r);
       renderRow(r.run_id);
