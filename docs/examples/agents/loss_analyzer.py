@@ -115,11 +115,13 @@ def analyze(base, run_id, act, min_confidence, wait, interval, appear_timeout=60
         rec = verdict.get("recommendation") or {}
         action, confidence = rec.get("action"), rec.get("confidence") or 0.0
         status = verdict.get("status")
-        snapshot = (verdict.get("epoch"), action, status)
-        if snapshot != last_printed:  # with --wait, print a verdict only when it changed
+        # With --wait: the whole verdict when the advice (or status) changes, one line for each other new epoch.
+        if last_printed is None or last_printed == "waiting" or (action, status) != last_printed[1:]:
             for line in describe(verdict):
                 print(line, file=out, flush=True)
-            last_printed = snapshot
+        elif verdict.get("epoch") != last_printed[0]:
+            print("epoch %s: %s (confidence %.2f)" % (verdict.get("epoch"), action, confidence), file=out, flush=True)
+        last_printed = (verdict.get("epoch"), action, status)
 
         if status in FINAL_STATUSES:
             print("action: none (the run has ended: %s)" % status, file=out, flush=True)

@@ -232,6 +232,8 @@ class LossAnalyzerTest(AgentTestCase):
         self.assertEqual(0, p.returncode, p.stderr)
         self.assertEqual(3, len(reads))
         self.assertIn("action: cancelled run r1", p.stdout)
+        self.assertIn("epoch 32: continue (confidence 0.50)", p.stdout, "an unchanged advice is one line per epoch")
+        self.assertEqual(2, p.stdout.count("recommendation:"), "the whole verdict when the advice changes: " + p.stdout)
 
     def test_wait_waits_for_a_run_that_is_not_there_yet(self):
         reads = []
