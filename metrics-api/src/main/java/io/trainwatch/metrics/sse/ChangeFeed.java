@@ -137,12 +137,19 @@ public class ChangeFeed {
         }
         if (clients.isEmpty()) {
             // Nobody to tell: move on without reading. A client that connects later replays from the database.
+            boolean skipped = false;
             synchronized (this) {
                 if (clients.isEmpty()) {
                     delivered = to;
                     fetching.set(false);
-                    return;
+                    skipped = true;
                 }
+            }
+            if (skipped) {
+                if (notified.get() > to) {
+                    drain();
+                }
+                return;
             }
         }
         changes.changes(from, to, null).subscribe().with(events -> {
