@@ -13,6 +13,7 @@ export async function launch({ width = 1400, height = 1000, scheme = 'light' } =
     '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
     `--user-data-dir=${mkdtempSync(join(tmpdir(), 'tw-cdp-'))}`, `--remote-debugging-port=${port}`,
     `--window-size=${width},${height}`, 'about:blank'], { stdio: 'ignore' });
+  process.on('exit', () => chrome.kill('SIGTERM')); // also when a script dies on an uncaught error
   let target;
   for (let i = 0; i < 150 && !target; i++) {
     await sleep(200);
