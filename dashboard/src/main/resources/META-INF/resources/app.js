@@ -104,6 +104,10 @@ function route() {
   else view = runsView(params);
 }
 window.addEventListener('hashchange', () => { route(); focusHeading(); });
+// The skip link must not change the hash (that would route): it only moves focus to the content.
+document.querySelector('[data-skip]').addEventListener('click', (e) => { e.preventDefault(); main.focus(); });
+
+function setTitle(text) { document.title = text ? `${text} · Trainwatch` : 'Trainwatch'; }
 // The first route() runs at the end of this module, once every class and constant below is initialised.
 
 // =====================================================================================================
@@ -111,6 +115,7 @@ window.addEventListener('hashchange', () => { route(); focusHeading(); });
 // =====================================================================================================
 
 function runsView(params) {
+  setTitle('Runs');
   const state = { status: params.get('status') || '', project: params.get('project') || '', q: params.get('q') || '' };
   const runs = new Map(); // id -> run (summary + analysis headline + eta + openAlerts Map)
   const order = []; // ids, newest first
@@ -422,6 +427,7 @@ function runView(id) {
     if (disposed) return;
     run = detail;
     verdict = analysis;
+    setTitle(run.name || id);
     for (const row of history.epochs) series.upsert(row);
     for (const a of alertList.alerts) alerts.set(a.id, a);
     build();
@@ -672,6 +678,7 @@ function compareView(ids) {
   }
   let disposed = false, stream = null, charts = [];
   const byId = new Map();
+  setTitle('Compare');
   main.innerHTML = '<p class="muted" data-testid="loading">Loading comparison…</p>';
   const q = unique.map((id) => `run=${encodeURIComponent(id)}`).join('&');
 
