@@ -101,6 +101,15 @@ class TrainToRestIT {
         assertEquals(409, again.status(), "a finished run cannot be cancelled: " + again.raw());
     }
 
+    @Test
+    void packagedMetricsApiServesTheDashboardAtRoot() {
+        Http.Reply page = Http.get(system.metricsApi.url("/"));
+        assertEquals(200, page.status());
+        assertTrue(page.raw().contains("<title>Trainwatch"), page.raw());
+        Http.Reply script = Http.get(system.metricsApi.url("/app.js"));
+        assertEquals(200, script.status(), "the dashboard's script is served too");
+    }
+
     private static String submit(Map<String, Object> spec) {
         Http.Reply r = Http.post(system.trainerHost.url("/api/v1/jobs"), spec);
         assertEquals(202, r.status(), r.raw());
