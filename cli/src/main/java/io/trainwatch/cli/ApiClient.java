@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.trainwatch.contracts.EventCodec;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,10 +15,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * A small JSON-over-HTTP client for one Trainwatch server (metrics-api or trainer-host). Every failure becomes a
@@ -104,17 +105,17 @@ public final class ApiClient {
     }
 
     /**
-     * Opens an SSE stream. A non-200 answer (an unknown run is a 404 problem) is a CliException with its status
-     * remembered in {@link HttpStatusException}; the caller reads the lines and closes the stream.
+     * Opens an SSE stream. A non-200 answer (an unknown run is a 404 problem) is an {@link HttpStatusException};
+     * the caller reads the lines and closes the connection.
      */
-    public Stream<String> openEventStream(String path, String lastEventId) {
+    SseConnection openEventStream(String path, String lastEventId) {
         HttpRequest.Builder b = HttpRequest.newBuilder(resolve(path)).header("Accept", "text/event-stream").GET();
         if (lastEventId != null) {
             b.header("Last-Event-ID", lastEventId);
         }
-        HttpResponse<Stream<String>> response;
+        HttpResponse<InputStream> response;
         try {
-            response = http.send(b.build(), HttpResponse.BodyHandlers.ofLines());
+            response = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (IOException e) {
             throw unreachable(e);
         } catch (InterruptedException e) {
@@ -123,14 +124,14 @@ public final class ApiClient {
         }
         if (response.statusCode() != 200) {
             String body;
-            try (Stream<String> lines = response.body()) {
-                body = String.join("\n", (Iterable<String>) lines::iterator);
-            } catch (RuntimeException e) {
+            try (InputStream in = response.body()) {
+                body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
                 body = "";
             }
             throw failure(response.statusCode(), body, path);
         }
-        return response.body();
+        return new SseConnection(response.body());
     }
 
     private HttpRequest.Builder request(String pathAndQuery) {

@@ -10,9 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.Iterator;
 import java.util.Locale;
-import java.util.stream.Stream;
 
 /**
  * Follows one run over SSE ({@code /api/v1/runs/{id}/events}): a line per epoch, alerts and changes of the
@@ -27,6 +25,8 @@ final class Watcher {
     }
 
     static final int MAX_CONSECUTIVE_FAILURES = 10;
+    /** Three missed heartbeats (metrics-api sends one every 15 s): the connection is dead even if TCP has not said so. */
+    static final Duration DEFAULT_IDLE_LIMIT = Duration.ofSeconds(45);
     static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
     static final int BAR_WIDTH = 30;
     private static final int DURATIONS_KEPT = 5;
@@ -38,6 +38,7 @@ final class Watcher {
     private final boolean progressBar;
     private final Duration waitForRun;
     private final Pause pause;
+    private final Duration idleLimit;
     private final ObjectMapper mapper;
 
     private String runId;
@@ -51,6 +52,12 @@ final class Watcher {
     private Integer exitCode;
 
     Watcher(ApiClient api, PrintWriter out, PrintWriter err, Style style, boolean progressBar, Duration waitForRun, Pause pause) {
+        this(api, out, err, style, progressBar, waitForRun, pause, DEFAULT_IDLE_LIMIT);
+    }
+
+    Watcher(ApiClient api, PrintWriter out, PrintWriter err, Style style, boolean progressBar, Duration waitForRun, Pause pause,
+            Duration idleLimit) {
+        this.idleLimit = idleLimit;
         this.api = api;
         this.out = out;
         this.err = err;
@@ -73,11 +80,11 @@ final class Watcher {
         while (true) {
             String failure;
             String resumeFrom = parser.lastEventId();
-            try (Stream<String> lines = api.openEventStream(path, resumeFrom)) {
+            try (SseConnection connection = api.openEventStream(path, resumeFrom)) {
                 everConnected = true;
-                Iterator<String> it = lines.iterator();
-                while (it.hasNext()) {
-                    parser.line(it.next());
+                String line;
+                while ((line = connection.nextLine(idleLimit)) != null) {
+                    parser.line(line);
                     if (exitCode != null) {
                         return exitCode;
                     }
@@ -102,6 +109,8 @@ final class Watcher {
                     throw e;
                 }
                 failure = e.getMessage();
+            } catch (SseConnection.IdleException e) {
+                failure = e.getMessage() + " (the server sends a heartbeat every 15 s)";
             } catch (UncheckedIOException e) {
                 failure = "connection lost: " + (e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
             }

@@ -347,6 +347,40 @@ class CliHttpTest {
     }
 
     @Test
+    void watchReconnectsWhenTheStreamGoesSilent() {
+        AtomicInteger calls = new AtomicInteger();
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        routes.put("GET /api/v1/runs/r1/events", (ex, r) -> {
+            ex.getResponseHeaders().set("Content-Type", "text/event-stream");
+            ex.sendResponseHeaders(200, 0);
+            OutputStream os = ex.getResponseBody();
+            if (calls.incrementAndGet() == 1) {
+                os.write(event("r1/1", "status", STATUS_RUNNING).getBytes(StandardCharsets.UTF_8));
+                os.flush();
+                try {
+                    release.await(); // silent: no events, no heartbeats, and no end, like a half-open connection
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return;
+            }
+            os.write(event("r1/2", "status", "{\"status\":\"completed\",\"epochs_completed\":3}").getBytes(StandardCharsets.UTF_8));
+        });
+        StringWriter err = new StringWriter();
+        Watcher w = new Watcher(new ApiClient("metrics-api", url), new PrintWriter(new StringWriter()), new PrintWriter(err, true),
+                Style.PLAIN, false, Duration.ZERO, d -> { }, Duration.ofMillis(300));
+        try {
+            assertEquals(ExitCodes.OK, w.watch("r1"));
+        } finally {
+            release.countDown();
+        }
+        assertEquals(2, calls.get());
+        assertEquals(List.of("r1/1"), received.get(1).headers().get("Last-event-id"));
+        assertTrue(err.toString().contains("no data for 0 s (the server sends a heartbeat every 15 s); reconnecting after event r1/1"),
+                err.toString());
+    }
+
+    @Test
     void watchWaitsForARunThatIsNotThereYet() {
         AtomicInteger calls = new AtomicInteger();
         routes.put("GET /api/v1/runs/r1/events", (ex, r) -> {
