@@ -11,12 +11,14 @@ import { launch, sleep } from './cdp.mjs';
 
 const [api = 'http://localhost:18080', outDir = '.'] = process.argv.slice(2);
 const here = dirname(fileURLToPath(import.meta.url));
-const base = 'http://localhost:18091';
+// DIRECT=1: the dashboard as metrics-api itself serves it (at /), no dev server; the stream-drop step is skipped.
+const direct = process.env.DIRECT === '1';
+const base = direct ? api : 'http://localhost:18091';
 const trainer = process.env.TRAINER; // e.g. http://localhost:8081: a real preset job instead of feed.py
 const slow = trainer ? 6 : 1; // a real job's epochs take seconds
 const startProxy = () => spawn('python3', [join(here, 'serve.py'), '--port', '18091', '--api', api], { stdio: 'ignore' });
-let proxy = startProxy();
-await sleep(800);
+let proxy = direct ? null : startProxy();
+if (proxy) await sleep(800);
 const sel = (s) => JSON.stringify(s);
 const page = await launch();
 const t0 = Date.now();
@@ -56,13 +58,15 @@ try {
   await page.waitUntil(`${count} >= ${first + 3}`, 20000 * slow, 'epochs to arrive live');
   log('epochs arrive live:', first, '->', await page.evaluate(count));
 
-  proxy.kill('SIGTERM'); // drops the event stream mid-run; epochs keep being stored meanwhile
-  await page.waitFor('[data-testid="live-status"]:not([data-state="live"])');
-  log('server gone:', await page.evaluate(`document.querySelector('[data-testid="live-status"]').dataset.state`), 'at epoch count', await page.evaluate(count));
-  await sleep(4000 * slow);
-  proxy = startProxy();
-  await page.waitFor('[data-testid="live-status"][data-state="live"]', 30000);
-  log('stream resumed at epoch count', await page.evaluate(count));
+  if (proxy) {
+    proxy.kill('SIGTERM'); // drops the event stream mid-run; epochs keep being stored meanwhile
+    await page.waitFor('[data-testid="live-status"]:not([data-state="live"])');
+    log('server gone:', await page.evaluate(`document.querySelector('[data-testid="live-status"]').dataset.state`), 'at epoch count', await page.evaluate(count));
+    await sleep(4000 * slow);
+    proxy = startProxy();
+    await page.waitFor('[data-testid="live-status"][data-state="live"]', 30000);
+    log('stream resumed at epoch count', await page.evaluate(count));
+  }
 
   await page.waitFor('[data-testid="alert-overfitting"]', 60000 * slow);
   log('overfitting alert at epoch', await page.evaluate(count));
@@ -112,6 +116,6 @@ try {
   console.log('RUN_ID', runId);
 } finally {
   feeder?.kill('SIGTERM');
-  proxy.kill('SIGTERM');
+  proxy?.kill('SIGTERM');
   page.close();
 }
