@@ -54,8 +54,14 @@ public final class DurablePublisher implements RunEventSink, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(DurablePublisher.class);
     private static final int BATCH = 500;
-    /** How often the writer looks for new events: adds at most this to publish → Kafka latency. */
-    private static final long WRITER_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    /**
+     * How often the writer looks for new events, and the least time between two send cycles: adds at most twice this
+     * to publish → Kafka latency. Measured: every wake-up of a publishing thread can stall PyTorch's intra-op threads
+     * (they spin at barriers) on a small machine, so events are moved in batches a few times a second rather than
+     * one by one (5 ms polling and a send per event cost 20–70 % of a short epoch on 2 cores; docs/benchmarks.md).
+     */
+    private static final long WRITER_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long SEND_PERIOD_MILLIS = 250;
 
     /** An event waiting for the spool writer, its time already fixed. */
     private record Pending(TrainwatchEvent event, Instant time) {
@@ -247,6 +253,10 @@ public final class DurablePublisher implements RunEventSink, AutoCloseable {
                     }
                     kafkaHealthy = true;
                     backoffMs = 200;
+                    if (batch.size() < BATCH && running) {
+                        // No backlog: let events gather for the next cycle instead of waking for each one.
+                        sleep(SEND_PERIOD_MILLIS);
+                    }
                 } else {
                     // Start again from the first unacknowledged event, in order, with a fresh producer.
                     next = spool.committed();
