@@ -5,6 +5,7 @@ import io.trainwatch.metrics.history.Downsampler;
 import io.trainwatch.metrics.history.HistoryQuery;
 import io.trainwatch.metrics.history.HistoryRow;
 import io.trainwatch.metrics.history.HistoryWriter;
+import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.core.EntityTag;
@@ -17,6 +18,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Renders history reads (epochs, steps) with their strong ETag. The ETag is derived from the run, the position of
@@ -40,6 +42,26 @@ public class HistoryResponses {
                     return size() > CACHE_ENTRIES;
                 }
             });
+
+    /**
+     * A conditional history read, the same for epochs and steps: {@code 304} when {@code If-None-Match} names the
+     * current ETag, the cached body when there is one, else the rows read, rendered and cached.
+     *
+     * @param position the position of the run's last change of this history (part of the ETag)
+     */
+    public <R extends HistoryRow> Uni<Response> conditional(String kind, int runKey, long position, String runId,
+                                                            String keyName, HistoryQuery query, String ifNoneMatch,
+                                                            Supplier<Uni<List<R>>> rows) {
+        String etag = etag(kind, runKey, position, query);
+        if (matches(ifNoneMatch, etag)) {
+            return Uni.createFrom().item(notModified(etag));
+        }
+        byte[] body = cached(etag);
+        if (body != null) {
+            return Uni.createFrom().item(ok(etag, body, query));
+        }
+        return rows.get().map(list -> render(etag, runId, keyName, kind, list, query));
+    }
 
     /** The strong ETag (unquoted value) of a history read. */
     public static String etag(String kind, int runKey, long changePosition, HistoryQuery query) {

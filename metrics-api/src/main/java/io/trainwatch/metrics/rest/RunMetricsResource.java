@@ -57,18 +57,8 @@ public class RunMetricsResource {
                                  @QueryParam("format") String format,
                                  @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch) {
         HistoryQuery query = HistoryQuery.parse("since_epoch", sinceEpoch, fields, maxPoints, format, EpochRow.FIELDS);
-        return runs.requireRun(id).chain(run -> {
-            String etag = HistoryResponses.etag("epochs", run.runKey(), run.epochsPosition(), query);
-            if (HistoryResponses.matches(ifNoneMatch, etag)) {
-                return Uni.createFrom().item(responses.notModified(etag));
-            }
-            byte[] cached = responses.cached(etag);
-            if (cached != null) {
-                return Uni.createFrom().item(responses.ok(etag, cached, query));
-            }
-            return queries.epochs(run, query.since())
-                    .map(rows -> responses.render(etag, run.id(), "epoch", "epochs", rows, query));
-        });
+        return runs.requireRun(id).chain(run -> responses.conditional("epochs", run.runKey(), run.epochsPosition(),
+                run.id(), "epoch", query, ifNoneMatch, () -> queries.epochs(run, query.since())));
     }
 
     @POST

@@ -39,17 +39,7 @@ public class RunStepsResource {
                                @QueryParam("format") String format,
                                @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch) {
         HistoryQuery query = HistoryQuery.parse("since_step", sinceStep, fields, maxPoints, format, StepRow.FIELDS);
-        return runs.requireRun(id).chain(run -> {
-            String etag = HistoryResponses.etag("steps", run.runKey(), run.stepsPosition(), query);
-            if (HistoryResponses.matches(ifNoneMatch, etag)) {
-                return Uni.createFrom().item(responses.notModified(etag));
-            }
-            byte[] cached = responses.cached(etag);
-            if (cached != null) {
-                return Uni.createFrom().item(responses.ok(etag, cached, query));
-            }
-            return queries.steps(run, query.since())
-                    .map(rows -> responses.render(etag, run.id(), "global_step", "steps", rows, query));
-        });
+        return runs.requireRun(id).chain(run -> responses.conditional("steps", run.runKey(), run.stepsPosition(),
+                run.id(), "global_step", query, ifNoneMatch, () -> queries.steps(run, query.since())));
     }
 }
