@@ -3,6 +3,7 @@ package io.trainwatch.metrics;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.trainwatch.contracts.CloudEvents;
@@ -13,6 +14,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.Test;
 
+import java.net.URI;
+import java.net.URL;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -23,13 +26,19 @@ import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Analysis on write: stored verdicts and alerts, independent of arrival order, published to the insights topic. */
 @QuarkusTest
 @QuarkusTestResource(LocalStackTestResource.class)
 class AnalysisTest {
+
+    @TestHTTPResource("/")
+    URL base;
 
     /** Training loss keeps falling; validation loss bottoms out at epoch 30 and rises after: overfitting. */
     static EpochCompleted overfitting(String runId, int e) {
@@ -88,6 +97,53 @@ class AnalysisTest {
         given().contentType(ContentType.JSON).body("{\"run_id\":\"x1\",\"monitor\":{\"thresholds\":{\"no.such.rule\":1}}}")
                 .post("/api/v1/runs").then().statusCode(422).body("errors[0].field", equalTo("monitor"));
         given().get("/api/v1/runs/{id}/analysis", "no-such-run").then().statusCode(404);
+    }
+
+    /** Gradients explode at epochs 5 and 6, then recover: the alert opens, then resolves, everywhere it is shown. */
+    @Test
+    void alertOpensThenResolvesWhenTheDataTurnsOnRestSseAndTheInsightsTopic() throws Exception {
+        String runId = TestRuns.newRunId("analysis-alert");
+        KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.started(runId, "proj-analysis", 20));
+        await().atMost(IngestTest.WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}", runId).then().statusCode(200));
+        URI events = base.toURI().resolve("/api/v1/runs/" + runId + "/events");
+        try (KafkaConsumer<String, byte[]> insights = KafkaTestClient.consumer(Topics.RUN_INSIGHTS);
+             SseClientForTests sse = new SseClientForTests(events, null)) {
+            for (int e = 0; e < 7; e++) {
+                KafkaTestClient.send(Topics.RUN_EVENTS, withGradNorm(runId, e, e >= 5 ? 500.0 : 1.0));
+            }
+            await().atMost(IngestTest.WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}/alerts", runId).then()
+                    .statusCode(200).body("alerts.find { it.kind == 'gradients.exploding' }.opened_epoch", equalTo(5))
+                    .body("alerts.find { it.kind == 'gradients.exploding' }.resolved_epoch", nullValue()));
+
+            for (int e = 7; e < 10; e++) {
+                KafkaTestClient.send(Topics.RUN_EVENTS, withGradNorm(runId, e, 1.0));
+            }
+            await().atMost(IngestTest.WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}/alerts", runId).then()
+                    .statusCode(200).body("alerts.find { it.kind == 'gradients.exploding' }.resolved_epoch", equalTo(7)));
+
+            List<String> transitions = new ArrayList<>();
+            KafkaTestClient.pollUntil(insights, r -> {
+                String type = KafkaTestClient.header(r, CloudEvents.H_TYPE);
+                if (runId.equals(r.key()) && type.startsWith("alert.")
+                        && new String(r.value(), java.nio.charset.StandardCharsets.UTF_8).contains("gradients.exploding")) {
+                    transitions.add(type);
+                }
+                return transitions.contains("alert.resolved");
+            }, Duration.ofSeconds(30));
+            assertEquals(List.of("alert.opened", "alert.resolved"), transitions, "published once each, in order");
+
+            SseClientForTests.Event alert;
+            do { // other kinds (e.g. an info about the synthetic loss curve) may come first
+                alert = sse.next(Duration.ofSeconds(30));
+                assertNotNull(alert, "a gradients.exploding alert event on the run's stream");
+            } while (!("alert".equals(alert.type()) && alert.data().contains("gradients.exploding")));
+            assertTrue(alert.data().contains("\"severity\":\"critical\""), alert.data());
+        }
+    }
+
+    private static EpochCompleted withGradNorm(String runId, int e, double gradNorm) {
+        return EpochCompleted.builder(runId, e).optTotalEpochs(20).optTrainLoss(1.0 / (1 + e)).optValLoss(1.1 / (1 + e))
+                .optGradNorm(gradNorm).optGradNormMax(gradNorm * 1.5).optLearningRate(0.001).optDurationMs(500L).build();
     }
 
     private static JsonNode verdict(String runId) {
