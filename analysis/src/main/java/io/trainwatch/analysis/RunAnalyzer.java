@@ -1332,6 +1332,8 @@ public final class RunAnalyzer {
         return Double.isNaN(v) ? 0 : Math.max(0, Math.min(1, v));
     }
 
+    private static final java.math.MathContext FOUR_DIGITS = new java.math.MathContext(4);
+
     /** A number for a sentence: 4 significant digits, no exponent for everyday magnitudes. */
     private static String fmt(Double v) {
         if (v == null || !Double.isFinite(v)) {
@@ -1340,7 +1342,10 @@ public final class RunAnalyzer {
         if (v == 0) {
             return "0";
         }
-        java.math.BigDecimal d = new java.math.BigDecimal(v).round(new java.math.MathContext(4)).stripTrailingZeros();
+        // From the shortest decimal that reads back as v (what a person sees printed), not from the double's exact
+        // binary expansion: that one costs a big-integer division per number, and the analysis writes sentences on
+        // every epoch.
+        java.math.BigDecimal d = java.math.BigDecimal.valueOf(v).round(FOUR_DIGITS).stripTrailingZeros();
         double a = Math.abs(v);
         return a < 1e-3 || a >= 1e6 ? d.toString() : d.toPlainString();
     }

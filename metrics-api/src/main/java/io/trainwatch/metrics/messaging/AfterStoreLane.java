@@ -1,20 +1,26 @@
 package io.trainwatch.metrics.messaging;
 
 import io.smallrye.mutiny.Uni;
+import io.trainwatch.metrics.persistence.StoredBatch;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
+import java.util.ArrayList;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
- * Runs the after-store work (analysis) of stored batches one at a time, in commit order, beside the ingest: while
- * batch N is analysed, batch N+1 is decoded and stored, so the two cores are both at work. The lane is bounded: when
- * more than {@link #MAX_PENDING} batches wait, the ingest waits for its own batch's analysis (backpressure), so the
- * analysis can never fall behind without limit. The rows are committed before the lane sees them; analysis after a
- * crash is caught up by the next batch of the run (its cached analyzer is missing, so it replays the stored history).
+ * Runs the after-store steps (analysis) of stored batches one at a time, in commit order, beside the ingest: while
+ * batch N is analysed, batch N+1 is decoded and stored, so the two cores are both at work. Batches that queued up
+ * while the steps were busy are taken together, as one {@link StoredBatch#then merged} batch: the per-run work (a
+ * verdict, its save, its insight event) is then done once for all of them, so the lane catches up instead of falling
+ * further behind under load, and costs nothing extra when it keeps up (then every batch runs alone). The lane is
+ * bounded: when more than {@link #MAX_PENDING} batches wait, the ingest waits for its own batch's steps
+ * (backpressure). The rows are committed before the lane sees them; analysis after a crash is caught up by the next
+ * batch of the run (its cached analyzer is missing, so it replays the stored history).
  */
 @ApplicationScoped
 public class AfterStoreLane {
@@ -22,15 +28,15 @@ public class AfterStoreLane {
     static final int MAX_PENDING = 4;
     private static final Logger LOG = Logger.getLogger(AfterStoreLane.class);
 
-    private record Work(Supplier<Uni<Void>> task, CompletableFuture<Void> done) {
+    private record Work(StoredBatch batch, Function<StoredBatch, Uni<Void>> steps, CompletableFuture<Void> done) {
     }
 
     private final Deque<Work> queue = new ArrayDeque<>();
     private boolean running;
 
-    /** Queues the work; the returned Uni completes at once, or when the work ran if the lane is full. */
-    public Uni<Void> submit(Supplier<Uni<Void>> task) {
-        Work work = new Work(task, new CompletableFuture<>());
+    /** Queues the batch; the returned Uni completes at once, or when its steps ran if the lane is full. */
+    public Uni<Void> submit(StoredBatch batch, Function<StoredBatch, Uni<Void>> steps) {
+        Work work = new Work(batch, steps, new CompletableFuture<>());
         boolean start;
         boolean full;
         synchronized (this) {
@@ -46,26 +52,32 @@ public class AfterStoreLane {
     }
 
     private void next() {
-        Work work;
+        List<Work> taken = new ArrayList<>();
         synchronized (this) {
-            work = queue.poll();
-            if (work == null) {
+            for (Work w = queue.poll(); w != null; w = queue.poll()) {
+                taken.add(w);
+            }
+            if (taken.isEmpty()) {
                 running = false;
                 return;
             }
         }
+        StoredBatch merged = taken.get(0).batch();
+        for (int i = 1; i < taken.size(); i++) {
+            merged = merged.then(taken.get(i).batch());
+        }
         Uni<Void> uni;
         try {
-            uni = work.task().get();
+            uni = taken.get(taken.size() - 1).steps().apply(merged);
         } catch (RuntimeException e) {
             uni = Uni.createFrom().failure(e);
         }
         uni.subscribe().with(ok -> {
-            work.done().complete(null);
+            taken.forEach(w -> w.done().complete(null));
             next();
         }, failure -> {
             LOG.errorf(failure, "after-store work failed: %s", failure.toString());
-            work.done().complete(null);
+            taken.forEach(w -> w.done().complete(null));
             next();
         });
     }

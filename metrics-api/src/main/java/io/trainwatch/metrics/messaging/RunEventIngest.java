@@ -200,7 +200,7 @@ public class RunEventIngest {
 
     private Uni<Void> afterStore(StoredBatch batch, int count) {
         stored.increment(count);
-        return lane.submit(() -> runListeners(batch));
+        return lane.submit(batch, this::runListeners);
     }
 
     private Uni<Void> runListeners(StoredBatch batch) {
