@@ -154,6 +154,30 @@ public final class TrainingRun {
         return outcome;
     }
 
+    /**
+     * For a job cancelled before a training thread took it: its {@code run.started} with what is known without
+     * training (name, project, tags, hyperparameters, the data's summary, the model in words, the device as
+     * requested, total epochs, monitor settings; no parameter count, the model was never built), then its
+     * {@code run.finished} {@code cancelled} with the request's reason and requester after 0 epochs. Without them
+     * the metrics API would never learn of the run.
+     *
+     * @throws IllegalStateException if the cancel signal was not set
+     */
+    public RunOutcome cancelledBeforeStart() {
+        if (!cancel.cancelled()) {
+            throw new IllegalStateException("run " + runId + " was not cancelled");
+        }
+        RunStarted.Model model = null;
+        if (data != null) {
+            int outputs = data.regression() ? 1 : data.numClasses();
+            model = new RunStarted.Model(Networks.describe(spec.model(), data.train().sampleShape(), outputs), null);
+        }
+        emit(startedEvent(spec.device(), model, data));
+        RunOutcome outcome = cancelled(0);
+        emitFinished(outcome);
+        return outcome;
+    }
+
     private void emitFinished(RunOutcome outcome) {
         emit(new RunFinished(TrainwatchEvent.CURRENT_SCHEMA_VERSION, runId, outcome.status(), truncate(outcome.reason()),
                 outcome.epochsCompleted(), outcome.requestedBy(), Instant.now()));
