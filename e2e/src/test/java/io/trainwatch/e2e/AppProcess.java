@@ -88,6 +88,28 @@ final class AppProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the process as an operator would: SIGTERM, so the JVM runs its shutdown (for trainer-host: running jobs
+     * are cancelled, queued events written to the spool). Returns its exit status.
+     */
+    int terminate() {
+        close();
+        return process.exitValue();
+    }
+
+    /** SIGKILL: no shutdown code runs, as in a crash or an OOM kill. Returns its exit status. */
+    int kill() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException(name + " survived SIGKILL for 30 s");
+        }
+        return process.exitValue();
+    }
+
+    boolean alive() {
+        return process.isAlive();
+    }
+
     @Override
     public void close() {
         process.destroy();

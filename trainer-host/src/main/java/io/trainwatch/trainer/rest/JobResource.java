@@ -84,7 +84,8 @@ public class JobResource {
     @DELETE
     @Path("/{run_id}")
     @Operation(summary = "Cancel a job", description = "A running job stops at its next batch boundary and its run.finished says "
-            + "cancelled with this reason; a queued job never starts. 202 while it stops, 200 if it had already ended.")
+            + "cancelled with this reason; a queued job never starts: it ends cancelled at once and publishes its run.started and "
+            + "run.finished (0 epochs). 202 while it stops (or as it ends, if queued), 200 if it had already ended.")
     @APIResponse(responseCode = "202", content = @Content(schema = @Schema(implementation = JobView.class)))
     @APIResponse(responseCode = "200", description = "Already ended; nothing to do", content = @Content(schema = @Schema(implementation = JobView.class)))
     @APIResponse(responseCode = "404", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))

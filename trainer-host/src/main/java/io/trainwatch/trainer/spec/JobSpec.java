@@ -55,6 +55,9 @@ public record JobSpec(
         }
         h.put("seed", seed);
         h.put("dataset", dataset.type());
+        if (monitor != null && monitor.stopEarly()) {
+            h.put("stop_early", true);
+        }
         if (preset != null) {
             h.put("preset", preset);
         }

@@ -35,7 +35,7 @@ public final class JobSpecParser {
     private static final Set<String> OPTIMIZER = Set.of("type", "learning_rate", "momentum", "weight_decay");
     private static final Set<String> SCHEDULE = Set.of("type", "step_epochs", "gamma", "min_lr", "warmup_epochs",
             "warmup_start_factor", "after");
-    private static final Set<String> MONITOR = Set.of("patience", "min_delta", "thresholds");
+    private static final Set<String> MONITOR = Set.of("patience", "min_delta", "thresholds", "stop_early");
 
     private final List<FieldError> errors = new ArrayList<>();
 
@@ -271,7 +271,8 @@ public final class JobSpecParser {
                 }
             }
         }
-        return new MonitorSpec(patience, minDelta, thresholds);
+        boolean stopEarly = bool(n, "monitor.stop_early", false);
+        return new MonitorSpec(patience, minDelta, thresholds, stopEarly);
     }
 
     // --- readers: each returns the default when absent and records an error (returning the default) when invalid

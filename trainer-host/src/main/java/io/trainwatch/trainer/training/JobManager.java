@@ -129,19 +129,14 @@ public final class JobManager implements AutoCloseable {
     private void train(Job job) {
         synchronized (job) {
             if (job.cancel.cancelled()) {
-                // Cancelled while queued: cancel() already finished it. It never started, so it emits no events
-                // (consumers would not know the run).
+                // Cancelled while queued: cancel() already published its run.started and run.finished.
                 return;
             }
             job.status = JobStatus.RUNNING;
             job.startedAt = Instant.now();
         }
-        RunEventSink observing = event -> {
-            observe(job, event);
-            sink.publish(event);
-        };
         try {
-            RunOutcome outcome = new TrainingRun(job.runId, job.spec, job.data, observing, job.cancel, stepSampleEvery, host).run();
+            RunOutcome outcome = trainingRun(job).run();
             finish(job, JobStatus.of(outcome.status()), outcome.reason(), outcome.requestedBy());
         } catch (RuntimeException | Error e) {
             LOG.errorf(e, "job %s crashed", job.runId);
@@ -149,6 +144,15 @@ public final class JobManager implements AutoCloseable {
         } finally {
             job.data = null; // the samples can be large; the view does not need them
         }
+    }
+
+    /** The job's run, publishing through a sink that also keeps the job's view up to date. */
+    private TrainingRun trainingRun(Job job) {
+        RunEventSink observing = event -> {
+            observe(job, event);
+            sink.publish(event);
+        };
+        return new TrainingRun(job.runId, job.spec, job.data, observing, job.cancel, stepSampleEvery, host);
     }
 
     private static void observe(Job job, TrainwatchEvent event) {
@@ -201,7 +205,8 @@ public final class JobManager implements AutoCloseable {
     }
 
     /**
-     * Asks a job to stop at its next batch boundary (a queued one never starts).
+     * Asks a job to stop at its next batch boundary. A queued one never starts: it ends {@code cancelled} at once
+     * and publishes its {@code run.started} and {@code run.finished} (0 epochs) here, so consumers learn of it.
      *
      * @return the job after the request, empty if this host does not know the run
      */
@@ -217,7 +222,10 @@ public final class JobManager implements AutoCloseable {
             if (!job.status.finished() && job.cancel.cancel(reason, requestedBy)) {
                 LOG.infof("job %s: cancel requested by %s: %s", runId, requestedBy, reason);
                 if (job.status == JobStatus.QUEUED) {
-                    finish(job, JobStatus.CANCELLED, reason, requestedBy);
+                    // Under the job's lock, so train() either started it already or sees the cancel and returns.
+                    RunOutcome outcome = trainingRun(job).cancelledBeforeStart();
+                    finish(job, JobStatus.CANCELLED, outcome.reason(), outcome.requestedBy());
+                    job.data = null;
                 }
             }
         }
@@ -234,9 +242,12 @@ public final class JobManager implements AutoCloseable {
 
     @Override
     public void close() {
+        List<String> runIds;
         synchronized (jobs) {
-            jobs.values().forEach(j -> j.cancel.cancel("the trainer host is shutting down", "trainer-host"));
+            runIds = new ArrayList<>(jobs.keySet());
         }
+        // Running jobs stop at their next batch; queued ones end now, each with its run.started and run.finished.
+        runIds.forEach(runId -> cancel(runId, "the trainer host is shutting down", "trainer-host"));
         executor.shutdown();
         try {
             if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {

@@ -37,7 +37,8 @@ import java.time.Instant;
 /**
  * One training run, start to finish, on the calling thread: emits {@code run.started}, an {@code epoch.completed}
  * per epoch (plus sampled steps), and always exactly one {@code run.finished}. Plain Java, so tests drive it without
- * Quarkus. A NaN or infinite training loss is reported as it is, then the run ends {@code failed}.
+ * Quarkus. A NaN or infinite training loss is reported as it is, then the run ends {@code failed}. With
+ * {@code monitor.stop_early} the run ends {@code stopped_early} once {@link EarlyStopping}'s patience runs out.
  */
 public final class TrainingRun {
 
@@ -96,6 +97,9 @@ public final class TrainingRun {
                     ArrayDataset train = dataset(dataManager, data.train(), spec.batchSize(), true);
                     ArrayDataset val = dataset(dataManager, data.val(), Math.max(VALIDATION_BATCH, spec.batchSize()), false);
                     outcome = null;
+                    MonitorSpec monitor = spec.monitor();
+                    EarlyStopping earlyStopping = monitor == null || !monitor.stopEarly() ? null
+                            : new EarlyStopping(monitor.effectivePatience(), monitor.effectiveMinDelta(), data.val().size() > 0);
                     for (int epoch = 0; epoch < spec.epochs() && outcome == null; epoch++) {
                         metrics.beginEpoch(epoch);
                         for (Batch batch : trainer.iterateDataset(train)) {
@@ -125,6 +129,12 @@ public final class TrainingRun {
                                     + " (global step " + last.globalStep() + "): training diverged", epochsCompleted, null);
                         } else if (cancel.cancelled()) {
                             outcome = cancelled(epochsCompleted);
+                        } else if (earlyStopping != null && epoch < spec.epochs() - 1) {
+                            // Patience running out on the last epoch saves nothing: that run simply completes.
+                            String reason = earlyStopping.onEpoch(epoch, last.trainLoss(), last.valLoss()).orElse(null);
+                            if (reason != null) {
+                                outcome = new RunOutcome(RunStatus.STOPPED_EARLY, reason, epochsCompleted, null);
+                            }
                         }
                     }
                     if (outcome == null) {
@@ -140,9 +150,37 @@ public final class TrainingRun {
             // A run.finished must follow a run.started, so consumers always know the run it closes.
             emit(startedEvent(spec.device(), null, null));
         }
+        emitFinished(outcome);
+        return outcome;
+    }
+
+    /**
+     * For a job cancelled before a training thread took it: its {@code run.started} with what is known without
+     * training (name, project, tags, hyperparameters, the data's summary, the model in words, the device as
+     * requested, total epochs, monitor settings; no parameter count, the model was never built), then its
+     * {@code run.finished} {@code cancelled} with the request's reason and requester after 0 epochs. Without them
+     * the metrics API would never learn of the run.
+     *
+     * @throws IllegalStateException if the cancel signal was not set
+     */
+    public RunOutcome cancelledBeforeStart() {
+        if (!cancel.cancelled()) {
+            throw new IllegalStateException("run " + runId + " was not cancelled");
+        }
+        RunStarted.Model model = null;
+        if (data != null) {
+            int outputs = data.regression() ? 1 : data.numClasses();
+            model = new RunStarted.Model(Networks.describe(spec.model(), data.train().sampleShape(), outputs), null);
+        }
+        emit(startedEvent(spec.device(), model, data));
+        RunOutcome outcome = cancelled(0);
+        emitFinished(outcome);
+        return outcome;
+    }
+
+    private void emitFinished(RunOutcome outcome) {
         emit(new RunFinished(TrainwatchEvent.CURRENT_SCHEMA_VERSION, runId, outcome.status(), truncate(outcome.reason()),
                 outcome.epochsCompleted(), outcome.requestedBy(), Instant.now()));
-        return outcome;
     }
 
     private RunOutcome cancelled(int epochsCompleted) {

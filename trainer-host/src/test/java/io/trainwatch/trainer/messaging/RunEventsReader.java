@@ -8,6 +8,7 @@ import io.trainwatch.contracts.TrainwatchEvent;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 import static org.awaitility.Awaitility.await;
@@ -65,6 +67,23 @@ public final class RunEventsReader implements AutoCloseable {
             return received.size() >= count;
         });
         poll();
+        return List.copyOf(received);
+    }
+
+    /**
+     * Polls until this reader has read every partition of the topic up to its end as of each check (or the timeout):
+     * once the publisher has sent everything, nothing of the run can still be on its way.
+     */
+    public List<Received> untilCaughtUp(Duration timeout) {
+        await().atMost(timeout).pollInterval(Duration.ofMillis(10)).until(() -> {
+            poll();
+            Set<TopicPartition> assigned = consumer.assignment();
+            if (assigned.isEmpty()) {
+                return false;
+            }
+            Map<TopicPartition, Long> end = consumer.endOffsets(assigned);
+            return end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
+        });
         return List.copyOf(received);
     }
 

@@ -3,6 +3,7 @@ package io.trainwatch.trainer.rest;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.trainwatch.analysis.AnalysisSettings;
 import io.trainwatch.contracts.CloudEvents;
 import io.trainwatch.contracts.EpochCompleted;
 import io.trainwatch.contracts.EventCodec;
@@ -17,6 +18,7 @@ import io.trainwatch.stack.LocalStackTestResource;
 import io.trainwatch.trainer.messaging.ControlListener;
 import io.trainwatch.trainer.messaging.RunEventsReader;
 import io.trainwatch.trainer.messaging.RunEventsReader.Received;
+import io.trainwatch.trainer.training.EarlyStopping;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -32,6 +34,7 @@ import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
@@ -41,6 +44,7 @@ import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The trainer host end to end on real Kafka: REST in, events out, cancels in through the control topic. */
@@ -144,6 +148,47 @@ class JobsKafkaTest {
                 .body("progress", equalTo(1.0f)).body("epoch", equalTo(4)).body("device", equalTo("cpu"))
                 .body("spec.optimizer.learning_rate", equalTo(0.01f));
         given().get("/api/v1/jobs").then().statusCode(200).body("run_id", hasItem(runId));
+    }
+
+    @Test
+    void withStopEarlyTheOverfitPresetEndsStoppedEarlyLongBeforeItsEpochs() {
+        String runId = submit("""
+                {"preset": "overfit", "epochs": 60, "monitor": {"stop_early": true, "patience": 4}}
+                """);
+        List<TrainwatchEvent> events;
+        try (RunEventsReader reader = new RunEventsReader(bootstrap(), runId)) {
+            events = reader.untilFinished(Duration.ofSeconds(120)).stream().map(Received::event).toList();
+        }
+        RunStarted started = (RunStarted) events.get(0);
+        assertEquals(4, started.monitor().patience());
+        assertEquals(true, started.hyperparameters().get("stop_early"));
+        assertInstanceOf(RunFinished.class, events.get(events.size() - 1), "run.finished is the last event");
+        RunFinished finished = (RunFinished) events.get(events.size() - 1);
+        List<EpochCompleted> epochs = events.stream().filter(EpochCompleted.class::isInstance).map(EpochCompleted.class::cast).toList();
+        assertEquals(RunStatus.STOPPED_EARLY, finished.status(), finished.reason());
+        assertEquals(epochs.size(), finished.epochsCompleted());
+        assertTrue(epochs.size() < 30, "stopped long before 60 epochs: " + epochs.size());
+        assertNull(finished.requestedBy(), "nobody asked: the host stopped it");
+        // The stop came after exactly the epoch where patience ran out: replaying the emitted losses through the
+        // rule stops there and not before. The reason names the best epoch and its loss.
+        EarlyStopping replay = new EarlyStopping(4, AnalysisSettings.DEFAULT_MIN_DELTA, true);
+        for (EpochCompleted e : epochs.subList(0, epochs.size() - 1)) {
+            assertTrue(replay.onEpoch(e.epoch(), e.trainLoss(), e.valLoss()).isEmpty(), "did not stop at epoch " + e.epoch());
+        }
+        EpochCompleted last = epochs.get(epochs.size() - 1);
+        assertEquals(Optional.of(finished.reason()), replay.onEpoch(last.epoch(), last.trainLoss(), last.valLoss()));
+        assertEquals(last.epoch() - 4, replay.bestEpoch());
+        assertTrue(finished.reason().startsWith("val_loss has not improved by more than min_delta 0.0001"), finished.reason());
+        assertTrue(finished.reason().contains("for 4 epochs (patience 4); best "), finished.reason());
+        assertTrue(finished.reason().endsWith(" at epoch " + replay.bestEpoch()), finished.reason());
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> status(runId).equals("stopped_early"));
+        given().get("/api/v1/jobs/" + runId).then()
+                .body("reason", equalTo(finished.reason()))
+                .body("epochs_completed", equalTo(epochs.size()))
+                .body("epoch", equalTo(last.epoch()))
+                .body("spec.monitor.stop_early", equalTo(true));
+        given().get("/api/v1/jobs").then().body("find { it.run_id == '" + runId + "' }.status", equalTo("stopped_early"));
     }
 
     @Test

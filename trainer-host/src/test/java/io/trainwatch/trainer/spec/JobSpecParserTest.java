@@ -2,6 +2,7 @@ package io.trainwatch.trainer.spec;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.trainwatch.analysis.AnalysisSettings;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -105,5 +106,29 @@ class JobSpecParserTest {
         assertTrue(e.get(0).message().contains("does not exist"), e.toString());
         assertEquals("dataset.labels_path", e.get(1).field());
         assertTrue(errors("{\"model\": {\"type\": \"cnn\"}}").get(0).message().contains("cnn needs image data"));
+    }
+
+    @Test
+    void stopEarlyIsAnOptInOfTheMonitorWithTheAnalysisDefaults() throws Exception {
+        assertNull(parse("{}").monitor(), "no monitor, no early stopping");
+        assertEquals(false, parse("{\"monitor\": {\"patience\": 5}}").monitor().stopEarly());
+        MonitorSpec given = parse("{\"monitor\": {\"stop_early\": true, \"patience\": 5, \"min_delta\": 0.001}}").monitor();
+        assertTrue(given.stopEarly());
+        assertEquals(5, given.effectivePatience());
+        assertEquals(0.001, given.effectiveMinDelta());
+        MonitorSpec defaults = parse("{\"preset\": \"overfit\", \"monitor\": {\"stop_early\": true}}").monitor();
+        assertTrue(defaults.stopEarly());
+        assertNull(defaults.patience(), "run.started carries only what the user set");
+        assertEquals(AnalysisSettings.DEFAULT_PATIENCE, defaults.effectivePatience());
+        assertEquals(AnalysisSettings.DEFAULT_MIN_DELTA, defaults.effectiveMinDelta());
+    }
+
+    @Test
+    void aBadStopEarlyOrPatienceIsNamed() throws Exception {
+        List<FieldError> e = errors("{\"monitor\": {\"stop_early\": \"yes\", \"patience\": 0, \"min_delta\": -1, \"stop_erly\": true}}");
+        assertTrue(e.contains(new FieldError("monitor.stop_early", "must be true or false, was \"yes\"")), e.toString());
+        assertTrue(e.contains(new FieldError("monitor.patience", "must be >= 1 and <= 10000, was 0")), e.toString());
+        assertTrue(e.contains(new FieldError("monitor.min_delta", "must be >= 0.0, was -1.0")), e.toString());
+        assertTrue(e.stream().anyMatch(f -> f.field().equals("monitor.stop_erly") && f.message().contains("stop_early")), e.toString());
     }
 }
