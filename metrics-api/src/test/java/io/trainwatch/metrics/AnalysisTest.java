@@ -141,6 +141,36 @@ class AnalysisTest {
         }
     }
 
+    @jakarta.inject.Inject
+    io.vertx.mutiny.sqlclient.Pool pool;
+
+    @jakarta.inject.Inject
+    io.trainwatch.metrics.insight.AnalysisCatchUp catchUp;
+
+    @Test
+    void aVerdictLeftBehindByACrashIsCaughtUpFromTheStoredHistory() {
+        String runId = TestRuns.newRunId("analysis-catch-up");
+        for (int e = 0; e < 40; e++) {
+            KafkaTestClient.send(Topics.RUN_EVENTS, overfitting(runId, e));
+        }
+        await().atMost(IngestTest.WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}/analysis", runId)
+                .then().statusCode(200).body("epoch", equalTo(39)));
+        JsonNode before = verdict(runId);
+        // As if the replica had stopped after the rows' commit and before the analysis: a stale verdict (epoch 20)
+        // stays behind the stored epochs, and no event of the (ended) run will come to refresh it.
+        pool.preparedQuery("UPDATE run_analysis SET epoch = 20, verdict = jsonb_set(verdict, '{epoch}', '20') "
+                        + "WHERE run_key = (SELECT run_key FROM runs WHERE id = $1)")
+                .execute(io.vertx.mutiny.sqlclient.Tuple.of(runId)).await().atMost(Duration.ofSeconds(10));
+        given().get("/api/v1/runs/{id}/analysis", runId).then().statusCode(200).body("epoch", equalTo(20));
+
+        int caughtUp = catchUp.catchUp().await().atMost(Duration.ofSeconds(30));
+
+        assertTrue(caughtUp >= 1, "at least this run was behind, was " + caughtUp);
+        await().atMost(IngestTest.WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}/analysis", runId)
+                .then().statusCode(200).body("epoch", equalTo(39)));
+        assertEquals(before, verdict(runId), "the caught-up verdict is the one the live analysis gave");
+    }
+
     private static EpochCompleted withGradNorm(String runId, int e, double gradNorm) {
         return EpochCompleted.builder(runId, e).optTotalEpochs(20).optTrainLoss(1.0 / (1 + e)).optValLoss(1.1 / (1 + e))
                 .optGradNorm(gradNorm).optGradNormMax(gradNorm * 1.5).optLearningRate(0.001).optDurationMs(500L).build();

@@ -203,6 +203,18 @@ public class RunEventIngest {
         return lane.submit(batch, this::runListeners);
     }
 
+    /**
+     * Runs the after-store steps again for runs whose rows are stored already (their analysis is rebuilt from the
+     * stored history), in the same lane as live batches, so the two never overlap.
+     */
+    public Uni<Void> reanalyse(java.util.Collection<String> runIds) {
+        if (runIds.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        StoredBatch replay = new StoredBatch(0, java.util.Map.of(), java.util.Map.of(), Set.of(), Set.copyOf(runIds));
+        return lane.submit(replay, this::runListeners);
+    }
+
     private Uni<Void> runListeners(StoredBatch batch) {
         Uni<Void> chain = Uni.createFrom().voidItem();
         for (StoredBatchListener listener : listeners) {
