@@ -7,6 +7,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.trainwatch.metrics.persistence.RunStore;
+import io.trainwatch.metrics.rest.RunHeads;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.pgclient.pubsub.PgChannel;
 import io.vertx.mutiny.pgclient.pubsub.PgSubscriber;
@@ -45,6 +46,9 @@ public class ChangeFeed {
 
     @Inject
     ChangeQueries changes;
+
+    @Inject
+    RunHeads runHeads;
 
     @ConfigProperty(name = "quarkus.datasource.reactive.url")
     String reactiveUrl;
@@ -114,6 +118,8 @@ public class ChangeFeed {
     }
 
     void onNotification(long position) {
+        // The history view first: it must learn of every commit, whether or not SSE clients are connected.
+        runHeads.notified(position);
         notified.accumulateAndGet(position, Math::max);
         drain();
     }
