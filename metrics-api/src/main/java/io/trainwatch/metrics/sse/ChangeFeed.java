@@ -70,12 +70,16 @@ public class ChangeFeed {
     private final AtomicBoolean fetching = new AtomicBoolean();
     private volatile boolean ready;
     private PgSubscriber subscriber;
+    private io.micrometer.core.instrument.Timer fanOutTimer;
 
     @Inject
     MeterRegistry registry;
 
     void start(@Observes StartupEvent ignored) {
         Gauge.builder("trainwatch.sse.clients", clients, Map::size).description("Connected SSE clients").register(registry);
+        fanOutTimer = io.micrometer.core.instrument.Timer.builder("trainwatch.sse.fanout")
+                .description("Offering one read of changes to every local SSE client (the loop, not the socket writes)")
+                .register(registry);
         PgConnectOptions options = PgConnectOptions.fromUri(reactiveUrl.replaceFirst("^vertx-reactive:", ""))
                 .setUser(username).setPassword(password);
         subscriber = PgSubscriber.subscriber(vertx, options)
@@ -170,6 +174,7 @@ public class ChangeFeed {
     }
 
     private synchronized void fanOut(List<FeedEvent> events, long upTo) {
+        long start = System.nanoTime();
         for (SseClient<?> client : clients.values()) {
             for (FeedEvent e : events) {
                 if (client.wants(e)) {
@@ -178,6 +183,9 @@ public class ChangeFeed {
             }
         }
         delivered = upTo;
+        if (!events.isEmpty()) {
+            fanOutTimer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
     }
 
     /**
