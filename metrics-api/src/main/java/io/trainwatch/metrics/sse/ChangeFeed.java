@@ -173,13 +173,18 @@ public class ChangeFeed {
         });
     }
 
+    /**
+     * Hands each local client the events it wants. The offers (rendering, the emitter's buffer, the socket write) run
+     * on each client's own event loop, one task per client per read: this loop stays short however many clients
+     * there are, the work spreads over the event loops, and each connection is written from the thread that owns it.
+     * Tasks on one context run in submission order, so each client still gets events in position order.
+     */
     private synchronized void fanOut(List<FeedEvent> events, long upTo) {
         long start = System.nanoTime();
         for (SseClient<?> client : clients.values()) {
-            for (FeedEvent e : events) {
-                if (client.wants(e)) {
-                    client.offer(e);
-                }
+            List<FeedEvent> wanted = client.select(events);
+            if (!wanted.isEmpty()) {
+                client.deliver(wanted);
             }
         }
         delivered = upTo;
@@ -191,17 +196,19 @@ public class ChangeFeed {
     /**
      * A client's stream: the events after {@code after} (its Last-Event-ID position; null for "from now"), read from
      * the database up to what this replica has delivered, then live. {@code initial} (may be null) is sent first on
-     * a fresh connection.
+     * a fresh connection. {@code context}: the Vert.x context of the client's request (its connection's event loop),
+     * where live events are offered; null to offer them on the feed's thread.
      */
     public <T> Multi<T> subscribe(String runId, String project, Long after, Function<FeedEvent, T> render,
-                                  Function<Long, Uni<T>> initial) {
+                                  Function<Long, Uni<T>> initial, io.vertx.core.Context context) {
         return Multi.createFrom().<T>emitter(emitter -> {
             long id = ids.incrementAndGet();
             long snapshot;
             SseClient<T> client;
             synchronized (this) {
                 snapshot = delivered;
-                client = new SseClient<>(runId, project, emitter, render, clientBuffer, after == null ? snapshot : after);
+                client = new SseClient<>(runId, project, emitter, render, clientBuffer, after == null ? snapshot : after,
+                        context);
                 clients.put(id, client);
             }
             emitter.onTermination(() -> clients.remove(id));
