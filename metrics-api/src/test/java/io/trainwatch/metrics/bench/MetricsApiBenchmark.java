@@ -355,7 +355,10 @@ class MetricsApiBenchmark {
         // previous phase.
         Thread.sleep(21_000);
         URI base = this.base.toURI().resolve("/api/v1/runs/" + runId + "/metrics");
-        HttpClient client = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(4)).build();
+        // HTTP/1.1 as agents' pollers use it (the JDK client would otherwise try an h2c upgrade).
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .executor(Executors.newFixedThreadPool(4)).build();
+        Map<String, Long> failureKinds = new ConcurrentHashMap<>();
         String firstEtag = client.send(HttpRequest.newBuilder(base).build(), HttpResponse.BodyHandlers.discarding())
                 .headers().firstValue("ETag").orElseThrow();
         int lastStored = firstNewEpoch - 1;
@@ -400,6 +403,9 @@ class MetricsApiBenchmark {
                                 inFlight.decrementAndGet();
                                 if (f != null) {
                                     failures.incrementAndGet();
+                                    Throwable cause = f instanceof java.util.concurrent.CompletionException && f.getCause() != null
+                                            ? f.getCause() : f;
+                                    failureKinds.merge(cause.toString(), 1L, Long::sum);
                                 } else if (r.statusCode() == 304) {
                                     notModified.incrementAndGet();
                                 } else if (r.statusCode() == 200) {
@@ -413,6 +419,7 @@ class MetricsApiBenchmark {
                                     }
                                 } else {
                                     failures.incrementAndGet();
+                                    failureKinds.merge("status " + r.statusCode(), 1L, Long::sum);
                                 }
                             });
                 }
@@ -444,6 +451,9 @@ class MetricsApiBenchmark {
                 notModified.get(), failures.get(), bodyBytes.get() / (double) duration.toSeconds(),
                 serverPercentiles("304", nmBefore), serverPercentiles("200", okBefore), pct(sorted, 0.5),
                 pct(sorted, 0.99), total == 0 ? Double.NaN : sorted[sorted.length - 1] / 1e6));
+        if (!failureKinds.isEmpty()) {
+            emit("BENCH history open loop failures: " + failureKinds);
+        }
     }
 
     private static int lastEpochOf(byte[] body, int fallback) {
