@@ -29,6 +29,9 @@ class HistoryApiTest {
 
     static String runId;
 
+    @io.quarkus.test.common.http.TestHTTPResource("/")
+    java.net.URL base;
+
     /** Once per class, but inside the started application (a @BeforeAll would run before Quarkus listens). */
     @BeforeEach
     void storeRunOnce() {
@@ -121,6 +124,86 @@ class HistoryApiTest {
         KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.epoch(id, 1, 3));
         await().atMost(IngestTest.WAIT).untilAsserted(() -> given().header("If-None-Match", etag)
                 .get("/api/v1/runs/{id}/metrics", id).then().statusCode(200).body("count", equalTo(2)));
+    }
+
+    /**
+     * Read-your-writes as observed through the change feed: once this replica's SSE stream has delivered epoch N of
+     * a run, the very next history read (no retry) includes epoch N, under a new ETag; the old ETag no longer gets
+     * 304, and the new one does. Steps follow the same rule.
+     */
+    @Test
+    void historyReadRightAfterTheNotifiedEpochIsCurrent() throws Exception {
+        String id = TestRuns.newRunId("ryw");
+        KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.epoch(id, 0, 10));
+        await().atMost(IngestTest.WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}/metrics", id).then()
+                .statusCode(200).body("count", equalTo(1)));
+        String etag = given().get("/api/v1/runs/{id}/metrics", id).header("ETag");
+        // The run is in this replica's view now: polls with the current ETag are 304 from memory.
+        given().header("If-None-Match", etag).get("/api/v1/runs/{id}/metrics", id).then().statusCode(304);
+        try (SseClientForTests sse = new SseClientForTests(events(), null)) {
+            for (int e = 1; e <= 5; e++) {
+                // An incremental poller, up to date: nothing after e - 1 yet.
+                Response nothingNew = given().queryParam("since_epoch", e - 1).get("/api/v1/runs/{id}/metrics", id);
+                assertEquals(0, nothingNew.jsonPath().getInt("count"));
+                String incremental = nothingNew.header("ETag");
+                KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.epoch(id, e, 10));
+                awaitEpochEvent(sse, id, e);
+                // Immediately, no retry: the notification that carried the SSE event has reached the history view.
+                Response now = given().header("If-None-Match", etag).get("/api/v1/runs/{id}/metrics", id);
+                assertEquals(200, now.statusCode(), "epoch " + e + " stored and notified: the old ETag is stale");
+                assertEquals(e + 1, now.jsonPath().getInt("count"));
+                assertEquals(e, now.jsonPath().getInt("epochs[-1].epoch"));
+                String next = now.header("ETag");
+                assertNotEquals(etag, next);
+                given().header("If-None-Match", next).get("/api/v1/runs/{id}/metrics", id).then().statusCode(304);
+                // The incremental poller's ETag is stale too: it gets epoch e, and only it.
+                given().header("If-None-Match", incremental).queryParam("since_epoch", e - 1)
+                        .get("/api/v1/runs/{id}/metrics", id).then().statusCode(200)
+                        .body("epochs.epoch", equalTo(List.of(e)));
+                etag = next;
+            }
+        }
+    }
+
+    /** The 304 and cached-body paths are answered from the in-memory run view: no read of the run from PostgreSQL. */
+    @Test
+    void pollingAnUnchangedRunIsAnsweredFromMemory() {
+        String etag = given().get("/api/v1/runs/{id}/metrics", runId).then().statusCode(200).extract().header("ETag");
+        double hits = viewReads("hit");
+        double misses = viewReads("miss");
+        for (int i = 0; i < 20; i++) {
+            given().header("If-None-Match", etag).get("/api/v1/runs/{id}/metrics", runId).then().statusCode(304);
+            given().get("/api/v1/runs/{id}/metrics", runId).then().statusCode(200).header("ETag", etag);
+        }
+        assertEquals(hits + 40, viewReads("hit"), "every poll answered from the view");
+        assertEquals(misses, viewReads("miss"), "no poll read the run from the database");
+    }
+
+    private static double viewReads(String result) {
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith("trainwatch_history_run_view_reads_total{") && line.contains("result=\"" + result + "\"")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return 0;
+    }
+
+    private java.net.URI events() throws java.net.URISyntaxException {
+        return base.toURI().resolve("/api/v1/events");
+    }
+
+    private static void awaitEpochEvent(SseClientForTests sse, String runId, int epoch) throws InterruptedException {
+        long deadline = System.nanoTime() + IngestTest.WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            SseClientForTests.Event ev = sse.next(java.time.Duration.ofMillis(500));
+            if (ev != null && "epoch".equals(ev.type()) && ev.data().contains("\"run_id\":\"" + runId + "\"")
+                    && IngestTest.readTree(ev.data().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                    .get("epoch").asInt() == epoch) {
+                return;
+            }
+        }
+        throw new AssertionError("no SSE epoch event " + runId + "/" + epoch);
     }
 
     @Test

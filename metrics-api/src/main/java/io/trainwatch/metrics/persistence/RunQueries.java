@@ -4,6 +4,8 @@ import io.smallrye.mutiny.Uni;
 import io.trainwatch.metrics.history.EpochRow;
 import io.trainwatch.metrics.history.StepRow;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -12,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /** Reads behind REST and SSE. Every method is one round trip. */
 @ApplicationScoped
@@ -28,7 +31,12 @@ public class RunQueries {
     Rows rowMapper;
 
     public Uni<Optional<RunRow>> run(String runId) {
-        return pool.preparedQuery("SELECT " + Rows.RUN_COLUMNS + " FROM runs WHERE id = $1").execute(Tuple.of(runId))
+        return run(pool, runId);
+    }
+
+    /** The run, read through {@code client} (a pool, or a connection inside a snapshot). */
+    public Uni<Optional<RunRow>> run(SqlClient client, String runId) {
+        return client.preparedQuery("SELECT " + Rows.RUN_COLUMNS + " FROM runs WHERE id = $1").execute(Tuple.of(runId))
                 .map(rs -> rs.rowCount() == 0 ? Optional.empty() : Optional.of(rowMapper.runRow(rs.iterator().next())));
     }
 
@@ -60,8 +68,13 @@ public class RunQueries {
 
     /** The run's epochs with epoch greater than {@code sinceEpoch} (all when null), ascending. */
     public Uni<List<EpochRow>> epochs(RunRow run, Long sinceEpoch) {
+        return epochs(pool, run, sinceEpoch);
+    }
+
+    /** {@link #epochs(RunRow, Long)} read through {@code client}. */
+    public Uni<List<EpochRow>> epochs(SqlClient client, RunRow run, Long sinceEpoch) {
         long since = sinceEpoch == null ? -1 : Math.max(-1, Math.min(sinceEpoch, Integer.MAX_VALUE));
-        return pool.preparedQuery("SELECT " + EPOCH_SELECT + " FROM epoch_metrics WHERE run_key = $1 AND epoch > $2 "
+        return client.preparedQuery("SELECT " + EPOCH_SELECT + " FROM epoch_metrics WHERE run_key = $1 AND epoch > $2 "
                         + "ORDER BY epoch")
                 .execute(Tuple.of(run.runKey(), (int) since))
                 .map(rs -> {
@@ -89,7 +102,12 @@ public class RunQueries {
 
     /** The run's sampled steps with global step greater than {@code sinceStep} (all when null), ascending. */
     public Uni<List<StepRow>> steps(RunRow run, Long sinceStep) {
-        return pool.preparedQuery("SELECT global_step, epoch, emitted_at, loss, learning_rate, grad_norm FROM step_samples "
+        return steps(pool, run, sinceStep);
+    }
+
+    /** {@link #steps(RunRow, Long)} read through {@code client}. */
+    public Uni<List<StepRow>> steps(SqlClient client, RunRow run, Long sinceStep) {
+        return client.preparedQuery("SELECT global_step, epoch, emitted_at, loss, learning_rate, grad_norm FROM step_samples "
                         + "WHERE run_key = $1 AND global_step > $2 ORDER BY global_step")
                 .execute(Tuple.of(run.runKey(), sinceStep == null ? -1L : sinceStep))
                 .map(rs -> {
@@ -101,4 +119,25 @@ public class RunQueries {
                 });
     }
 
+    /**
+     * Runs {@code work} in one read-only REPEATABLE READ transaction: every statement sees the same snapshot, so a
+     * run's change positions and the history rows read with them describe the same moment.
+     */
+    public <T> Uni<T> inSnapshot(Function<SqlConnection, Uni<T>> work) {
+        return pool.withTransaction(conn -> conn.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute().chain(() -> work.apply(conn)));
+    }
+
+    /** Positions of those of {@code runKeys} whose epochs or steps changed after {@code after}: one indexed lookup. */
+    public Uni<List<long[]>> historyPositionsAfter(int[] runKeys, long after) {
+        Integer[] keys = Arrays.stream(runKeys).boxed().toArray(Integer[]::new);
+        return pool.preparedQuery("SELECT run_key, epochs_position, steps_position FROM runs WHERE run_key = ANY($1) "
+                        + "AND (epochs_position > $2 OR steps_position > $2)")
+                .execute(Tuple.of(keys, after))
+                .map(rs -> {
+                    List<long[]> out = new ArrayList<>(rs.size());
+                    rs.forEach(r -> out.add(new long[] {r.getInteger(0), r.getLong(1), r.getLong(2)}));
+                    return out;
+                });
+    }
 }

@@ -6,6 +6,9 @@ import io.trainwatch.metrics.history.HistoryQuery;
 import io.trainwatch.metrics.history.HistoryRow;
 import io.trainwatch.metrics.history.HistoryWriter;
 import io.smallrye.mutiny.Uni;
+import io.trainwatch.metrics.persistence.RunQueries;
+import io.trainwatch.metrics.persistence.RunRow;
+import io.vertx.mutiny.sqlclient.SqlClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.core.EntityTag;
@@ -18,13 +21,12 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 
 /**
  * Renders history reads (epochs, steps) with their strong ETag. The ETag is derived from the run, the position of
  * the run's last history change and the normalised query, so a poller that already has the answer gets 304 without
- * the history being read. Rendered bodies are kept in a small LRU keyed by ETag: many pollers of one run cost one
- * rendering per change.
+ * the history being read — and, with the run's positions held in {@link RunHeads}, without the database at all.
+ * Rendered bodies are kept in a small LRU keyed by ETag: many pollers of one run cost one rendering per change.
  */
 @ApplicationScoped
 public class HistoryResponses {
@@ -35,6 +37,12 @@ public class HistoryResponses {
     @Inject
     ObjectMapper mapper;
 
+    @Inject
+    RunHeads heads;
+
+    @Inject
+    RunQueries queries;
+
     private final Map<String, byte[]> rendered = java.util.Collections.synchronizedMap(
             new LinkedHashMap<>(CACHE_ENTRIES, 0.75f, true) {
                 @Override
@@ -44,23 +52,56 @@ public class HistoryResponses {
             });
 
     /**
-     * A conditional history read, the same for epochs and steps: {@code 304} when {@code If-None-Match} names the
-     * current ETag, the cached body when there is one, else the rows read, rendered and cached.
-     *
-     * @param position the position of the run's last change of this history (part of the ETag)
+     * A conditional history read, the same for epochs ({@code kind} "epochs") and steps ("steps"): {@code 304} when
+     * {@code If-None-Match} names the current ETag, the cached body when there is one — both from this replica's
+     * {@link RunHeads} view, with no database I/O — else the run and its rows read in one snapshot, so that the ETag
+     * sent always names exactly the body sent.
      */
-    public <R extends HistoryRow> Uni<Response> conditional(String kind, int runKey, long position, String runId,
-                                                            String keyName, HistoryQuery query, String ifNoneMatch,
-                                                            Supplier<Uni<List<R>>> rows) {
-        String etag = etag(kind, runKey, position, query);
+    public <R extends HistoryRow> Uni<Response> conditional(String kind, String runId, String keyName, HistoryQuery query,
+                                                            String ifNoneMatch, RowsReader<R> rows) {
+        return heads.current(runId).chain(head -> {
+            if (head != null) {
+                String etag = etag(kind, head.runKey(), position(kind, head.epochsPosition(), head.stepsPosition()), query);
+                Response known = fromMemory(etag, ifNoneMatch, query);
+                if (known != null) {
+                    return Uni.createFrom().item(known);
+                }
+            }
+            // Observed before the snapshot starts: the snapshot sees every commit notified up to here.
+            long validThrough = heads.notifiedPosition();
+            return queries.inSnapshot(conn -> queries.run(conn, runId).chain(found -> {
+                RunRow run = found.orElseThrow(() -> ProblemException.runNotFound(runId));
+                heads.observed(run, validThrough);
+                String etag = etag(kind, run.runKey(), position(kind, run.epochsPosition(), run.stepsPosition()), query);
+                Response known = fromMemory(etag, ifNoneMatch, query);
+                if (known != null) {
+                    return Uni.createFrom().item(new Snapshot<R>(run, etag, null, known));
+                }
+                return rows.read(conn, run, query.since()).map(list -> new Snapshot<>(run, etag, list, null));
+            })).map(s -> s.answer != null ? s.answer : render(s.etag, s.run.id(), keyName, kind, s.rows, query));
+        });
+    }
+
+    /** Reads a run's history rows (after {@code since}) through the given client. */
+    @FunctionalInterface
+    public interface RowsReader<R extends HistoryRow> {
+        Uni<List<R>> read(SqlClient client, RunRow run, Long since);
+    }
+
+    private record Snapshot<R>(RunRow run, String etag, List<R> rows, Response answer) {
+    }
+
+    private static long position(String kind, long epochsPosition, long stepsPosition) {
+        return "steps".equals(kind) ? stepsPosition : epochsPosition;
+    }
+
+    /** 304 or the cached body for this ETag; null when the body must be rendered. */
+    private Response fromMemory(String etag, String ifNoneMatch, HistoryQuery query) {
         if (matches(ifNoneMatch, etag)) {
-            return Uni.createFrom().item(notModified(etag));
+            return notModified(etag);
         }
         byte[] body = cached(etag);
-        if (body != null) {
-            return Uni.createFrom().item(ok(etag, body, query));
-        }
-        return rows.get().map(list -> render(etag, runId, keyName, kind, list, query));
+        return body == null ? null : ok(etag, body, query);
     }
 
     /** The strong ETag (unquoted value) of a history read. */

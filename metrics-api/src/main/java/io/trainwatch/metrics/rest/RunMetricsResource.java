@@ -35,9 +35,6 @@ public class RunMetricsResource {
     RunQueries queries;
 
     @Inject
-    RunResource runs;
-
-    @Inject
     HistoryResponses responses;
 
     @Inject
@@ -57,8 +54,7 @@ public class RunMetricsResource {
                                  @QueryParam("format") String format,
                                  @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch) {
         HistoryQuery query = HistoryQuery.parse("since_epoch", sinceEpoch, fields, maxPoints, format, EpochRow.FIELDS);
-        return runs.requireRun(id).chain(run -> responses.conditional("epochs", run.runKey(), run.epochsPosition(),
-                run.id(), "epoch", query, ifNoneMatch, () -> queries.epochs(run, query.since())));
+        return responses.conditional("epochs", id, "epoch", query, ifNoneMatch, queries::epochs);
     }
 
     @POST

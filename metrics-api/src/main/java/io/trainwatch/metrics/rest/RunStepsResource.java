@@ -26,9 +26,6 @@ public class RunStepsResource {
     RunQueries queries;
 
     @Inject
-    RunResource runs;
-
-    @Inject
     HistoryResponses responses;
 
     @GET
@@ -39,7 +36,6 @@ public class RunStepsResource {
                                @QueryParam("format") String format,
                                @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch) {
         HistoryQuery query = HistoryQuery.parse("since_step", sinceStep, fields, maxPoints, format, StepRow.FIELDS);
-        return runs.requireRun(id).chain(run -> responses.conditional("steps", run.runKey(), run.stepsPosition(),
-                run.id(), "global_step", query, ifNoneMatch, () -> queries.steps(run, query.since())));
+        return responses.conditional("steps", id, "global_step", query, ifNoneMatch, queries::steps);
     }
 }

@@ -7,6 +7,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.trainwatch.metrics.persistence.RunStore;
+import io.trainwatch.metrics.rest.RunHeads;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.pgclient.pubsub.PgChannel;
 import io.vertx.mutiny.pgclient.pubsub.PgSubscriber;
@@ -46,6 +47,9 @@ public class ChangeFeed {
     @Inject
     ChangeQueries changes;
 
+    @Inject
+    RunHeads runHeads;
+
     @ConfigProperty(name = "quarkus.datasource.reactive.url")
     String reactiveUrl;
 
@@ -66,12 +70,16 @@ public class ChangeFeed {
     private final AtomicBoolean fetching = new AtomicBoolean();
     private volatile boolean ready;
     private PgSubscriber subscriber;
+    private io.micrometer.core.instrument.Timer fanOutTimer;
 
     @Inject
     MeterRegistry registry;
 
     void start(@Observes StartupEvent ignored) {
         Gauge.builder("trainwatch.sse.clients", clients, Map::size).description("Connected SSE clients").register(registry);
+        fanOutTimer = io.micrometer.core.instrument.Timer.builder("trainwatch.sse.fanout")
+                .description("Offering one read of changes to every local SSE client (the loop, not the socket writes)")
+                .register(registry);
         PgConnectOptions options = PgConnectOptions.fromUri(reactiveUrl.replaceFirst("^vertx-reactive:", ""))
                 .setUser(username).setPassword(password);
         subscriber = PgSubscriber.subscriber(vertx, options)
@@ -114,6 +122,8 @@ public class ChangeFeed {
     }
 
     void onNotification(long position) {
+        // The history view first: it must learn of every commit, whether or not SSE clients are connected.
+        runHeads.notified(position);
         notified.accumulateAndGet(position, Math::max);
         drain();
     }
@@ -163,31 +173,42 @@ public class ChangeFeed {
         });
     }
 
+    /**
+     * Hands each local client the events it wants. The offers (rendering, the emitter's buffer, the socket write) run
+     * on each client's own event loop, one task per client per read: this loop stays short however many clients
+     * there are, the work spreads over the event loops, and each connection is written from the thread that owns it.
+     * Tasks on one context run in submission order, so each client still gets events in position order.
+     */
     private synchronized void fanOut(List<FeedEvent> events, long upTo) {
+        long start = System.nanoTime();
         for (SseClient<?> client : clients.values()) {
-            for (FeedEvent e : events) {
-                if (client.wants(e)) {
-                    client.offer(e);
-                }
+            List<FeedEvent> wanted = client.select(events);
+            if (!wanted.isEmpty()) {
+                client.deliver(wanted);
             }
         }
         delivered = upTo;
+        if (!events.isEmpty()) {
+            fanOutTimer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
     }
 
     /**
      * A client's stream: the events after {@code after} (its Last-Event-ID position; null for "from now"), read from
      * the database up to what this replica has delivered, then live. {@code initial} (may be null) is sent first on
-     * a fresh connection.
+     * a fresh connection. {@code context}: the Vert.x context of the client's request (its connection's event loop),
+     * where live events are offered; null to offer them on the feed's thread.
      */
     public <T> Multi<T> subscribe(String runId, String project, Long after, Function<FeedEvent, T> render,
-                                  Function<Long, Uni<T>> initial) {
+                                  Function<Long, Uni<T>> initial, io.vertx.core.Context context) {
         return Multi.createFrom().<T>emitter(emitter -> {
             long id = ids.incrementAndGet();
             long snapshot;
             SseClient<T> client;
             synchronized (this) {
                 snapshot = delivered;
-                client = new SseClient<>(runId, project, emitter, render, clientBuffer, after == null ? snapshot : after);
+                client = new SseClient<>(runId, project, emitter, render, clientBuffer, after == null ? snapshot : after,
+                        context);
                 clients.put(id, client);
             }
             emitter.onTermination(() -> clients.remove(id));

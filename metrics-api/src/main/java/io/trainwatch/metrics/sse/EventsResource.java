@@ -36,7 +36,7 @@ public class EventsResource {
                                           @QueryParam("last_event_id") String lastEventIdParam, @Context Sse sse) {
         Long after = FeedEvent.positionOf(lastEventId != null ? lastEventId : lastEventIdParam);
         Multi<OutboundSseEvent> events = feed.subscribe(null, project, after,
-                e -> SseEvents.event(sse, Long.toString(e.position()), e), null);
+                e -> SseEvents.event(sse, Long.toString(e.position()), e), null, io.vertx.core.Vertx.currentContext());
         return SseEvents.withHeartbeats(sse, events, heartbeat);
     }
 }

@@ -48,6 +48,8 @@ public class RunEventsResource {
     public Multi<OutboundSseEvent> events(@PathParam("id") String id, @HeaderParam("Last-Event-ID") String lastEventId,
                                           @QueryParam("last_event_id") String lastEventIdParam, @Context Sse sse) {
         Long after = FeedEvent.positionOf(lastEventId != null ? lastEventId : lastEventIdParam);
+        // The request's event loop, captured here: the stream below is built in a database callback.
+        io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
         // The run must exist before the stream starts, so an unknown run is a 404 problem, not an empty stream.
         return Multi.createFrom().uni(queries.run(id)).onItem().transformToMultiAndConcatenate(found -> {
             if (found.isEmpty()) {
@@ -56,7 +58,8 @@ public class RunEventsResource {
             Multi<OutboundSseEvent> events = feed.subscribe(id, null, after,
                     e -> SseEvents.event(sse, e.runStreamId(), e),
                     snapshot -> queries.run(id).map(run -> run.map(r -> SseEvents.event(sse, id + "/" + snapshot,
-                            new FeedEvent(snapshot, id, r.project(), "status", views.summary(r).toString()))).orElse(null)));
+                            new FeedEvent(snapshot, id, r.project(), "status", views.summary(r).toString()))).orElse(null)),
+                    context);
             return SseEvents.withHeartbeats(sse, events, heartbeat);
         });
     }

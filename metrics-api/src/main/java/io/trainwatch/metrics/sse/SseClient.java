@@ -1,6 +1,7 @@
 package io.trainwatch.metrics.sse;
 
 import io.smallrye.mutiny.subscription.MultiEmitter;
+import io.vertx.core.Context;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +16,8 @@ final class SseClient<T> {
 
     final String runId;
     final String project;
+    /** The client's connection's event loop; null: offered on the caller's thread. */
+    private final Context context;
     private final MultiEmitter<? super T> emitter;
     private final Function<FeedEvent, T> render;
     private final int pendingLimit;
@@ -22,13 +25,49 @@ final class SseClient<T> {
     private long lastSent;
 
     SseClient(String runId, String project, MultiEmitter<? super T> emitter, Function<FeedEvent, T> render,
-              int pendingLimit, long after) {
+              int pendingLimit, long after, Context context) {
+        this.context = context;
         this.runId = runId;
         this.project = project;
         this.emitter = emitter;
         this.render = render;
         this.pendingLimit = pendingLimit;
         this.lastSent = after;
+    }
+
+    /** The events of {@code events} this client wants (the same list when it wants them all). */
+    List<FeedEvent> select(List<FeedEvent> events) {
+        if (runId == null && project == null) {
+            return events;
+        }
+        List<FeedEvent> out = null;
+        for (FeedEvent e : events) {
+            if (wants(e)) {
+                if (out == null) {
+                    out = new ArrayList<>();
+                }
+                out.add(e);
+            }
+        }
+        return out == null ? List.of() : out;
+    }
+
+    /** Live events from the feed, offered on this client's event loop (in order: tasks on a context run in order). */
+    void deliver(List<FeedEvent> events) {
+        if (context == null) {
+            offerAll(events);
+        } else {
+            context.runOnContext(ignored -> offerAll(events));
+        }
+    }
+
+    private synchronized void offerAll(List<FeedEvent> events) {
+        for (FeedEvent e : events) {
+            offer(e);
+            if (emitter.isCancelled()) {
+                return;
+            }
+        }
     }
 
     boolean wants(FeedEvent e) {

@@ -66,6 +66,9 @@ class MetricsApiBenchmark {
     @Inject
     MeterRegistry registry;
 
+    @Inject
+    io.trainwatch.metrics.sse.ChangeFeed feed;
+
     @TestHTTPResource("/")
     URL base;
 
@@ -73,6 +76,8 @@ class MetricsApiBenchmark {
 
     @Test
     void budgets() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Integer.getInteger("bench.sse-subscribers", 0) == 0,
+                "-Dbench.sse-subscribers runs the fan-out benchmark alone");
         int runs = Integer.getInteger("bench.runs", 100);
         int epochs = Integer.getInteger("bench.epochs", 1000);
         int pollers = Integer.getInteger("bench.pollers", 100);
@@ -86,11 +91,124 @@ class MetricsApiBenchmark {
         if (pollers > 0) {
             history(firstRun, pollers, Duration.ofSeconds(Integer.getInteger("bench.poll-seconds", 15)), false);
             history(firstRun, pollers, Duration.ofSeconds(Integer.getInteger("bench.poll-seconds", 15)), true);
+            Duration openLoop = Duration.ofSeconds(Integer.getInteger("bench.poll-seconds", 15));
+            Duration every = Duration.ofMillis(Integer.getInteger("bench.poll-interval-ms", 100));
+            openLoopHistory(firstRun, epochs, pollers, every, openLoop, false);
+            openLoopHistory(firstRun, epochs + (int) openLoop.toSeconds() + 2, pollers, every, openLoop, true);
         }
         if (Integer.getInteger("bench.sse-events", 300) > 0) {
             sse(Integer.getInteger("bench.sse-events", 300));
         }
         Files.write(Path.of("target", "benchmark.txt"), report);
+    }
+
+    /**
+     * SSE at scale (DESIGN.md: at least 10,000 subscribers on one instance, none missing an event). Runs only with
+     * {@code -Dbench.sse-subscribers=N}: opens N SSE connections from a separate JVM ({@link SseSubscribersClient}),
+     * publishes {@code bench.sse-fanout-epochs} epochs (default 20, 5 per second) and requires that every subscriber
+     * received every epoch exactly once and in order. Appends its line to {@code target/benchmark.txt}.
+     */
+    @Test
+    void sseSubscribers() throws Exception {
+        int n = Integer.getInteger("bench.sse-subscribers", 0);
+        org.junit.jupiter.api.Assumptions.assumeTrue(n > 0, "-Dbench.sse-subscribers=N to run");
+        int epochs = Integer.getInteger("bench.sse-fanout-epochs", 20);
+        String runId = TestRuns.newRunId("bench-fanout");
+        String project = "bench-fanout-" + System.nanoTime();
+        KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.started(runId, project, epochs));
+        await().atMost(Duration.ofSeconds(30)).until(() -> runCountOf(runId) == 1);
+        int clientsBefore = feed.clientCount();
+        long heapBefore = usedHeapAfterGc();
+        long rssBefore = rssKb();
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx2g", "-cp", System.getProperty("java.class.path"), SseSubscribersClient.class.getName(),
+                base.toURI().resolve("/").toString(), Integer.toString(n), runId, project));
+        Process client = new ProcessBuilder(command).redirectError(Path.of("target", "sse-subscribers-client.err").toFile())
+                .start();
+        java.util.concurrent.BlockingQueue<String> out = new java.util.concurrent.LinkedBlockingQueue<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    System.out.println("sse-client: " + line);
+                    out.add(line);
+                }
+            } catch (Exception e) {
+                // the client exited
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        java.io.PrintWriter toClient = new java.io.PrintWriter(client.getOutputStream(), true, StandardCharsets.UTF_8);
+        try {
+            String ready = out.poll(6, TimeUnit.MINUTES);
+            if (ready == null || !ready.startsWith("READY")) {
+                throw new AssertionError("client did not connect: " + ready);
+            }
+            String[] r = ready.split(" ");
+            if (!"0".equals(r[2])) {
+                throw new AssertionError(r[2] + " of " + n + " connections failed");
+            }
+            // READY means every connection has its opening comment; registration with the feed follows it.
+            await().atMost(Duration.ofMinutes(2)).until(() -> feed.clientCount() >= clientsBefore + n);
+            long heapConnected = usedHeapAfterGc();
+            long rssConnected = rssKb();
+            Timer fanOut = registry.find("trainwatch.sse.fanout").timer();
+            long fanOutsBefore = fanOut == null ? 0 : fanOut.count();
+            double fanOutSecondsBefore = fanOut == null ? 0 : fanOut.totalTime(TimeUnit.SECONDS);
+            for (int e = 0; e < epochs; e++) {
+                toClient.println("SENT " + e + " " + SseSubscribersClient.nowMicros());
+                KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.epoch(runId, e, epochs));
+                // Pacing (5 epochs/s), not synchronisation; parked, not spinning: the box has two cores.
+                java.util.concurrent.locks.LockSupport.parkNanos(200_000_000L);
+            }
+            toClient.println("DONE " + epochs);
+            String result = out.poll(3, TimeUnit.MINUTES);
+            if (result == null || !result.startsWith("RESULT subscribers")) {
+                throw new AssertionError("no result from the client: " + result);
+            }
+            emit(String.format("BENCH sse fan-out: %s; server fan-out loop %s; server heap after GC %d MB -> %d MB "
+                            + "with the subscribers (%.1f KB each), RSS %d MB -> %d MB, %d server threads",
+                    result.substring("RESULT ".length()), fanOut == null ? "n/a" : String.format(
+                            "%d reads, mean %.1f ms, max %.1f ms", fanOut.count() - fanOutsBefore,
+                            (fanOut.totalTime(TimeUnit.SECONDS) - fanOutSecondsBefore) * 1000
+                                    / Math.max(1, fanOut.count() - fanOutsBefore), fanOut.max(TimeUnit.MILLISECONDS)),
+                    heapBefore >> 20, heapConnected >> 20,
+                    (heapConnected - heapBefore) / 1024.0 / n, rssBefore >> 10, rssConnected >> 10,
+                    java.lang.management.ManagementFactory.getThreadMXBean().getThreadCount()));
+            Files.write(Path.of("target", "benchmark.txt"), report.subList(report.size() - 1, report.size()),
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            Map<String, String> fields = new java.util.HashMap<>();
+            String[] words = result.split(" ");
+            for (int i = 1; i + 1 < words.length; i++) {
+                fields.put(words[i], words[i + 1]);
+            }
+            org.junit.jupiter.api.Assertions.assertEquals("0", fields.get("missing"), result);
+            org.junit.jupiter.api.Assertions.assertEquals("0", fields.get("duplicates"), result);
+            org.junit.jupiter.api.Assertions.assertEquals("0", fields.get("out_of_order"), result);
+            org.junit.jupiter.api.Assertions.assertEquals("0", fields.get("closed_or_failed"), result);
+        } finally {
+            client.destroy();
+            client.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static long usedHeapAfterGc() {
+        System.gc();
+        return java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    private static long rssKb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (java.io.IOException e) {
+            // not Linux
+        }
+        return -1;
     }
 
     private String ingest(int runs, int epochs, boolean warmUp) throws Exception {
@@ -253,6 +371,147 @@ class MetricsApiBenchmark {
                         + "client-observed p50 %.2f ms, p99 %.2f ms, %.0f requests/s",
                 conditional ? " (If-None-Match, 304)" : " (full body)", bytes, pollers, duration.toSeconds(),
                 serverPart, pct(sorted, 0.5), pct(sorted, 0.99), sorted.length / (double) duration.toSeconds()));
+    }
+
+    /**
+     * Pollers as agents poll in practice: each of {@code pollers} sends a request every {@code every} (open loop: on
+     * schedule, whether or not its previous answer came back; latency counted from the scheduled time, so a slow
+     * server cannot hide its queueing), with {@code If-None-Match} of its last answer, while the run grows by one epoch
+     * per second. {@code incremental}: each asks only for {@code since_epoch=<last epoch it has>}; otherwise the full
+     * history (a 200 with the whole body once per new epoch, 304 in between).
+     */
+    private void openLoopHistory(String runId, int firstNewEpoch, int pollers, Duration every, Duration duration,
+                                 boolean incremental) throws Exception {
+        // A measurement window, not synchronisation: the server-side percentiles (20 s window) must forget the
+        // previous phase.
+        Thread.sleep(21_000);
+        URI base = this.base.toURI().resolve("/api/v1/runs/" + runId + "/metrics");
+        // HTTP/1.1 as agents' pollers use it (the JDK client would otherwise try an h2c upgrade).
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .executor(Executors.newFixedThreadPool(4)).build();
+        Map<String, Long> failureKinds = new ConcurrentHashMap<>();
+        String firstEtag = client.send(HttpRequest.newBuilder(base).build(), HttpResponse.BodyHandlers.discarding())
+                .headers().firstValue("ETag").orElseThrow();
+        int lastStored = firstNewEpoch - 1;
+        Timer ok0 = serverTimer("200");
+        Timer nm0 = serverTimer("304");
+        long okBefore = ok0 == null ? 0 : ok0.count();
+        long nmBefore = nm0 == null ? 0 : nm0.count();
+        List<Long> latencies = new CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicLong okCount = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong notModified = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong failures = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong bodyBytes = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.ScheduledExecutorService ticks = Executors.newScheduledThreadPool(2);
+        long start = System.nanoTime() + 50_000_000L;
+        long end = start + duration.toNanos();
+        long period = every.toNanos();
+        java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(pollers);
+        for (int i = 0; i < pollers; i++) {
+            long offset = period * i / pollers;
+            String[] etag = {firstEtag};
+            int[] last = {lastStored};
+            java.util.concurrent.atomic.AtomicLong tick = new java.util.concurrent.atomic.AtomicLong();
+            java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+            Runnable poll = new Runnable() {
+                @Override
+                public void run() {
+                    long intended = start + offset + tick.getAndIncrement() * period;
+                    if (intended >= end) {
+                        finished.countDown();
+                        throw new java.util.concurrent.CancellationException("phase over");
+                    }
+                    URI uri;
+                    String ifNoneMatch;
+                    synchronized (etag) {
+                        uri = incremental ? URI.create(base + "?since_epoch=" + last[0]) : base;
+                        ifNoneMatch = etag[0];
+                    }
+                    inFlight.incrementAndGet();
+                    client.sendAsync(HttpRequest.newBuilder(uri).header("If-None-Match", ifNoneMatch).build(),
+                            HttpResponse.BodyHandlers.ofByteArray()).whenComplete((r, f) -> {
+                                latencies.add(System.nanoTime() - intended);
+                                inFlight.decrementAndGet();
+                                if (f != null) {
+                                    failures.incrementAndGet();
+                                    Throwable cause = f instanceof java.util.concurrent.CompletionException && f.getCause() != null
+                                            ? f.getCause() : f;
+                                    failureKinds.merge(cause.toString(), 1L, Long::sum);
+                                } else if (r.statusCode() == 304) {
+                                    notModified.incrementAndGet();
+                                } else if (r.statusCode() == 200) {
+                                    okCount.incrementAndGet();
+                                    bodyBytes.addAndGet(r.body().length);
+                                    synchronized (etag) {
+                                        etag[0] = r.headers().firstValue("ETag").orElse(etag[0]);
+                                        if (incremental) {
+                                            last[0] = Math.max(last[0], lastEpochOf(r.body(), last[0]));
+                                        }
+                                    }
+                                } else {
+                                    failures.incrementAndGet();
+                                    failureKinds.merge("status " + r.statusCode(), 1L, Long::sum);
+                                }
+                            });
+                }
+            };
+            ticks.scheduleAtFixedRate(poll, Math.max(0, start + offset - System.nanoTime()), period, TimeUnit.NANOSECONDS);
+        }
+        // The run grows by one epoch per second while it is polled, as a live training run does.
+        int next = firstNewEpoch;
+        while (System.nanoTime() < end) {
+            KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.epoch(runId, next++, firstNewEpoch + 10_000));
+            long wake = Math.min(end, System.nanoTime() + 1_000_000_000L);
+            while (System.nanoTime() < wake) {
+                Thread.sleep(Math.max(1, (wake - System.nanoTime()) / 1_000_000));
+            }
+        }
+        finished.await(30, TimeUnit.SECONDS);
+        ticks.shutdownNow();
+        await().atMost(Duration.ofSeconds(30)).until(() -> latencies.size() >= okCount.get() + notModified.get()
+                + failures.get() && okCount.get() + notModified.get() + failures.get() > 0);
+        Thread.sleep(200);
+        long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+        long total = sorted.length;
+        emit(String.format("BENCH history open loop (%s, If-None-Match): %d pollers each every %d ms (%.0f requests/s "
+                        + "offered) for %d s while the run grows by 1 epoch/s (%d new epochs): %d answers (%d x 200, "
+                        + "%d x 304, %d failed), %.0f body bytes/s; server 304 %s; server 200 %s; client-observed "
+                        + "(from the scheduled time) p50 %.2f ms, p99 %.2f ms, max %.2f ms",
+                incremental ? "incremental since_epoch" : "full history", pollers, every.toMillis(),
+                pollers * 1e9 / period, duration.toSeconds(), next - firstNewEpoch, total, okCount.get(),
+                notModified.get(), failures.get(), bodyBytes.get() / (double) duration.toSeconds(),
+                serverPercentiles("304", nmBefore), serverPercentiles("200", okBefore), pct(sorted, 0.5),
+                pct(sorted, 0.99), total == 0 ? Double.NaN : sorted[sorted.length - 1] / 1e6));
+        if (!failureKinds.isEmpty()) {
+            emit("BENCH history open loop failures: " + failureKinds);
+        }
+    }
+
+    private static int lastEpochOf(byte[] body, int fallback) {
+        String text = new String(body, StandardCharsets.UTF_8);
+        int at = text.lastIndexOf("{\"epoch\":");
+        if (at < 0) {
+            return fallback;
+        }
+        String rest = text.substring(at + 9);
+        return Integer.parseInt(rest.substring(0, rest.indexOf(',') > 0 ? rest.indexOf(',') : rest.indexOf('}')).trim());
+    }
+
+    private Timer serverTimer(String status) {
+        return registry.find("http.server.requests").tag("uri", "/api/v1/runs/{id}/metrics").tag("status", status).timer();
+    }
+
+    private String serverPercentiles(String status, long countBefore) {
+        Timer server = serverTimer(status);
+        if (server == null) {
+            return "n/a";
+        }
+        Map<Double, Double> pct = new java.util.HashMap<>();
+        for (ValueAtPercentile v : server.takeSnapshot().percentileValues()) {
+            pct.put(v.percentile(), v.value(TimeUnit.MILLISECONDS));
+        }
+        return String.format("p50 %.2f ms, p99 %.2f ms (%d requests)", pct.getOrDefault(0.5, -1.0),
+                pct.getOrDefault(0.99, -1.0), server.count() - countBefore);
     }
 
     private void sse(int events) throws Exception {
