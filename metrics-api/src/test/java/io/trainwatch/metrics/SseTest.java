@@ -145,6 +145,48 @@ class SseTest {
     }
 
     @Test
+    void typesFilterSendsOnlyTheNamedTypesLiveAndOnResume() throws Exception {
+        String runId = TestRuns.newRunId("sse-types");
+        KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.started(runId, "proj-sse-types", 20));
+        await().atMost(IngestTest.WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}", runId).then().statusCode(200));
+        URI uri = base.toURI().resolve("/api/v1/runs/" + runId + "/events?types=epoch");
+        String lastId;
+        try (SseClientForTests client = new SseClientForTests(uri, null)) {
+            assertEquals(200, client.status);
+            for (int e = 0; e < 3; e++) {
+                KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.epoch(runId, e, 20));
+            }
+            // Analysis follows each stored batch; wait until the verdict of epoch 2 is stored, so that any analysis
+            // event the filter failed to hold back would already be on the wire before the epochs are counted.
+            await().atMost(IngestTest.WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}/analysis", runId)
+                    .then().statusCode(200).body("epoch", equalTo(2)));
+            List<String> seen = new ArrayList<>();
+            lastId = null;
+            for (int i = 0; i < 3; i++) {
+                SseClientForTests.Event ev = client.next(EVENT_WAIT);
+                assertNotNull(ev, "three epoch events; got " + seen);
+                seen.add(ev.type() + ":" + IngestTest.readTree(ev.data().getBytes()).get("epoch").asInt());
+                lastId = ev.id();
+            }
+            assertEquals(List.of("epoch:0", "epoch:1", "epoch:2"), seen, "no status first, no analysis between");
+        }
+        for (int e = 3; e < 5; e++) {
+            KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.epoch(runId, e, 20));
+        }
+        await().atMost(IngestTest.WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}/analysis", runId)
+                .then().statusCode(200).body("epoch", equalTo(4)));
+        try (SseClientForTests client = new SseClientForTests(uri, lastId)) {
+            SseClientForTests.Event ev3 = client.next(EVENT_WAIT);
+            SseClientForTests.Event ev4 = client.next(EVENT_WAIT);
+            assertNotNull(ev4, "the two missed epochs are replayed");
+            assertEquals(List.of("epoch", "epoch"), List.of(ev3.type(), ev4.type()), "the replay is filtered too");
+            assertEquals(4, IngestTest.readTree(ev4.data().getBytes()).get("epoch").asInt());
+        }
+        given().accept("text/event-stream").get("/api/v1/events?types=epoch,bogus").then().statusCode(400)
+                .contentType("application/problem+json").body("detail", org.hamcrest.Matchers.containsString("types"));
+    }
+
+    @Test
     void unknownRunStreamIs404() {
         given().accept("text/event-stream").get("/api/v1/runs/{id}/events", "no-such-run").then().statusCode(404);
     }

@@ -199,16 +199,17 @@ public class ChangeFeed {
      * a fresh connection. {@code context}: the Vert.x context of the client's request (its connection's event loop),
      * where live events are offered; null to offer them on the feed's thread.
      */
-    public <T> Multi<T> subscribe(String runId, String project, Long after, Function<FeedEvent, T> render,
-                                  Function<Long, Uni<T>> initial, io.vertx.core.Context context) {
+    public <T> Multi<T> subscribe(String runId, String project, java.util.Set<String> types, Long after,
+                                  Function<FeedEvent, T> render, Function<Long, Uni<T>> initial,
+                                  io.vertx.core.Context context) {
         return Multi.createFrom().<T>emitter(emitter -> {
             long id = ids.incrementAndGet();
             long snapshot;
             SseClient<T> client;
             synchronized (this) {
                 snapshot = delivered;
-                client = new SseClient<>(runId, project, emitter, render, clientBuffer, after == null ? snapshot : after,
-                        context);
+                client = new SseClient<>(runId, project, types, emitter, render, clientBuffer,
+                        after == null ? snapshot : after, context);
                 clients.put(id, client);
             }
             emitter.onTermination(() -> clients.remove(id));
@@ -221,14 +222,14 @@ public class ChangeFeed {
                     client.replayed(List.of());
                 }, emitter::fail);
             } else {
-                changes.changes(after, snapshot, runId).subscribe().with(replay -> {
+                changes.changes(after, snapshot, runId).subscribe().with(all -> {
+                    List<FeedEvent> replay = client.select(all);
                     if (replay.size() > clientBuffer) {
                         // Too much to hold at once: send a buffer's worth and close; the client resumes from there.
                         client.replayed(replay.subList(0, clientBuffer));
                         emitter.complete();
                     } else {
-                        client.replayed(project == null ? replay
-                                : replay.stream().filter(client::wants).toList());
+                        client.replayed(replay);
                     }
                 }, emitter::fail);
             }

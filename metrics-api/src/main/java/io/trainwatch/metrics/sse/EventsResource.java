@@ -30,12 +30,13 @@ public class EventsResource {
 
     @GET
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    @Operation(summary = "SSE stream of all runs (project= to filter); resumable with Last-Event-ID")
-    public Multi<OutboundSseEvent> events(@QueryParam("project") String project,
+    @Operation(summary = "SSE stream of all runs (project= and types=epoch,status,analysis,alert to filter); resumable with Last-Event-ID")
+    public Multi<OutboundSseEvent> events(@QueryParam("project") String project, @QueryParam("types") String types,
                                           @HeaderParam("Last-Event-ID") String lastEventId,
                                           @QueryParam("last_event_id") String lastEventIdParam, @Context Sse sse) {
         Long after = FeedEvent.positionOf(lastEventId != null ? lastEventId : lastEventIdParam);
-        Multi<OutboundSseEvent> events = feed.subscribe(null, project, after,
+        java.util.Set<String> wanted = SseEvents.types(types);
+        Multi<OutboundSseEvent> events = feed.subscribe(null, project, wanted, after,
                 e -> SseEvents.event(sse, Long.toString(e.position()), e), null, io.vertx.core.Vertx.currentContext());
         return SseEvents.withHeartbeats(sse, events, heartbeat);
     }

@@ -44,10 +44,12 @@ public class RunEventsResource {
 
     @GET
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    @Operation(summary = "SSE stream of one run; resumable with Last-Event-ID")
-    public Multi<OutboundSseEvent> events(@PathParam("id") String id, @HeaderParam("Last-Event-ID") String lastEventId,
+    @Operation(summary = "SSE stream of one run (types=epoch,status,analysis,alert to filter); resumable with Last-Event-ID")
+    public Multi<OutboundSseEvent> events(@PathParam("id") String id, @QueryParam("types") String types,
+                                          @HeaderParam("Last-Event-ID") String lastEventId,
                                           @QueryParam("last_event_id") String lastEventIdParam, @Context Sse sse) {
         Long after = FeedEvent.positionOf(lastEventId != null ? lastEventId : lastEventIdParam);
+        java.util.Set<String> wanted = SseEvents.types(types);
         // The request's event loop, captured here: the stream below is built in a database callback.
         io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
         // The run must exist before the stream starts, so an unknown run is a 404 problem, not an empty stream.
@@ -55,9 +57,9 @@ public class RunEventsResource {
             if (found.isEmpty()) {
                 return Multi.createFrom().failure(ProblemException.runNotFound(id));
             }
-            Multi<OutboundSseEvent> events = feed.subscribe(id, null, after,
+            Multi<OutboundSseEvent> events = feed.subscribe(id, null, wanted, after,
                     e -> SseEvents.event(sse, e.runStreamId(), e),
-                    snapshot -> queries.run(id).map(run -> run.map(r -> SseEvents.event(sse, id + "/" + snapshot,
+                    wanted != null && !wanted.contains("status") ? null : snapshot -> queries.run(id).map(run -> run.map(r -> SseEvents.event(sse, id + "/" + snapshot,
                             new FeedEvent(snapshot, id, r.project(), "status", views.summary(r).toString()))).orElse(null)),
                     context);
             return SseEvents.withHeartbeats(sse, events, heartbeat);

@@ -16,6 +16,8 @@ final class SseClient<T> {
 
     final String runId;
     final String project;
+    /** The event types the client asked for ({@code types=}); null for all. */
+    final java.util.Set<String> types;
     /** The client's connection's event loop; null: offered on the caller's thread. */
     private final Context context;
     private final MultiEmitter<? super T> emitter;
@@ -24,8 +26,9 @@ final class SseClient<T> {
     private List<FeedEvent> pending = new ArrayList<>();
     private long lastSent;
 
-    SseClient(String runId, String project, MultiEmitter<? super T> emitter, Function<FeedEvent, T> render,
-              int pendingLimit, long after, Context context) {
+    SseClient(String runId, String project, java.util.Set<String> types, MultiEmitter<? super T> emitter,
+              Function<FeedEvent, T> render, int pendingLimit, long after, Context context) {
+        this.types = types;
         this.context = context;
         this.runId = runId;
         this.project = project;
@@ -37,7 +40,7 @@ final class SseClient<T> {
 
     /** The events of {@code events} this client wants (the same list when it wants them all). */
     List<FeedEvent> select(List<FeedEvent> events) {
-        if (runId == null && project == null) {
+        if (runId == null && project == null && types == null) {
             return events;
         }
         List<FeedEvent> out = null;
@@ -71,7 +74,8 @@ final class SseClient<T> {
     }
 
     boolean wants(FeedEvent e) {
-        return (runId == null || runId.equals(e.runId())) && (project == null || project.equals(e.project()));
+        return (runId == null || runId.equals(e.runId())) && (project == null || project.equals(e.project()))
+                && (types == null || types.contains(e.type()));
     }
 
     /** Live event from the feed. */

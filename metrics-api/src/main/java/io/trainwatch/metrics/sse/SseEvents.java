@@ -13,6 +13,25 @@ final class SseEvents {
     private SseEvents() {
     }
 
+    static final java.util.List<String> TYPES = java.util.List.of("epoch", "status", "analysis", "alert");
+
+    /** The {@code types=} filter: null (every type) when absent, else the named types. */
+    static java.util.Set<String> types(String types) {
+        if (types == null || types.isBlank()) {
+            return null;
+        }
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        for (String t : types.split(",")) {
+            String type = t.trim();
+            if (!TYPES.contains(type)) {
+                throw new io.trainwatch.metrics.history.QueryParameterException("types", "must be a comma-separated list of "
+                        + String.join(", ", TYPES) + ", was \"" + types + "\"");
+            }
+            out.add(type);
+        }
+        return java.util.Set.copyOf(out);
+    }
+
     static OutboundSseEvent event(Sse sse, String id, FeedEvent e) {
         return sse.newEventBuilder().id(id).name(e.type()).mediaType(MediaType.APPLICATION_JSON_TYPE).data(e.data()).build();
     }
