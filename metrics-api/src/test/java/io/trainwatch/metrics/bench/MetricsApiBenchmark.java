@@ -122,7 +122,8 @@ class MetricsApiBenchmark {
         long rssBefore = rssKb();
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx2g", "-cp", System.getProperty("java.class.path"), SseSubscribersClient.class.getName(),
-                base.toURI().resolve("/").toString(), Integer.toString(n), runId, project));
+                base.toURI().resolve("/").toString(), Integer.toString(n), runId, project,
+                System.getProperty("bench.sse-types", "")));
         Process client = new ProcessBuilder(command).redirectError(Path.of("target", "sse-subscribers-client.err").toFile())
                 .start();
         java.util.concurrent.BlockingQueue<String> out = new java.util.concurrent.LinkedBlockingQueue<>();
@@ -167,7 +168,7 @@ class MetricsApiBenchmark {
             if (result == null || !result.startsWith("RESULT subscribers")) {
                 throw new AssertionError("no result from the client: " + result);
             }
-            emit(String.format("BENCH sse fan-out: %s; server fan-out loop %s; server heap after GC %d MB -> %d MB "
+            emit(String.format("BENCH sse fan-out" + (System.getProperty("bench.sse-types", "").isBlank() ? "" : " (types=" + System.getProperty("bench.sse-types") + ")") + ": %s; server fan-out loop %s; server heap after GC %d MB -> %d MB "
                             + "with the subscribers (%.1f KB each), RSS %d MB -> %d MB, %d server threads",
                     result.substring("RESULT ".length()), fanOut == null ? "n/a" : String.format(
                             "%d reads, mean %.1f ms, max %.1f ms", fanOut.count() - fanOutsBefore,

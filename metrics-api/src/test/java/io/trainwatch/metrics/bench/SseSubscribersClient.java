@@ -52,6 +52,8 @@ public final class SseSubscribersClient {
         int n = Integer.parseInt(args[1]);
         String runId = args[2];
         String project = args[3];
+        // Optional: the streams' types= filter (e.g. "epoch,status"), so the cost of the verdict events shows apart.
+        String types = args.length > 4 && !args[4].isBlank() ? args[4] : null;
         List<HttpClient> clients = new ArrayList<>();
         for (int i = 0; i < CLIENTS; i++) {
             clients.add(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -65,8 +67,8 @@ public final class SseSubscribersClient {
         for (int i = 0; i < n; i++) {
             Subscriber s = new Subscriber();
             subs[i] = s;
-            URI uri = i % 2 == 0 ? base.resolve("/api/v1/events?project=" + project)
-                    : base.resolve("/api/v1/runs/" + runId + "/events");
+            URI uri = i % 2 == 0 ? base.resolve("/api/v1/events?project=" + project + (types == null ? "" : "&types=" + types))
+                    : base.resolve("/api/v1/runs/" + runId + "/events" + (types == null ? "" : "?types=" + types));
             opening.acquire();
             boolean[] counted = {false};
             Runnable ready = () -> {
