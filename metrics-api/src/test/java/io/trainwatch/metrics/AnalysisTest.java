@@ -171,6 +171,47 @@ class AnalysisTest {
         assertEquals(before, verdict(runId), "the caught-up verdict is the one the live analysis gave");
     }
 
+    @Test
+    void anAlertRaisedOnlyByAnIncompleteHistoryIsWithdrawnOnSse() throws Exception {
+        String runId = TestRuns.newRunId("analysis-withdraw");
+        // Epochs 0-4 fall, then epoch 10 arrives early with a loss three times as high: a spike, for now. Epochs 5-9
+        // then rise steadily to it, and the complete history shows a sustained rise instead, with no spike at 10.
+        double[] val = new double[11];
+        for (int e = 0; e < 5; e++) {
+            val[e] = 1.0 - 0.02 * e;
+        }
+        for (int e = 5; e < 10; e++) {
+            val[e] = 1.2 + 0.3 * (e - 5);
+        }
+        val[10] = 3.0;
+        java.util.function.IntFunction<EpochCompleted> epoch = e -> EpochCompleted.builder(runId, e).optTotalEpochs(40)
+                .optTrainLoss(val[e] * 0.9).optValLoss(val[e]).build();
+        for (int e : new int[]{0, 1, 2, 3, 4, 10}) {
+            KafkaTestClient.send(Topics.RUN_EVENTS, epoch.apply(e));
+        }
+        await().atMost(IngestTest.WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}/alerts", runId).then()
+                .statusCode(200).body("alerts.find { it.id == 'divergence.spike@10' }.resolved_epoch", nullValue())
+                .body("alerts.find { it.id == 'divergence.spike@10' }.kind", equalTo("divergence.spike")));
+        URI uri = base.toURI().resolve("/api/v1/runs/" + runId + "/events?types=alert");
+        try (SseClientForTests sse = new SseClientForTests(uri, null)) {
+            for (int e = 5; e < 10; e++) {
+                KafkaTestClient.send(Topics.RUN_EVENTS, epoch.apply(e));
+            }
+            SseClientForTests.Event withdrawn;
+            do {
+                withdrawn = sse.next(Duration.ofSeconds(30));
+                assertNotNull(withdrawn, "an alert event withdraws divergence.spike@10");
+            } while (!withdrawn.data().contains("\"divergence.spike@10\""));
+            JsonNode a = IngestTest.readTree(withdrawn.data().getBytes());
+            assertEquals("resolved", a.get("state").asText(), withdrawn.data());
+            assertTrue(a.get("message").asText().startsWith("withdrawn:"), withdrawn.data());
+        }
+        // The alert list is the complete history's, as if the epochs had come in order.
+        given().get("/api/v1/runs/{id}/alerts", runId).then().statusCode(200)
+                .body("alerts.find { it.id == 'divergence.spike@10' }", nullValue())
+                .body("alerts.find { it.id == 'divergence.sustained_rise@9' }.kind", equalTo("divergence.sustained_rise"));
+    }
+
     private static EpochCompleted withGradNorm(String runId, int e, double gradNorm) {
         return EpochCompleted.builder(runId, e).optTotalEpochs(20).optTrainLoss(1.0 / (1 + e)).optValLoss(1.1 / (1 + e))
                 .optGradNorm(gradNorm).optGradNormMax(gradNorm * 1.5).optLearningRate(0.001).optDurationMs(500L).build();

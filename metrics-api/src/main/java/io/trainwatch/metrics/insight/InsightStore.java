@@ -48,6 +48,10 @@ public class InsightStore {
     public record RunVerdict(RunRow run, Verdict verdict, ObjectNode document, List<Alert> alerts, boolean rebuilt) {
     }
 
+    /** Message prefix of an alert that a replay of the complete history no longer raises. */
+    public static final String WITHDRAWN = "withdrawn:";
+    static final String WITHDRAWN_MESSAGE = WITHDRAWN + " not raised by the complete history";
+
     @Inject
     Pool pool;
 
@@ -92,7 +96,8 @@ public class InsightStore {
                         }
                     }
                 })
-                .chain(() -> conn.preparedQuery("SELECT run_key, alert_id, resolved_epoch FROM alerts WHERE run_key = ANY($1)")
+                .chain(() -> conn.preparedQuery("SELECT run_key, alert_id, resolved_epoch FROM alerts WHERE run_key = ANY($1) "
+                                + "AND (message IS NULL OR message NOT LIKE '" + WITHDRAWN + "%')")
                         .execute(Tuple.of(runKeys)))
                 .chain(stored -> {
                     Map<Integer, Map<String, Integer>> known = new HashMap<>();
@@ -104,6 +109,7 @@ public class InsightStore {
                     }
                     List<Tuple> upserts = new ArrayList<>();
                     List<Tuple> deletes = new ArrayList<>();
+                    List<Tuple> withdrawals = new ArrayList<>();
                     for (RunVerdict v : verdicts) {
                         outbox.add(analysisUpdated(v));
                         int key = v.run().runKey();
@@ -128,30 +134,51 @@ public class InsightStore {
                             upserts.add(Tuple.from(Arrays.asList(key, a.id(), a.kind(), a.severity(), a.openedEpoch(),
                                     a.resolvedEpoch(), a.message())));
                         }
-                        // After a replay, alerts the data does not raise were artefacts of an incomplete history.
+                        // After a replay, alerts the data does not raise were artefacts of an incomplete history:
+                        // they stay, resolved and marked withdrawn, with a new position, so SSE clients and alert
+                        // readers learn of it as they learnt of the alert; Kafka readers get an alert.resolved.
                         Integer epoch = v.verdict().epoch();
                         if (v.rebuilt()) {
                             for (Map.Entry<String, Integer> e : before.entrySet()) {
                                 if (!seen.contains(e.getKey())) {
-                                    deletes.add(Tuple.of(key, e.getKey()));
-                                    if (e.getValue() == null && epoch != null) {
+                                    if (e.getValue() == null && epoch == null) {
+                                        deletes.add(Tuple.of(key, e.getKey()));
+                                        continue;
+                                    }
+                                    withdrawals.add(Tuple.of(key, e.getKey(), e.getValue() != null ? e.getValue() : epoch,
+                                            WITHDRAWN_MESSAGE));
+                                    if (e.getValue() == null) {
                                         outbox.add(new AlertResolved(1, v.run().id(), e.getKey(), null, null, null, epoch,
-                                                "withdrawn: not raised by the complete history"));
+                                                WITHDRAWN_MESSAGE));
                                     }
                                 }
                             }
                         }
                     }
-                    Uni<Void> deleted = deletes.isEmpty() ? Uni.createFrom().voidItem()
+                    Uni<Void> deleted = (deletes.isEmpty() ? Uni.createFrom().voidItem()
                             : conn.preparedQuery("DELETE FROM alerts WHERE run_key = $1 AND alert_id = $2")
-                                    .executeBatch(deletes).replaceWithVoid();
+                                    .executeBatch(deletes).replaceWithVoid())
+                            .chain(() -> withdrawals.isEmpty() ? Uni.createFrom().voidItem()
+                                    : conn.preparedQuery("UPDATE alerts SET resolved_epoch = $3, message = $4, "
+                                                    + "position = nextval('change_position') "
+                                                    + "WHERE run_key = $1 AND alert_id = $2 RETURNING position")
+                                            .executeBatch(withdrawals)
+                                            .invoke(rows -> {
+                                                for (var rs = rows; rs != null; rs = rs.next()) {
+                                                    for (Row r : rs) {
+                                                        last[0] = Math.max(last[0], r.getLong(0));
+                                                    }
+                                                }
+                                            })
+                                            .replaceWithVoid());
                     if (upserts.isEmpty()) {
                         return deleted;
                     }
                     return deleted.chain(() -> conn.preparedQuery("INSERT INTO alerts (run_key, alert_id, kind, severity, opened_epoch, "
                                     + "resolved_epoch, message, position) VALUES ($1, $2, coalesce($3, '?'), coalesce($4, 'info'), "
                                     + "$5, $6, $7, nextval('change_position')) ON CONFLICT (run_key, alert_id) DO UPDATE SET "
-                                    + "resolved_epoch = excluded.resolved_epoch, position = excluded.position RETURNING position")
+                                    + "resolved_epoch = excluded.resolved_epoch, message = excluded.message, position = excluded.position "
+                                    + "RETURNING position")
                             .executeBatch(upserts)
                             .invoke(rows -> {
                                 for (var rs = rows; rs != null; rs = rs.next()) {

@@ -69,7 +69,11 @@ public class RunAnalysisResource {
             throw new QueryParameterException("state", "must be open or resolved, was \"" + state + "\"");
         }
         return runs.requireRun(id).chain(run -> pool.preparedQuery("SELECT alert_id, kind, severity, opened_epoch, "
-                        + "resolved_epoch, message FROM alerts WHERE run_key = $1 ORDER BY opened_epoch NULLS FIRST, alert_id")
+                        + "resolved_epoch, message FROM alerts WHERE run_key = $1 "
+                        // A withdrawn alert's row stays only so that SSE can tell its clients: the list depends on the
+                        // data only, whatever the arrival order.
+                        + "AND (message IS NULL OR message NOT LIKE '" + io.trainwatch.metrics.insight.InsightStore.WITHDRAWN
+                        + "%') ORDER BY opened_epoch NULLS FIRST, alert_id")
                 .execute(Tuple.of(run.runKey()))
                 .map(rows -> {
                     ObjectNode body = mapper.createObjectNode();
