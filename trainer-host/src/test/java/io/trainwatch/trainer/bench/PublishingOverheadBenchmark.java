@@ -145,6 +145,9 @@ public final class PublishingOverheadBenchmark {
             }
         }
         report(runs, rounds, resamples, seed, budgetPercent, loadAtStart);
+        try (var files = Files.walk(tmp)) { // the runs' spools
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
         System.exit(0); // the broker's and producers' daemon threads would make exec:java complain
     }
 
@@ -308,7 +311,7 @@ public final class PublishingOverheadBenchmark {
                     .map(x -> "%s %.3f ms".formatted(x.getKey(), x.getValue() / 1e6 / ep))
                     .collect(Collectors.joining(", ")), (double) calls / ep);
             double[] ci = bootstrapRatioOfSums(rs, Run::publishingCpuNs, Run::trainingCpuNs, resamples, seed);
-            System.out.printf("  %s CPU verdict: %s%n", mode, verdict(ci, budgetPercent, "of the training's CPU"));
+            System.out.printf("  %s CPU verdict: %s%n", mode, verdict(ci, budgetPercent, "of the training's CPU", rs.size()));
         }
         Map<String, Long> other = new TreeMap<>();
         runs.forEach(r -> r.otherByThread().forEach((k, v) -> other.merge(k, v, Long::sum)));
@@ -334,16 +337,23 @@ public final class PublishingOverheadBenchmark {
                     mode, (med - 1) * 100, (ci[0] - 1) * 100, (ci[1] - 1) * 100,
                     (sorted[0] - 1) * 100, (sorted[sorted.length - 1] - 1) * 100);
             System.out.printf("  %s wall-clock verdict: %s%n", mode,
-                    verdict(new double[] {ci[0] - 1, ci[1] - 1}, budgetPercent, "of epoch time"));
+                    verdict(new double[] {ci[0] - 1, ci[1] - 1}, budgetPercent, "of epoch time", ratios.length));
         }
         System.out.println();
         System.out.printf("load average at start: %s%n", loadAtStart);
         System.out.printf("load average at end:   %s%n", loadAverage());
     }
 
-    private static String verdict(double[] ci, double budgetPercent, String of) {
+    /** Below this many rounds a percentile bootstrap's interval is too narrow to trust: no verdict. */
+    private static final int MIN_ROUNDS_FOR_VERDICT = 10;
+
+    private static String verdict(double[] ci, double budgetPercent, String of, int n) {
         double lo = ci[0] * 100;
         double hi = ci[1] * 100;
+        if (n < MIN_ROUNDS_FOR_VERDICT) {
+            return "no verdict: %d rounds (< %d) make the bootstrap interval unreliable (95 %% CI [%+.3f %%, %+.3f %%])"
+                    .formatted(n, MIN_ROUNDS_FOR_VERDICT, lo, hi);
+        }
         if (hi <= budgetPercent) {
             return "≤ %s %% %s demonstrated (95 %% CI upper bound %+.3f %%)".formatted(fmtBudget(budgetPercent), of, hi);
         }
