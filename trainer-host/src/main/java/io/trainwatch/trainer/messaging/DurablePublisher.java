@@ -55,13 +55,15 @@ public final class DurablePublisher implements RunEventSink, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(DurablePublisher.class);
     private static final int BATCH = 500;
     /**
-     * How often the writer looks for new events, and the least time between two send cycles: adds at most twice this
-     * to publish → Kafka latency. Measured: every wake-up of a publishing thread can stall PyTorch's intra-op threads
-     * (they spin at barriers) on a small machine, so events are moved in batches a few times a second rather than
-     * one by one (5 ms polling and a send per event cost 20–70 % of a short epoch on 2 cores; docs/benchmarks.md).
+     * How often the writer looks for new events, and the least time between two send cycles: together at most
+     * ~0.75 s of publish → Kafka latency, plenty for per-epoch monitoring. Measured: every wake-up of a publishing
+     * thread costs training CPU, and can stall PyTorch's intra-op threads (they spin at barriers) on a small machine,
+     * so events are moved in batches a few times a second rather than one by one (5 ms polling and a send per event
+     * cost 20–70 % of a short epoch on 2 cores; 100 ms / 250 ms periods still cost ~3 % of one core's training CPU;
+     * docs/trainer-host.md § Benchmark).
      */
-    private static final long WRITER_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-    private static final long SEND_PERIOD_MILLIS = 250;
+    private static final long WRITER_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    private static final long SEND_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(1000);
 
     /** An event waiting for the spool writer, its time already fixed. */
     private record Pending(TrainwatchEvent event, Instant time) {
@@ -125,7 +127,11 @@ public final class DurablePublisher implements RunEventSink, AutoCloseable {
         c.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) maxBlock.toMillis());
         c.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) deliveryTimeout.toMillis());
         c.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(30_000, deliveryTimeout.toMillis() - 5));
-        c.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1000);
+        // While Kafka is away the producer retries its connection with exponential back-off up to this: each try
+        // costs the trainer CPU (measured ~1 ms a second at a 1 s cap), and a few seconds' delay after Kafka
+        // returns costs nothing (the spool holds the events).
+        c.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 5000);
+        c.put(ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG, 5000);
         c.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         c.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         return c;
@@ -221,6 +227,9 @@ public final class DurablePublisher implements RunEventSink, AutoCloseable {
         }
     }
 
+    /** How many records the producer took in the last send cycle (sender thread only). */
+    private int enqueuedInLastCycle;
+
     private void sendLoop() {
         EventSpool.Position next = spool.committed();
         long backoffMs = 200;
@@ -254,14 +263,21 @@ public final class DurablePublisher implements RunEventSink, AutoCloseable {
                     kafkaHealthy = true;
                     backoffMs = 200;
                     if (batch.size() < BATCH && running) {
-                        // No backlog: let events gather for the next cycle instead of waking for each one.
-                        sleep(SEND_PERIOD_MILLIS);
+                        // No backlog: let events gather for the next cycle instead of waking for each one. Parked,
+                        // not waiting on `appended`: the writer's notifications must not shorten the pause (each
+                        // cycle wakes this thread and the producer's, measured at ~1 ms of CPU; close() unparks).
+                        LockSupport.parkNanos(SEND_PERIOD_NANOS);
                     }
                 } else {
-                    // Start again from the first unacknowledged event, in order, with a fresh producer.
+                    // Start again from the first unacknowledged event, in order, with a fresh producer — unless the
+                    // producer took nothing (Kafka unreachable: no metadata within max.block): then it holds no
+                    // batch whose fate is unknown, and keeping it keeps its connection back-off, where a new one
+                    // would start probing again at once (CPU taken from training for as long as Kafka is away).
                     next = spool.committed();
                     kafkaHealthy = false;
-                    resetProducer();
+                    if (enqueuedInLastCycle > 0) {
+                        resetProducer();
+                    }
                     sleep(backoffMs);
                     backoffMs = Math.min(backoffMs * 2, 5_000);
                 }
@@ -306,6 +322,7 @@ public final class DurablePublisher implements RunEventSink, AutoCloseable {
                 break;
             }
         }
+        enqueuedInLastCycle = futures.size();
         int acked = 0;
         for (Future<RecordMetadata> f : futures) {
             try {
@@ -392,6 +409,7 @@ public final class DurablePublisher implements RunEventSink, AutoCloseable {
         drainUntilNanos = System.nanoTime() + drain.toNanos();
         running = false;
         LockSupport.unpark(writer);
+        LockSupport.unpark(sender);
         try {
             writer.join(10_000);
             synchronized (appended) {

@@ -63,6 +63,8 @@ public final class EventSpool implements AutoCloseable {
     private FileChannel writeChannel;
     private long writeSegment;
     private Position cursor;
+    private static final long CURSOR_PERIOD_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+    private long cursorWrittenAt = System.nanoTime() - CURSOR_PERIOD_NANOS;
     private long pendingBytes;
     private long pendingEvents;
     private boolean dirty;
@@ -292,7 +294,14 @@ public final class EventSpool implements AutoCloseable {
                 segments.remove(s);
             }
         }
-        writeCursor(upTo);
+        // The cursor on disk may lag the acknowledged position by up to a second (a file write and rename per send
+        // cycle is CPU taken from training): after a crash the events since are sent again, with the same ce_id.
+        // It is written at once when segments are deleted (it must never point into a deleted one) and at close.
+        long now = System.nanoTime();
+        if (!finished.isEmpty() || now - cursorWrittenAt >= CURSOR_PERIOD_NANOS) {
+            writeCursor(upTo);
+            cursorWrittenAt = now;
+        }
         for (Long s : finished) {
             try {
                 FileChannel ch = readChannels.remove(s);
@@ -335,6 +344,7 @@ public final class EventSpool implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        writeCursor(cursor);
         try {
             sync();
             writeChannel.close();
