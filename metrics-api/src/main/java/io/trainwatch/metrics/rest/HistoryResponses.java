@@ -69,26 +69,48 @@ public class HistoryResponses {
             }
             // Observed before the snapshot starts: the snapshot sees every commit notified up to here.
             long validThrough = heads.notifiedPosition();
-            return queries.inSnapshot(conn -> queries.run(conn, runId).chain(found -> {
-                RunRow run = found.orElseThrow(() -> ProblemException.runNotFound(runId));
-                heads.observed(run, validThrough);
-                String etag = etag(kind, run.runKey(), position(kind, run.epochsPosition(), run.stepsPosition()), query);
-                Response known = fromMemory(etag, ifNoneMatch, query);
-                if (known != null) {
-                    return Uni.createFrom().item(new Snapshot<R>(run, etag, null, known));
-                }
-                return rows.read(conn, run, query.since()).map(list -> new Snapshot<>(run, etag, list, null));
-            })).map(s -> s.answer != null ? s.answer : render(s.etag, s.run.id(), keyName, kind, s.rows, query));
+            // Pollers of a run ask the same question right after each new epoch: one snapshot read answers all who
+            // ask while it runs — but only those it is current for (it started after what they have been told of).
+            String key = kind + '|' + runId + '|' + query.canonical();
+            Flight flight = flights.compute(key, (k, running) -> running != null && running.validThrough() >= validThrough
+                    ? running : new Flight(validThrough, new java.util.concurrent.atomic.AtomicReference<>()));
+            Uni<Rendered> answer = flight.result().updateAndGet(u -> u != null ? u
+                    : snapshot(kind, runId, keyName, query, rows, validThrough)
+                            .eventually(() -> flights.remove(key, flight))
+                            .memoize().indefinitely());
+            return answer.map(r -> matches(ifNoneMatch, r.etag()) ? notModified(r.etag()) : ok(r.etag(), r.body(), query));
         });
     }
+
+    /** The run and its rows in one snapshot, rendered (or the cached body of the snapshot's ETag). */
+    private <R extends HistoryRow> Uni<Rendered> snapshot(String kind, String runId, String keyName, HistoryQuery query,
+                                                        RowsReader<R> rows, long validThrough) {
+        return queries.inSnapshot(conn -> queries.run(conn, runId).chain(found -> {
+            RunRow run = found.orElseThrow(() -> ProblemException.runNotFound(runId));
+            heads.observed(run, validThrough);
+            String etag = etag(kind, run.runKey(), position(kind, run.epochsPosition(), run.stepsPosition()), query);
+            byte[] body = cached(etag);
+            if (body != null) {
+                return Uni.createFrom().item(new Rendered(etag, body));
+            }
+            return rows.read(conn, run, query.since()).map(list -> new Rendered(etag, renderCached(etag, run.id(),
+                    keyName, kind, list, query)));
+        }));
+    }
+
+    private record Rendered(String etag, byte[] body) {
+    }
+
+    /** A snapshot read in progress, and the notified position it is current for. */
+    private record Flight(long validThrough, java.util.concurrent.atomic.AtomicReference<Uni<Rendered>> result) {
+    }
+
+    private final java.util.concurrent.ConcurrentHashMap<String, Flight> flights = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Reads a run's history rows (after {@code since}) through the given client. */
     @FunctionalInterface
     public interface RowsReader<R extends HistoryRow> {
         Uni<List<R>> read(SqlClient client, RunRow run, Long since);
-    }
-
-    private record Snapshot<R>(RunRow run, String etag, List<R> rows, Response answer) {
     }
 
     private static long position(String kind, long epochsPosition, long stepsPosition) {
@@ -138,15 +160,15 @@ public class HistoryResponses {
         return rendered.get(etag);
     }
 
-    /** Renders rows (already filtered by {@code since}) per the query, caches and answers 200 with the ETag. */
-    public <R extends HistoryRow> Response render(String etag, String runId, String keyName, String rowsName, List<R> rows,
-                                                  HistoryQuery query) {
+    /** Renders rows (already filtered by {@code since}) per the query, once per ETag. */
+    private <R extends HistoryRow> byte[] renderCached(String etag, String runId, String keyName, String rowsName,
+                                                      List<R> rows, HistoryQuery query) {
         byte[] body = rendered.get(etag);
         if (body == null) {
             body = renderBody(runId, keyName, rowsName, rows, query);
             rendered.put(etag, body);
         }
-        return ok(etag, body, query);
+        return body;
     }
 
     public Response ok(String etag, byte[] body, HistoryQuery query) {
