@@ -89,13 +89,7 @@ public class InsightStore {
                                 + "SET epoch = excluded.epoch, position = excluded.position, verdict = excluded.verdict, "
                                 + "updated_at = now() RETURNING position")
                         .execute(Tuple.of(keys, epochs, documents)))
-                .invoke(rows -> {
-                    for (var rs = rows; rs != null; rs = rs.next()) {
-                        for (Row r : rs) {
-                            last[0] = Math.max(last[0], r.getLong(0));
-                        }
-                    }
-                })
+                .invoke(rows -> last[0] = Math.max(last[0], maxPosition(rows)))
                 .chain(() -> conn.preparedQuery("SELECT run_key, alert_id, resolved_epoch FROM alerts WHERE run_key = ANY($1) "
                                 + "AND (message IS NULL OR message NOT LIKE '" + WITHDRAWN + "%')")
                         .execute(Tuple.of(runKeys)))
@@ -163,13 +157,7 @@ public class InsightStore {
                                                     + "position = nextval('change_position') "
                                                     + "WHERE run_key = $1 AND alert_id = $2 RETURNING position")
                                             .executeBatch(withdrawals)
-                                            .invoke(rows -> {
-                                                for (var rs = rows; rs != null; rs = rs.next()) {
-                                                    for (Row r : rs) {
-                                                        last[0] = Math.max(last[0], r.getLong(0));
-                                                    }
-                                                }
-                                            })
+                                            .invoke(rows -> last[0] = Math.max(last[0], maxPosition(rows)))
                                             .replaceWithVoid());
                     if (upserts.isEmpty()) {
                         return deleted;
@@ -180,17 +168,22 @@ public class InsightStore {
                                     + "resolved_epoch = excluded.resolved_epoch, message = excluded.message, position = excluded.position "
                                     + "RETURNING position")
                             .executeBatch(upserts)
-                            .invoke(rows -> {
-                                for (var rs = rows; rs != null; rs = rs.next()) {
-                                    for (Row r : rs) {
-                                        last[0] = Math.max(last[0], r.getLong(0));
-                                    }
-                                }
-                            })
+                            .invoke(rows -> last[0] = Math.max(last[0], maxPosition(rows)))
                             .replaceWithVoid());
                 })
                 .chain(() -> conn.preparedQuery("SELECT pg_notify('" + RunStore.CHANGES_CHANNEL + "', $1)")
                         .execute(Tuple.of(Long.toString(last[0]))).replaceWithVoid());
+    }
+
+    /** The highest position (first column) returned by a statement, batched or not; 0 for none. */
+    private static long maxPosition(io.vertx.mutiny.sqlclient.RowSet<Row> rows) {
+        long max = 0;
+        for (var rs = rows; rs != null; rs = rs.next()) {
+            for (Row r : rs) {
+                max = Math.max(max, r.getLong(0));
+            }
+        }
+        return max;
     }
 
     private Uni<Void> publish(List<TrainwatchEvent> outbox) {
