@@ -78,7 +78,7 @@ public final class PublishingOverheadBenchmark {
     /** One training run's figures. */
     private record Run(String mode, int round, List<Double> epochMillis, long processCpuNs, long trainingCpuNs,
                        long publisherThreadsNs, Map<String, Long> publisherByThread, long publishCallNs, long publishCalls,
-                       long otherJavaNs, Map<String, Long> otherByThread) {
+                       long otherJavaNs, Map<String, Long> otherByThread, long gcCount, long gcMillis, long jitMillis) {
         double medianEpoch() {
             return median(epochMillis);
         }
@@ -188,9 +188,11 @@ public final class PublishingOverheadBenchmark {
             publishCall[0] += System.nanoTime() - t0;
             publishCall[1]++;
         };
+        long[] gcBefore = gcTotals();
         CpuTracker.Snapshot start = cpu.snapshot();
         new TrainingRun("run-bench-" + UUID.randomUUID(), spec, data, measuring, new CancelSignal(), 0, "bench").run();
         CpuTracker.Snapshot trained = cpu.snapshot();
+        long[] gcAfter = gcTotals();
         CpuTracker.Snapshot drained = trained;
         if (publisher != null) {
             // Follow the publisher until this run's events are on disk (and, with Kafka up, acknowledged): their
@@ -235,7 +237,21 @@ public final class PublishingOverheadBenchmark {
             epochMillis.add((boundaries.get(i) - boundaries.get(i - 1)) / 1e6);
         }
         return new Run(mode, round, epochMillis, processNs, trainingNs, publisherNs, publisherByThread,
-                mode.equals("off") ? 0 : publishCall[0], publishCall[1], otherNs, otherByThread);
+                mode.equals("off") ? 0 : publishCall[0], publishCall[1], otherNs, otherByThread,
+                gcAfter[0] - gcBefore[0], gcAfter[1] - gcBefore[1], gcAfter[2] - gcBefore[2]);
+    }
+
+    /** Collections and milliseconds of collection so far, all collectors: the indirect cost of allocation. */
+    private static long[] gcTotals() {
+        long count = 0;
+        long millis = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            count += Math.max(0, gc.getCollectionCount());
+            millis += Math.max(0, gc.getCollectionTime());
+        }
+        var jit = ManagementFactory.getCompilationMXBean();
+        long jitMillis = jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
+        return new long[]{count, millis, jitMillis};
     }
 
     private static boolean isPublisherThread(String name) {
@@ -348,6 +364,14 @@ public final class PublishingOverheadBenchmark {
             double[] ci = bootstrapRatioOfSums(rs, Run::publishingCpuNs, Run::trainingCpuNs, resamples, seed);
             System.out.printf("  %s CPU verdict: %s%n", mode, verdict(ci, budgetPercent, "of the training's CPU", rs.size()));
         }
+        System.out.printf("  GC and JIT while training (native threads: counted as training CPU above): %s%n", byMode.entrySet().stream()
+                .map(e -> {
+                    long ep = e.getValue().stream().mapToLong(r -> r.epochMillis().size()).sum();
+                    return "%s %.2f collections and %.2f ms per epoch, JIT compiling %.2f ms per epoch".formatted(e.getKey(),
+                            e.getValue().stream().mapToLong(Run::gcCount).sum() / (double) Math.max(1, ep),
+                            e.getValue().stream().mapToLong(Run::gcMillis).sum() / (double) Math.max(1, ep),
+                            e.getValue().stream().mapToLong(Run::jitMillis).sum() / (double) Math.max(1, ep));
+                }).collect(Collectors.joining("; ")));
         Map<String, Long> other = new TreeMap<>();
         runs.forEach(r -> r.otherByThread().forEach((k, v) -> other.merge(k, v, Long::sum)));
         long allEpochs = runs.stream().mapToLong(r -> r.epochMillis().size()).sum();
