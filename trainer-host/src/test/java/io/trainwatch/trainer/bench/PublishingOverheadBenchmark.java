@@ -123,6 +123,7 @@ public final class PublishingOverheadBenchmark {
             stackBuilder.optExternalKafka(externalKafka);
         }
         List<Run> runs = new ArrayList<>();
+        Map<String, ModePublisher> publishers = new HashMap<>();
         try (LocalStack stack = stackBuilder.build().start(); CpuTracker cpu = new CpuTracker(threads)) {
             String deadKafka;
             try (ServerSocket s = new ServerSocket(0)) {
@@ -131,6 +132,11 @@ public final class PublishingOverheadBenchmark {
             if (publisherWarmUpEvents > 0) {
                 warmUpPublishingPath(stack.kafkaBootstrapServers(), tmp, publisherWarmUpEvents);
             }
+            // -Dbench.long-lived=true (default): one publisher per mode for the whole benchmark, as a host keeps one
+            // for its lifetime; false: a fresh publisher per run (its construction keeps the JIT busy on the
+            // training's core during the run).
+            boolean longLived = Boolean.parseBoolean(System.getProperty("bench.long-lived", "true"));
+            System.out.println("publishers: " + (longLived ? "one per mode, kept across rounds (as in a host)" : "a fresh one per run"));
             List<List<String>> orders = permutations(MODES);
             // Rounds ≤ 0 warm up every mode (JIT, native allocator, producer classes) and are not counted.
             for (int r = 1 - warmUpRounds; r <= rounds; r++) {
@@ -138,7 +144,8 @@ public final class PublishingOverheadBenchmark {
                 List<Run> round = new ArrayList<>();
                 for (String mode : order) {
                     String bootstrap = mode.equals("on") ? stack.kafkaBootstrapServers() : deadKafka;
-                    round.add(runOnce(mode, r, spec, data, bootstrap, tmp, cpu, downSettleMillis));
+                    round.add(runOnce(mode, r, spec, data, bootstrap, tmp, cpu, downSettleMillis, publishers,
+                            longLived));
                 }
                 if (r > 0) {
                     runs.addAll(round);
@@ -151,6 +158,7 @@ public final class PublishingOverheadBenchmark {
             }
         }
         report(runs, rounds, resamples, seed, budgetPercent, loadAtStart);
+        publishers.values().forEach(mp -> mp.publisher().close(Duration.ZERO));
         try (var files = Files.walk(tmp)) { // the runs' spools
             files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }
@@ -158,12 +166,51 @@ public final class PublishingOverheadBenchmark {
     }
 
     /** Trains once in the given mode, with the CPU accounting around it. */
+    /** A mode's publisher and the ids of its threads (writer, sender, producer network thread). */
+    private record ModePublisher(DurablePublisher publisher, java.util.Set<Long> threadIds) {
+    }
+
+    private static java.util.Set<Long> liveThreadIds() {
+        java.util.Set<Long> ids = new java.util.HashSet<>();
+        Thread.getAllStackTraces().keySet().forEach(t -> ids.add(t.getId()));
+        return ids;
+    }
+
     private static Run runOnce(String mode, int round, JobSpec spec, TrainValData data, String bootstrap, Path tmp,
-                               CpuTracker cpu, long downSettleMillis) throws InterruptedException {
-        DurablePublisher publisher = null;
-        RunEventSink sink = event -> { };
+                               CpuTracker cpu, long downSettleMillis, Map<String, ModePublisher> publishers,
+                               boolean longLived) throws InterruptedException {
+        ModePublisher mine = longLived ? publishers.get(mode) : null;
+        if (!mode.equals("off") && mine == null) {
+            java.util.Set<Long> before = liveThreadIds();
+            DurablePublisher created = newPublisher(mode, round, bootstrap, tmp, downSettleMillis);
+            java.util.Set<Long> ids = liveThreadIds();
+            ids.removeAll(before);
+            mine = new ModePublisher(created, ids);
+            if (longLived) {
+                publishers.put(mode, mine);
+            }
+        }
+        DurablePublisher publisher = mine == null ? null : mine.publisher();
+        // Publisher threads that are not this mode's (another mode's idle publisher): neither training nor this
+        // mode's publishing. A thread of a publisher not known yet (a producer replaced after a failure) is this mode's.
+        java.util.Set<Long> othersIds = new java.util.HashSet<>();
+        publishers.forEach((m, mp) -> {
+            if (!m.equals(mode)) {
+                othersIds.addAll(mp.threadIds());
+            }
+        });
+        Run run = measure(mode, round, spec, data, cpu, publisher, othersIds);
+        if (!longLived && publisher != null) {
+            publisher.close(Duration.ZERO);
+        }
+        return run;
+    }
+
+    private static DurablePublisher newPublisher(String mode, int round, String bootstrap, Path tmp, long downSettleMillis)
+            throws InterruptedException {
         String clientId = "bench-" + UUID.randomUUID();
-        if (!mode.equals("off")) {
+        DurablePublisher publisher;
+        {
             publisher = new DurablePublisher(
                     new EventSpool(tmp.resolve("spool-" + mode + "-" + round), 256L << 20, 16L << 20),
                     DurablePublisher.kafkaProducers(DurablePublisher.producerConfig(bootstrap,
@@ -174,8 +221,14 @@ public final class PublishingOverheadBenchmark {
             } else {
                 settleDown(publisher, clientId, downSettleMillis);
             }
-            sink = publisher;
         }
+        return publisher;
+    }
+
+    /** Trains once, publishing through {@code publisher} (null: off), with the CPU accounting around it. */
+    private static Run measure(String mode, int round, JobSpec spec, TrainValData data, CpuTracker cpu,
+                               DurablePublisher publisher, java.util.Set<Long> othersIds) throws InterruptedException {
+        RunEventSink sink = publisher == null ? event -> { } : publisher;
         List<Long> boundaries = new ArrayList<>();
         long[] publishCall = new long[2]; // {nanos inside publish(), calls}
         RunEventSink target = sink;
@@ -204,13 +257,12 @@ public final class PublishingOverheadBenchmark {
             }
             Thread.sleep(150); // the writer's last append and the sender's commit after the counters moved
             drained = cpu.snapshot();
-            publisher.close(Duration.ZERO);
         }
         Thread self = Thread.currentThread();
         Map<String, Long> publisherByThread = new TreeMap<>();
         long publisherNs = 0;
         for (Map.Entry<Long, String> t : drained.names().entrySet()) {
-            if (isPublisherThread(t.getValue())) {
+            if (publisher != null && isPublisherThread(t.getValue()) && !othersIds.contains(t.getKey())) {
                 long d = drained.cpuOf(t.getKey()) - start.cpuOf(t.getKey());
                 publisherByThread.merge(groupName(t.getValue()), d, Long::sum);
                 publisherNs += d;
