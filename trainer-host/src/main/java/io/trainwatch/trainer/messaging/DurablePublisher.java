@@ -313,7 +313,18 @@ public final class DurablePublisher implements RunEventSink, AutoCloseable {
         List<Future<RecordMetadata>> futures = new ArrayList<>(batch.size());
         for (EventSpool.Entry e : batch) {
             try {
-                futures.add(producer.send(record(e.event())));
+                Future<RecordMetadata> f = producer.send(record(e.event()));
+                // send() reports a refusal before the record reaches the producer's buffer (no metadata within
+                // max.block: Kafka unreachable) as a future that has already failed, not as an exception. Such a
+                // record is not in the producer, so it must not count as enqueued: the producer is then kept, with
+                // its connection back-off. A record really enqueued completes only after a broker round trip.
+                Throwable refused = f.isDone() ? failure(f) : null;
+                if (refused != null) {
+                    sendFailures.incrementAndGet();
+                    LOG.warnf("Kafka send refused (%s); events wait in the spool %s", refused, spool.dir());
+                    break;
+                }
+                futures.add(f);
             } catch (org.apache.kafka.common.errors.InterruptException ie) {
                 throw new InterruptedException("interrupted while sending");
             } catch (RuntimeException ex) {
@@ -338,6 +349,21 @@ public final class DurablePublisher implements RunEventSink, AutoCloseable {
             }
         }
         return acked;
+    }
+
+    /** The cause of a completed future's failure, or null if it succeeded. */
+    private static Throwable failure(Future<RecordMetadata> done) {
+        try {
+            done.get();
+            return null;
+        } catch (java.util.concurrent.ExecutionException ex) {
+            return ex.getCause();
+        } catch (InterruptedException | java.util.concurrent.CancellationException ex) {
+            if (ex instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            return ex;
+        }
     }
 
     private ProducerRecord<String, byte[]> record(SpooledEvent e) {

@@ -152,8 +152,8 @@ public final class PublishingOverheadBenchmark {
                 }
                 System.out.printf("%s %d/%d, median epoch (publishing CPU share): %s; load %s%n",
                         r <= 0 ? "warm-up round" : "round", r, rounds, round.stream()
-                                .map(x -> "%s %.1f ms (%.2f %%)".formatted(x.mode(), x.medianEpoch(),
-                                        100.0 * x.publishingCpuNs() / x.trainingCpuNs()))
+                                .map(x -> "%s %.1f ms (%.2f %%, JIT %d ms)".formatted(x.mode(), x.medianEpoch(),
+                                        100.0 * x.publishingCpuNs() / x.trainingCpuNs(), x.jitMillis()))
                                 .collect(Collectors.joining(", ")), loadAverage().split(" ", 4)[0]);
             }
         }
@@ -165,9 +165,16 @@ public final class PublishingOverheadBenchmark {
         System.exit(0); // the broker's and producers' daemon threads would make exec:java complain
     }
 
-    /** Trains once in the given mode, with the CPU accounting around it. */
     /** A mode's publisher and the ids of its threads (writer, sender, producer network thread). */
-    private record ModePublisher(DurablePublisher publisher, java.util.Set<Long> threadIds) {
+    private record ModePublisher(DurablePublisher publisher, java.util.Set<Long> threadIds, String clientId) {
+
+        /**
+         * Its writer and sender (by id), and the network thread of any producer it has made (by client id in the
+         * name: a producer replaced after a failure has a new thread, which must not be charged to another mode).
+         */
+        boolean owns(long threadId, String threadName) {
+            return threadIds.contains(threadId) || threadName.endsWith("| " + clientId);
+        }
     }
 
     private static java.util.Set<Long> liveThreadIds() {
@@ -176,39 +183,32 @@ public final class PublishingOverheadBenchmark {
         return ids;
     }
 
+    /** Trains once in the given mode, with the mode's publisher (kept, or a fresh one). */
     private static Run runOnce(String mode, int round, JobSpec spec, TrainValData data, String bootstrap, Path tmp,
                                CpuTracker cpu, long downSettleMillis, Map<String, ModePublisher> publishers,
                                boolean longLived) throws InterruptedException {
         ModePublisher mine = longLived ? publishers.get(mode) : null;
         if (!mode.equals("off") && mine == null) {
             java.util.Set<Long> before = liveThreadIds();
-            DurablePublisher created = newPublisher(mode, round, bootstrap, tmp, downSettleMillis);
+            String clientId = "bench-" + UUID.randomUUID();
+            DurablePublisher created = newPublisher(mode, round, bootstrap, clientId, tmp, downSettleMillis);
             java.util.Set<Long> ids = liveThreadIds();
             ids.removeAll(before);
-            mine = new ModePublisher(created, ids);
+            mine = new ModePublisher(created, ids, clientId);
             if (longLived) {
                 publishers.put(mode, mine);
             }
         }
         DurablePublisher publisher = mine == null ? null : mine.publisher();
-        // Publisher threads that are not this mode's (another mode's idle publisher): neither training nor this
-        // mode's publishing. A thread of a publisher not known yet (a producer replaced after a failure) is this mode's.
-        java.util.Set<Long> othersIds = new java.util.HashSet<>();
-        publishers.forEach((m, mp) -> {
-            if (!m.equals(mode)) {
-                othersIds.addAll(mp.threadIds());
-            }
-        });
-        Run run = measure(mode, round, spec, data, cpu, publisher, othersIds);
+        Run run = measure(mode, round, spec, data, cpu, mine);
         if (!longLived && publisher != null) {
             publisher.close(Duration.ZERO);
         }
         return run;
     }
 
-    private static DurablePublisher newPublisher(String mode, int round, String bootstrap, Path tmp, long downSettleMillis)
-            throws InterruptedException {
-        String clientId = "bench-" + UUID.randomUUID();
+    private static DurablePublisher newPublisher(String mode, int round, String bootstrap, String clientId, Path tmp,
+                                                 long downSettleMillis) throws InterruptedException {
         DurablePublisher publisher;
         {
             publisher = new DurablePublisher(
@@ -225,9 +225,13 @@ public final class PublishingOverheadBenchmark {
         return publisher;
     }
 
-    /** Trains once, publishing through {@code publisher} (null: off), with the CPU accounting around it. */
+    /**
+     * Trains once, publishing through {@code mine} (null: off), with the CPU accounting around it. Threads of another
+     * mode's idle publisher are neither training nor this mode's publishing.
+     */
     private static Run measure(String mode, int round, JobSpec spec, TrainValData data, CpuTracker cpu,
-                               DurablePublisher publisher, java.util.Set<Long> othersIds) throws InterruptedException {
+                               ModePublisher mine) throws InterruptedException {
+        DurablePublisher publisher = mine == null ? null : mine.publisher();
         RunEventSink sink = publisher == null ? event -> { } : publisher;
         List<Long> boundaries = new ArrayList<>();
         long[] publishCall = new long[2]; // {nanos inside publish(), calls}
@@ -262,7 +266,7 @@ public final class PublishingOverheadBenchmark {
         Map<String, Long> publisherByThread = new TreeMap<>();
         long publisherNs = 0;
         for (Map.Entry<Long, String> t : drained.names().entrySet()) {
-            if (publisher != null && isPublisherThread(t.getValue()) && !othersIds.contains(t.getKey())) {
+            if (mine != null && isPublisherThread(t.getValue()) && mine.owns(t.getKey(), t.getValue())) {
                 long d = drained.cpuOf(t.getKey()) - start.cpuOf(t.getKey());
                 publisherByThread.merge(groupName(t.getValue()), d, Long::sum);
                 publisherNs += d;
