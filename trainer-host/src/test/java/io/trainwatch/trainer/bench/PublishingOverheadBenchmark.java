@@ -20,7 +20,7 @@ import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
-import java.net.ServerSocket;
+import io.trainwatch.trainer.messaging.UnreachableKafka;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -129,10 +129,7 @@ public final class PublishingOverheadBenchmark {
         List<Run> runs = new ArrayList<>();
         Map<String, ModePublisher> publishers = new HashMap<>();
         try (LocalStack stack = stackBuilder.build().start(); CpuTracker cpu = new CpuTracker(threads)) {
-            String deadKafka;
-            try (ServerSocket s = new ServerSocket(0)) {
-                deadKafka = "127.0.0.1:" + s.getLocalPort();
-            }
+            String deadKafka = UnreachableKafka.address();
             if (publisherWarmUpEvents > 0) {
                 warmUpPublishingPath(stack.kafkaBootstrapServers(), tmp, publisherWarmUpEvents);
             }

@@ -4,8 +4,6 @@ import io.trainwatch.contracts.EpochCompleted;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -19,11 +17,8 @@ class FullSpoolTest {
     Path dir;
 
     @Test
-    void overflowIsDroppedCountedAndReportedWithoutBlocking() throws IOException {
-        String dead;
-        try (ServerSocket s = new ServerSocket(0)) {
-            dead = "127.0.0.1:" + s.getLocalPort();
-        }
+    void overflowIsDroppedCountedAndReportedWithoutBlocking() {
+        String dead = UnreachableKafka.address();
         DurablePublisher publisher = new DurablePublisher(new EventSpool(dir, 4_096, 1 << 16),
                 DurablePublisher.kafkaProducers(DurablePublisher.producerConfig(dead, "full-test", Duration.ofSeconds(1), Duration.ofSeconds(5))),
                 "/test", 1_000, Duration.ofMillis(100));

@@ -6,8 +6,6 @@ import io.trainwatch.stack.LocalStackTestResource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -27,12 +25,6 @@ class PublisherRestartTest {
     @TempDir
     Path spoolDir;
 
-    private static int deadPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     private static DurablePublisher publisher(Path dir, String bootstrap) {
         return new DurablePublisher(new EventSpool(dir, 64L << 20, 1 << 16),
                 DurablePublisher.kafkaProducers(DurablePublisher.producerConfig(bootstrap, "restart-test-" + UUID.randomUUID(),
@@ -41,12 +33,12 @@ class PublisherRestartTest {
     }
 
     @Test
-    void spooledEventsSurviveAPublisherRestartAndArriveInOrderOnce() throws IOException {
+    void spooledEventsSurviveAPublisherRestartAndArriveInOrderOnce() {
         String bootstrap = LocalStackTestResource.stack().kafkaBootstrapServers();
         String runId = "run-restart-" + UUID.randomUUID();
         int epochs = 400;
 
-        DurablePublisher first = publisher(spoolDir, "127.0.0.1:" + deadPort());
+        DurablePublisher first = publisher(spoolDir, "127.0.0.1:" + UnreachableKafka.port());
         long begin = System.nanoTime();
         first.publish(RunStarted.of(runId));
         for (int e = 0; e < epochs; e++) {

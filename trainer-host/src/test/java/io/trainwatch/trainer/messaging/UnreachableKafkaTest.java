@@ -5,8 +5,6 @@ import org.apache.kafka.clients.producer.Producer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,11 +25,8 @@ class UnreachableKafkaTest {
     Path dir;
 
     @Test
-    void refusedSendsKeepTheProducer() throws IOException {
-        String dead;
-        try (ServerSocket s = new ServerSocket(0)) {
-            dead = "127.0.0.1:" + s.getLocalPort();
-        }
+    void refusedSendsKeepTheProducer() {
+        String dead = UnreachableKafka.address();
         Supplier<Producer<String, byte[]>> kafka = DurablePublisher.kafkaProducers(
                 DurablePublisher.producerConfig(dead, "unreachable-test", Duration.ofMillis(300), Duration.ofSeconds(5)));
         AtomicInteger producersMade = new AtomicInteger();
