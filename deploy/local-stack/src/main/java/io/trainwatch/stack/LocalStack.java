@@ -161,6 +161,8 @@ public final class LocalStack implements AutoCloseable {
         handle.put("kafkaRunning", (Supplier<String>) () -> Boolean.toString(kafkaRunning()));
         handle.put("stopKafka", (Runnable) this::stopKafka);
         handle.put("startKafka", (Runnable) this::startKafka);
+        handle.put("stopPostgres", (Runnable) this::stopPostgres);
+        handle.put("startPostgres", (Runnable) this::startPostgres);
         return Map.copyOf(handle);
     }
 
@@ -197,7 +199,7 @@ public final class LocalStack implements AutoCloseable {
                 postgresPort = requestedPostgresPort == 0 ? freePort()
                         : requirePortFree("postgresPort", requestedPostgresPort);
                 LOG.info("PostgreSQL: embedded on {}:{} (data dir {})", HOST, postgresPort, postgresDataDir());
-                startPostgres();
+                startEmbeddedPostgres();
                 createRoleAndDatabase();
             } else {
                 LOG.info("PostgreSQL: external at {} ({} is set); no server started", externalJdbcUrl,
@@ -360,6 +362,62 @@ public final class LocalStack implements AutoCloseable {
         startBroker();
         awaitKafkaAndCreateTopics();
         LOG.info("Kafka broker restarted in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin));
+    }
+
+    /**
+     * Stops only the embedded PostgreSQL (fast shutdown: connections are cut), keeping its port and data, so that
+     * clients see an outage. Does nothing if it is already stopped.
+     *
+     * @throws IllegalStateException when PostgreSQL is external: it cannot be stopped from here
+     */
+    public synchronized void stopPostgres() {
+        if (remote != null) {
+            ((Runnable) remote.get("stopPostgres")).run();
+            return;
+        }
+        withOwnClassLoader(() -> {
+            requireEmbeddedPostgres("stopPostgres");
+            if (postgres != null) {
+                long begin = System.nanoTime();
+                EmbeddedPostgres stopping = postgres;
+                postgres = null;
+                try {
+                    stopping.close();
+                } catch (IOException e) {
+                    throw new UncheckedIOException("PostgreSQL stop failed: " + e.getMessage(), e);
+                }
+                LOG.info("PostgreSQL stopped in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin));
+            }
+            return null;
+        });
+    }
+
+    /** Starts the embedded PostgreSQL again on the same port and data, after {@link #stopPostgres()}. */
+    public synchronized void startPostgres() {
+        if (remote != null) {
+            ((Runnable) remote.get("startPostgres")).run();
+            return;
+        }
+        withOwnClassLoader(() -> {
+            requireEmbeddedPostgres("startPostgres");
+            if (!started) {
+                throw new IllegalStateException("startPostgres: the stack is not started; call start()");
+            }
+            if (postgres == null) {
+                long begin = System.nanoTime();
+                startEmbeddedPostgres();
+                awaitPostgres();
+                LOG.info("PostgreSQL restarted in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin));
+            }
+            return null;
+        });
+    }
+
+    private void requireEmbeddedPostgres(String operation) {
+        if (externalJdbcUrl != null) {
+            throw new IllegalStateException(operation + ": PostgreSQL is external (" + externalJdbcUrl
+                    + "); only an embedded one can be stopped and started");
+        }
     }
 
     /** Stops the broker (shutdown, then awaitShutdown) and PostgreSQL; deletes the data dir if it was temporary. */
@@ -559,7 +617,7 @@ public final class LocalStack implements AutoCloseable {
         return dataDir.resolve("postgres");
     }
 
-    private void startPostgres() {
+    private void startEmbeddedPostgres() {
         try {
             EmbeddedPostgres.Builder pg = EmbeddedPostgres.builder()
                     .setPort(postgresPort)
