@@ -88,7 +88,8 @@ public class RunStore {
                 .chain(() -> conn.preparedQuery("UPDATE runs SET status = 'cancelling', cancel_reason = $2, "
                                 + "cancel_requested_by = $3, cancel_requested_at = now(), "
                                 + "status_position = nextval('change_position'), updated_at = now() "
-                                + "WHERE id = $1 AND status IN ('queued', 'running', 'cancelling') RETURNING status_position")
+                                + "WHERE id = $1 AND status IN ('queued', 'running', 'cancelling', 'cancel_unconfirmed') "
+                                + "RETURNING status_position")
                         .execute(Tuple.of(runId, reason, requestedBy)))
                 .chain(rows -> {
                     if (rows.rowCount() == 0) {
@@ -96,6 +97,28 @@ public class RunStore {
                     }
                     long position = rows.iterator().next().getLong(0);
                     return notifyChanges(conn, position).replaceWith(true);
+                }));
+    }
+
+    /**
+     * Runs {@code cancelling} for longer than {@code limit} (no trainer confirmed with run.finished) become
+     * {@code cancel_unconfirmed}, with a status change for SSE. The cancel itself stays as it was. Returns their ids.
+     */
+    public Uni<List<String>> markCancelUnconfirmed(java.time.Duration limit) {
+        return pool.withTransaction(conn -> lock(conn)
+                .chain(() -> conn.preparedQuery("UPDATE runs SET status = 'cancel_unconfirmed', "
+                                + "status_position = nextval('change_position'), updated_at = now() "
+                                + "WHERE status = 'cancelling' AND cancel_requested_at < now() - make_interval(secs => $1) "
+                                + "RETURNING id, status_position")
+                        .execute(Tuple.of(limit.toMillis() / 1000.0)))
+                .chain(rows -> {
+                    List<String> ids = new ArrayList<>();
+                    long max = 0;
+                    for (Row r : rows) {
+                        ids.add(r.getString("id"));
+                        max = Math.max(max, r.getLong("status_position"));
+                    }
+                    return ids.isEmpty() ? Uni.createFrom().item(ids) : notifyChanges(conn, max).replaceWith(ids);
                 }));
     }
 

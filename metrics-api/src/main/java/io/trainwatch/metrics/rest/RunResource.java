@@ -37,8 +37,7 @@ public class RunResource {
 
     static final int DEFAULT_LIMIT = 50;
     static final int MAX_LIMIT = 500;
-    static final List<String> STATUSES = List.of("queued", "running", "cancelling", "completed", "failed", "cancelled",
-            "stopped_early");
+    static final List<String> STATUSES = RunRow.STATUSES;
 
     @Inject
     RunQueries queries;
@@ -123,7 +122,10 @@ public class RunResource {
     @Path("{id}/cancel")
     @Operation(summary = "Ask the trainer to stop the run: publishes run.cancel-requested, the run shows `cancelling`")
     public Uni<Response> cancel(@PathParam("id") String id, byte[] body) {
-        RunCancelRequested request = bodies.events(bodies.parse(body), RunCancelRequested.class, id, false).get(0);
+        RunCancelRequested given = bodies.events(bodies.parse(body), RunCancelRequested.class, id, false).get(0);
+        // Every cancel has an id the trainer echoes in its run.finished; a client may choose it, else it is made here.
+        RunCancelRequested request = given.cancelId() != null ? given
+                : given.withCancelId("c-" + io.trainwatch.contracts.CloudEvents.newId());
         return requireRun(id).chain(run -> {
             if (run.finished()) {
                 throw finishedConflict(run);
@@ -137,6 +139,7 @@ public class RunResource {
                                 }
                                 ObjectNode answer = accepted(id, List.of(ceId));
                                 answer.put("status", "cancelling");
+                                answer.put("cancel_id", request.cancelId());
                                 return Response.accepted(answer).build();
                             }));
         });
