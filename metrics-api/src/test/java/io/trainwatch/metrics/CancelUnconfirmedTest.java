@@ -2,7 +2,6 @@ package io.trainwatch.metrics;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.trainwatch.contracts.AlertOpened;
@@ -18,7 +17,6 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
@@ -28,16 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /** A cancel no trainer confirms: `cancelling` turns `cancel_unconfirmed` with an alert; a late run.finished still ends it. */
 @QuarkusTest
-@TestProfile(CancelUnconfirmedTest.ConfirmWithinOneSecond.class)
+@TestProfile(ShortLifecycleLimits.class)
 @QuarkusTestResource(LocalStackTestResource.class)
 class CancelUnconfirmedTest {
-
-    public static class ConfirmWithinOneSecond implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("trainwatch.cancel.confirm-timeout", "PT1S");
-        }
-    }
 
     @Test
     void anUnconfirmedCancelIsShownAndAlertedAndALateFinishStillEndsTheRun() {
@@ -52,7 +43,8 @@ class CancelUnconfirmedTest {
             given().queryParam("status", "cancel_unconfirmed").get("/api/v1/runs").then().statusCode(200);
 
             List<ConsumerRecord<String, byte[]>> alerts = KafkaTestClient.pollUntil(insights,
-                    r -> runId.equals(r.key()) && "alert.opened".equals(KafkaTestClient.header(r, "ce_type")),
+                    r -> runId.equals(r.key()) && "alert.opened".equals(KafkaTestClient.header(r, "ce_type"))
+                            && "cancel_unconfirmed".equals(EventCodec.instance().decode(r.value(), AlertOpened.class).kind()),
                     Duration.ofSeconds(30));
             assertFalse(alerts.isEmpty(), "no alert.opened for the unconfirmed cancel within 30 s");
             AlertOpened alert = EventCodec.instance().decode(alerts.get(0).value(), AlertOpened.class);

@@ -66,7 +66,8 @@ public class TrainwatchTools {
     ObjectMapper mapper;
 
     @Tool(name = "list_runs", description = "Lists training runs, newest first. Each entry has run_id, name, project, "
-            + "status (queued, running, cancelling, cancel_unconfirmed, completed, failed, cancelled, stopped_early), "
+            + "status (queued, running, stalled, cancelling, cancel_unconfirmed, completed, failed, cancelled, "
+            + "stopped_early; `stalled`: the trainer went silent past the run's pace), "
             + "total_epochs, "
             + "latest_epoch, progress_percent and, once analysed, `action` (the headline recommendation: continue, "
             + "stop, reduce_lr or investigate) with its confidence. Use it to find a run_id or to see which runs need "

@@ -1,5 +1,6 @@
 package io.trainwatch.metrics.persistence;
 
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.trainwatch.contracts.AlertOpened;
 import io.trainwatch.contracts.Severity;
@@ -40,10 +41,17 @@ public class UnconfirmedCancels {
     @ConfigProperty(name = "trainwatch.cancel.confirm-timeout", defaultValue = "PT60S")
     Duration confirmTimeout;
 
+    private long timer;
+
     void start(@Observes StartupEvent ignored) {
         // Checked a few times per limit, so a run turns at most ~1/5 of the limit late.
         long every = Math.max(200, confirmTimeout.toMillis() / 5);
-        vertx.setPeriodic(every, every, id -> check());
+        timer = vertx.setPeriodic(every, every, id -> check());
+    }
+
+    /** Stops the timer with the application, so that no check runs against beans already destroyed. */
+    void stop(@Observes ShutdownEvent ignored) {
+        vertx.cancelTimer(timer);
     }
 
     void check() {
