@@ -413,6 +413,51 @@ public final class LocalStack implements AutoCloseable {
         });
     }
 
+    /**
+     * For a supervisor ({@link LocalStackMain}, under {@code ./run}): when the embedded PostgreSQL's server process is
+     * gone (it crashed or was killed), logs it and starts it again on the same port and data. Checks the process
+     * named in {@code postmaster.pid}, not a query, so that a busy server is never restarted.
+     *
+     * @return true if it found PostgreSQL dead and restarted it
+     */
+    public synchronized boolean restartPostgresIfDead() {
+        if (remote != null || externalJdbcUrl != null || !started || closed || postgres == null || postgresAlive()) {
+            return false;
+        }
+        LOG.error("PostgreSQL on {}:{} died (no server process for {}); restarting it", HOST, postgresPort,
+                postgresDataDir().resolve("postmaster.pid"));
+        long begin = System.nanoTime();
+        EmbeddedPostgres dead = postgres;
+        postgres = null;
+        try {
+            dead.close();
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("stopping the dead PostgreSQL: {}", e.toString());
+        }
+        withOwnClassLoader(() -> {
+            startEmbeddedPostgres();
+            awaitPostgres();
+            return null;
+        });
+        LOG.warn("PostgreSQL restarted in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin));
+        return true;
+    }
+
+    /** True while the server process that postmaster.pid names is alive. */
+    private boolean postgresAlive() {
+        try {
+            Path pidFile = postgresDataDir().resolve("postmaster.pid");
+            if (!Files.exists(pidFile)) {
+                return false;
+            }
+            String first = Files.readAllLines(pidFile).stream().findFirst().orElse("").trim();
+            return !first.isEmpty() && ProcessHandle.of(Long.parseLong(first)).map(ProcessHandle::isAlive).orElse(false);
+        } catch (IOException | NumberFormatException e) {
+            // Being rewritten or unreadable: not proof of death.
+            return true;
+        }
+    }
+
     private void requireEmbeddedPostgres(String operation) {
         if (externalJdbcUrl != null) {
             throw new IllegalStateException(operation + ": PostgreSQL is external (" + externalJdbcUrl
