@@ -7,6 +7,7 @@ Tests steer it: `fail_next` answers the next N ingest requests with a status, `r
 events de-duplicated by event_id, as the server does.
 """
 import json
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,6 +26,11 @@ def wait_until(condition, timeout=10.0, message="condition"):
         time.sleep(0.01)
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        pass  # clients that hang up (a long-poll ended at finish, an outage) are expected here
+
+
 class Stub:
     def __init__(self, port=0):
         self.lock = threading.Condition()
@@ -33,6 +39,10 @@ class Stub:
         self.ids = set()
         self.fail_next = 0
         self.fail_status = 503
+        self.fail_suffix = ""  # fail_next applies to ingest paths ending with this
+        self.gate = threading.Event()  # ingest requests wait until it is set
+        self.gate.set()
+        self.control_enabled = True
         self.refuse = {}  # path suffix -> status
         self.max_events = None
         self.hang = False
@@ -41,6 +51,7 @@ class Stub:
         self.polls = 0
         self.analysis = {"recommendation": {"action": "continue"}}
         self._port = port
+        self.connections = set()
         self.server = None
         self.up()
 
@@ -55,13 +66,23 @@ class Stub:
             def log_message(self, *args):
                 pass
 
+            def setup(self):
+                super().setup()
+                with stub.lock:
+                    stub.connections.add(self.connection)
+
+            def finish(self):
+                with stub.lock:
+                    stub.connections.discard(self.connection)
+                super().finish()
+
             def do_GET(self):
                 stub._get(self)
 
             def do_POST(self):
                 stub._post(self)
 
-        server = ThreadingHTTPServer(("127.0.0.1", self._port), Handler)
+        server = _QuietServer(("127.0.0.1", self._port), Handler)
         server.daemon_threads = True
         self._port = server.server_address[1]
         self.url = "http://127.0.0.1:%d" % self._port
@@ -73,8 +94,17 @@ class Stub:
         if server is not None:
             server.shutdown()
             server.server_close()
+        with self.lock:
+            open_connections = list(self.connections)
+            self.lock.notify_all()
+        for connection in open_connections:  # kept-alive connections too: a real outage
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def close(self):
+        self.gate.set()
         with self.lock:
             self.hang = False
             self.lock.notify_all()
@@ -110,7 +140,7 @@ class Stub:
     def _get(self, handler):
         parts = urlsplit(handler.path)
         path = parts.path
-        if path.endswith("/control"):
+        if path.endswith("/control") and self.control_enabled:
             wait = float(parse_qs(parts.query).get("wait", ["0"])[0])
             with self.lock:
                 self.polls += 1
@@ -130,13 +160,14 @@ class Stub:
         path = urlsplit(handler.path).path
         length = int(handler.headers.get("Content-Length") or 0)
         raw = handler.rfile.read(length)
+        self.gate.wait()
         with self.lock:
             self.requests.append(("POST", path, raw, dict(handler.headers)))
             if self.hang:
                 while self.hang:
                     self.lock.wait(0.05)
                 return
-            if self.fail_next > 0:
+            if self.fail_next > 0 and path.endswith(self.fail_suffix):
                 self.fail_next -= 1
                 status = self.fail_status
                 self._answer(handler, status, {"title": "Unavailable", "status": status}, [("Retry-After", "0")])

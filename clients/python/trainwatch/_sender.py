@@ -115,6 +115,8 @@ class Sender(threading.Thread):
             self._loop()
         except Exception:  # never let a bug here surface in the training process
             log.exception("trainwatch: the sender stopped")
+        finally:
+            self._connection.close()
 
     def _loop(self):
         while True:
