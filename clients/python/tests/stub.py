@@ -43,6 +43,7 @@ class Stub:
         self.gate = threading.Event()  # ingest requests wait until it is set
         self.gate.set()
         self.control_enabled = True
+        self.on_store = None  # called (kind, event) under the lock for every newly stored event
         self.refuse = {}  # path suffix -> status
         self.max_events = None
         self.hang = False
@@ -112,10 +113,14 @@ class Stub:
 
     def cancel(self, reason="overfitting", requested_by="agent:test"):
         with self.lock:
-            self.control = {"cancel_requested": True, "reason": reason, "requested_by": requested_by,
-                            "status": "cancelling"}
-            self.control_version += 1
-            self.lock.notify_all()
+            self._cancel(reason, requested_by)
+
+    def _cancel(self, reason, requested_by):
+        """With the lock held (also from on_store)."""
+        self.control = {"cancel_requested": True, "reason": reason, "requested_by": requested_by,
+                        "status": "cancelling"}
+        self.control_version += 1
+        self.lock.notify_all()
 
     def events(self, kind):
         with self.lock:
@@ -187,6 +192,8 @@ class Stub:
                 if event["event_id"] not in self.ids:
                     self.ids.add(event["event_id"])
                     self.stored.append((kind, event))
+                    if self.on_store:
+                        self.on_store(kind, event)
             self.lock.notify_all()
             control = dict(self.control)
         self._answer(handler, 202, {"accepted": len(events), "control": control})
