@@ -43,7 +43,7 @@ def _timestamp(seconds):
 
 class Sender(threading.Thread):
     def __init__(self, run_id, endpoint, spool, on_answer, request_timeout=10.0, max_queue=100_000,
-                 batch_events=BATCH_EVENTS, batch_bytes=BATCH_BYTES, backoff=None):
+                 batch_events=BATCH_EVENTS, batch_bytes=BATCH_BYTES, backoff=None, linger=0.2):
         super().__init__(name="trainwatch-sender-" + run_id, daemon=True)
         self.run_id = run_id
         self.spool = spool
@@ -51,6 +51,9 @@ class Sender(threading.Thread):
         self.max_queue = max_queue
         self.batch_events = batch_events
         self.batch_bytes = batch_bytes
+        # After a request, wait this long for more events unless someone waits for delivery: a run logging an epoch
+        # every few milliseconds then costs a request per 0.2 s, not per epoch.
+        self.linger = linger
         self.stats = {"sent": 0, "refused": 0, "dropped_steps": 0, "failed_requests": 0, "spooled": 0}
         self._paths = {"start": "/runs", "epoch": "/runs/%s/metrics" % run_id, "step": "/runs/%s/steps" % run_id,
                        "finish": "/runs/%s/finish" % run_id}
@@ -61,6 +64,9 @@ class Sender(threading.Thread):
         self._queue = collections.deque()
         self._outstanding = 0  # logged, neither delivered nor refused yet (queued, in flight or spooled)
         self._stopping = False
+        self._idle = False  # waiting for work: put() must wake it
+        self._flushing = 0  # callers waiting in flush(): no lingering
+        self._next_send = 0.0
         self._deadline = None
         self._wake = threading.Event()
         self._warned_queue = False
@@ -80,18 +86,24 @@ class Sender(threading.Thread):
                 return
             self._queue.append((kind, body))
             self._outstanding += 1
-            self._cond.notify()
+            if self._idle:
+                self._cond.notify_all()  # all: a flush() may be waiting on the same condition
 
     def flush(self, timeout):
         """Waits until everything logged so far is delivered (True) or the timeout passes (False)."""
         deadline = time.monotonic() + timeout
         with self._cond:
-            while self._outstanding:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                self._cond.wait(remaining)
-            return True
+            self._flushing += 1
+            self._cond.notify_all()
+            try:
+                while self._outstanding:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        return False
+                    self._cond.wait(remaining)
+                return True
+            finally:
+                self._flushing -= 1
 
     def close(self, timeout):
         """Delivers what it can within timeout, then stops; what is left stays in the spool. True if all delivered."""
@@ -132,7 +144,14 @@ class Sender(threading.Thread):
                 continue
             with self._cond:
                 while not self._queue and not self._stopping:
+                    self._idle = True
                     self._cond.wait()
+                self._idle = False
+                while not self._stopping and not self._flushing:
+                    remaining = self._next_send - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    self._cond.wait(remaining)
                 if not self._queue:
                     break
                 taken = list(self._queue)
@@ -223,6 +242,7 @@ class Sender(threading.Thread):
             return 0, self._backoff.next()
         status = response.status
         if 200 <= status < 300:
+            self._next_send = time.monotonic() + self.linger
             self._backoff.reset()
             self.stats["sent"] += len(batch)
             self._settle(len(batch))
