@@ -9,7 +9,8 @@
    Each call is timed alone with perf_counter_ns; the sender thread runs meanwhile, as in training.
 2. Training wall clock: docs/examples/pytorch/train_digits.py's loop (in this process, the same seed) with the client
    and its torch helpers on vs off, alternating the order each round after a warm-up round; prints each round and
-   the median on/off ratio of the loop's wall clock and of the process's CPU time (all threads).
+   the median on/off ratio of the loop's wall clock and of the training thread's CPU time (start-up, init and
+   finish included), and the CPU time of the client's two threads (sender, control poller) as a share of it.
 3. Outage: a loop logs 10 epochs and 100 step samples a second; the stub goes away (port closed) for
    --outage-seconds, then comes back; prints events lost, copies received twice (de-duplicated by event_id), whether
    the order held, and the slowest log_* call during the outage.
@@ -62,9 +63,11 @@ def bench_log_epoch(url, calls, spool, finish_timeout):
         run.log_epoch(epoch, train_loss=0.5, val_loss=0.6, train_accuracy=0.8, val_accuracy=0.75,
                       learning_rate=1e-3, duration_ms=412, samples_per_second=3500.0)
         timings.append(clock() - t0)
+    finish_started = time.monotonic()
     delivered = run.finish(timeout=finish_timeout)
+    finish_seconds = time.monotonic() - finish_started
     us = [t / 1000 for t in timings]
-    return statistics.median(us), percentile(us, 99), statistics.mean(us), delivered, run.stats
+    return statistics.median(us), percentile(us, 99), statistics.mean(us), delivered, run.stats, finish_seconds
 
 
 def bench_training(rounds, epochs, url, torch_threads):
@@ -73,24 +76,30 @@ def bench_training(rounds, epochs, url, torch_threads):
     import torch
     import train_digits
     torch.set_num_threads(torch_threads)
-    ratios, cpu_ratios = [], []
+    ratios, cpu_ratios, thread_shares = [], [], []
     for index in range(rounds + 1):  # round 0 warms up (allocator, first-call costs) and is not counted
-        times, cpu = {}, {}
+        times, cpu, client_threads = {}, {}, 0.0
         order = ("off", "on") if index % 2 == 0 else ("on", "off")
         for mode in order:
             args = train_digits.parse_args(["--epochs", str(epochs), "--quiet", "--url", url, "--name", "bench"]
                                            + (["--no-trainwatch"] if mode == "off" else []))
-            cpu_before = time.process_time()
-            times[mode] = train_digits.train(args, out=lambda line: None)["train_seconds"]
-            cpu[mode] = time.process_time() - cpu_before
+            cpu_before = time.thread_time()
+            result = train_digits.train(args, out=lambda line: None)
+            cpu[mode] = time.thread_time() - cpu_before
+            times[mode] = result["train_seconds"]
+            if result["client_stats"]:
+                stats = result["client_stats"]
+                client_threads = (stats.get("cpu_seconds") or 0.0) + (stats.get("poller_cpu_seconds") or 0.0)
         if index == 0:
             continue
         ratios.append(times["on"] / times["off"])
         cpu_ratios.append(cpu["on"] / cpu["off"])
-        print("  round %d (%s first): wall off %.3f s, on %.3f s, on/off %.4f; process CPU off %.3f s, on %.3f s, "
-              "on/off %.4f" % (index, order[0], times["off"], times["on"], ratios[-1], cpu["off"], cpu["on"],
-                               cpu_ratios[-1]), flush=True)
-    return ratios, cpu_ratios
+        thread_shares.append(client_threads / cpu["off"])
+        print("  round %d (%s first): loop wall off %.3f s, on %.3f s, on/off %.4f; training thread CPU off %.3f s, "
+              "on %.3f s, on/off %.4f; client threads CPU %.4f s = %.2f %% of the training thread's CPU off"
+              % (index, order[0], times["off"], times["on"], ratios[-1], cpu["off"], cpu["on"], cpu_ratios[-1],
+                 client_threads, 100 * thread_shares[-1]), flush=True)
+    return ratios, cpu_ratios, thread_shares
 
 
 def bench_outage(outage_seconds, spool):
@@ -160,21 +169,22 @@ def main():
     try:
         process, url = stub_process()
         try:
-            median, p99, mean, delivered, stats = bench_log_epoch(url, args.calls, spool, 60)
+            median, p99, mean, delivered, stats, _ = bench_log_epoch(url, args.calls, spool, 60)
             print("BENCH log_epoch, stub answering:  median %.2f us, p99 %.2f us, mean %.2f us per call (%d calls); "
                   "all delivered: %s (%d sent)" % (median, p99, mean, args.calls, delivered, stats["sent"]), flush=True)
-            median, p99, mean, delivered, stats = bench_log_epoch(closed_port_url(), args.calls, spool, 1)
+            median, p99, mean, delivered, stats, finish_seconds = bench_log_epoch(closed_port_url(), args.calls, spool, 1)
             print("BENCH log_epoch, server unreachable: median %.2f us, p99 %.2f us, mean %.2f us per call (%d calls); "
-                  "%d events in the spool when finish() returned" % (median, p99, mean, args.calls, stats["spool_events"]), flush=True)
+                  "finish(timeout=1) returned after %.2f s" % (median, p99, mean, args.calls, finish_seconds),
+                  flush=True)
             if not args.skip_training:
-                ratios, cpu_ratios = bench_training(args.rounds, args.epochs, url, args.torch_threads)
+                ratios, cpu_ratios, shares = bench_training(args.rounds, args.epochs, url, args.torch_threads)
                 print("BENCH digits training with the client on/off (%d rounds of %d epochs, %d torch thread(s)): "
-                      "wall clock median ratio %.4f (%+.2f %%, min %.4f, max %.4f); process CPU median ratio %.4f "
-                      "(%+.2f %%, min %.4f, max %.4f)"
-                      % (len(ratios), args.epochs, args.torch_threads, statistics.median(ratios),
-                         (statistics.median(ratios) - 1) * 100, min(ratios), max(ratios),
-                         statistics.median(cpu_ratios), (statistics.median(cpu_ratios) - 1) * 100, min(cpu_ratios),
-                         max(cpu_ratios)), flush=True)
+                      "loop wall clock median ratio %.4f (%+.2f %%, min %.4f, max %.4f); training thread CPU median "
+                      "ratio %.4f (%+.2f %%, min %.4f, max %.4f); client threads' CPU median %.2f %% of the training "
+                      "thread's" % (len(ratios), args.epochs, args.torch_threads, statistics.median(ratios),
+                                    (statistics.median(ratios) - 1) * 100, min(ratios), max(ratios),
+                                    statistics.median(cpu_ratios), (statistics.median(cpu_ratios) - 1) * 100,
+                                    min(cpu_ratios), max(cpu_ratios), 100 * statistics.median(shares)), flush=True)
         finally:
             process.terminate()
             process.wait()

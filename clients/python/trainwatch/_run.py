@@ -276,8 +276,10 @@ class Run:
 
     @property
     def stats(self):
-        """Counters of the sender: sent, refused, dropped_steps, failed_requests, spooled; plus outstanding."""
-        return dict(self._sender.stats, outstanding=self._sender.outstanding, spool_events=len(self._sender.spool))
+        """Counters of the sender: sent, refused, dropped_steps, failed_requests, spooled, outstanding, spool_events;
+        after finish() also cpu_seconds (the sender thread's CPU time) and poller_cpu_seconds (once it ended)."""
+        return dict(self._sender.stats, outstanding=self._sender.outstanding, spool_events=len(self._sender.spool),
+                    poller_cpu_seconds=self._poller.cpu_seconds)
 
     # --- context manager: an exception ends the run failed, with the error ---------------------------------------
 

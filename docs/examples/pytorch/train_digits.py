@@ -64,8 +64,8 @@ def build_model(overfit, torch):
 
 
 def train(args, out=print):
-    """Trains; returns a dict with run_id, epochs (completed), status, stop_reason and train_seconds (the training
-    loop's wall clock, without start-up, for the benchmark)."""
+    """Trains; returns a dict with run_id, epochs (completed), status, stop_reason, train_seconds (the training
+    loop's wall clock, without start-up, for the benchmark) and client_stats (run.stats after finish, or None)."""
     import torch
     torch.manual_seed(args.seed)
     if args.device == "auto":
@@ -143,12 +143,14 @@ def train(args, out=print):
             run.finish("failed", reason="%s: %s" % (type(error).__name__, error))
         raise
     train_seconds = time.perf_counter() - started
+    client = None
     if run:
         delivered = run.finish()
         if not delivered:
             out("trainwatch: not every event reached %s yet; the rest is kept in the spool" % run.url)
+        client = run.stats
     return {"run_id": run.run_id if run else None, "epochs": completed, "status": status, "stop_reason": reason,
-            "train_seconds": train_seconds}
+            "train_seconds": train_seconds, "client_stats": client}
 
 
 def main(argv=None):
