@@ -7,10 +7,11 @@
 1. log_epoch cost: median / p99 / mean µs per call over --calls calls with the fields a training loop sends, (a) with
    a stub metrics-api in a separate process answering, (b) with nothing listening (every event goes to the spool).
    Each call is timed alone with perf_counter_ns; the sender thread runs meanwhile, as in training.
-2. Training wall clock: docs/examples/pytorch/train_digits.py's loop (in this process, the same seed) with the client
-   and its torch helpers on vs off, alternating the order each round after a warm-up round; prints each round and
-   the median on/off ratio of the loop's wall clock and of the training thread's CPU time (start-up, init and
-   finish included), and the CPU time of the client's two threads (sender, control poller) as a share of it.
+2. Training: docs/examples/pytorch/train_digits.py's loop (in this process, the same seed) off, with the client only
+   (--no-torch-metrics) and with the client and trainwatch.torch's EpochMetrics, the order rotating each round after
+   a warm-up round; prints each round and the median ratios to "off" of the loop's wall clock and of the training
+   thread's CPU time (start-up, init and finish included), the CPU time of the client's two threads (sender, control
+   poller) as a share of it, and the CPU added per epoch (training thread + client threads - off).
 3. Outage: a loop logs 10 epochs and 100 step samples a second; the stub goes away (port closed) for
    --outage-seconds, then comes back; prints events lost, copies received twice (de-duplicated by event_id), whether
    the order held, and the slowest log_* call during the outage.
@@ -70,36 +71,52 @@ def bench_log_epoch(url, calls, spool, finish_timeout):
     return statistics.median(us), percentile(us, 99), statistics.mean(us), delivered, run.stats, finish_seconds
 
 
+MODES = {"off": ["--no-trainwatch"], "client": ["--no-torch-metrics"], "client+torch": []}
+
+
 def bench_training(rounds, epochs, url, torch_threads):
-    """Per round: wall clock of the training loop and CPU time of the whole process (all threads, so the sender's
-    and the poller's work counts) for one run with the client and one without."""
+    """Per round, one run in each mode (the order rotating): the loop's wall clock, the training thread's CPU time
+    (start-up, init and finish included) and the CPU time of the client's own threads."""
     import torch
     import train_digits
     torch.set_num_threads(torch_threads)
-    ratios, cpu_ratios, thread_shares = [], [], []
+    rows = []
+    modes = list(MODES)
     for index in range(rounds + 1):  # round 0 warms up (allocator, first-call costs) and is not counted
-        times, cpu, client_threads = {}, {}, 0.0
-        order = ("off", "on") if index % 2 == 0 else ("on", "off")
+        order = modes[index % 3:] + modes[:index % 3]
+        row = {}
         for mode in order:
             args = train_digits.parse_args(["--epochs", str(epochs), "--quiet", "--url", url, "--name", "bench"]
-                                           + (["--no-trainwatch"] if mode == "off" else []))
+                                           + MODES[mode])
             cpu_before = time.thread_time()
             result = train_digits.train(args, out=lambda line: None)
-            cpu[mode] = time.thread_time() - cpu_before
-            times[mode] = result["train_seconds"]
-            if result["client_stats"]:
-                stats = result["client_stats"]
-                client_threads = (stats.get("cpu_seconds") or 0.0) + (stats.get("poller_cpu_seconds") or 0.0)
+            stats = result["client_stats"] or {}
+            row[mode] = (result["train_seconds"], time.thread_time() - cpu_before,
+                         (stats.get("cpu_seconds") or 0.0) + (stats.get("poller_cpu_seconds") or 0.0))
         if index == 0:
             continue
-        ratios.append(times["on"] / times["off"])
-        cpu_ratios.append(cpu["on"] / cpu["off"])
-        thread_shares.append(client_threads / cpu["off"])
-        print("  round %d (%s first): loop wall off %.3f s, on %.3f s, on/off %.4f; training thread CPU off %.3f s, "
-              "on %.3f s, on/off %.4f; client threads CPU %.4f s = %.2f %% of the training thread's CPU off"
-              % (index, order[0], times["off"], times["on"], ratios[-1], cpu["off"], cpu["on"], cpu_ratios[-1],
-                 client_threads, 100 * thread_shares[-1]), flush=True)
-    return ratios, cpu_ratios, thread_shares
+        rows.append(row)
+        off_wall, off_cpu, _ = row["off"]
+        print("  round %d (%s): off: loop %.3f s, thread CPU %.3f s" % (index, ", ".join(order), off_wall, off_cpu)
+              + "".join("; %s: loop x%.4f, thread CPU x%.4f, client threads %.1f ms"
+                        % (mode, row[mode][0] / off_wall, row[mode][1] / off_cpu, row[mode][2] * 1000)
+                        for mode in ("client", "client+torch")), flush=True)
+    return rows
+
+
+def report_training(rows, args):
+    for mode in ("client", "client+torch"):
+        wall = [row[mode][0] / row["off"][0] for row in rows]
+        cpu = [row[mode][1] / row["off"][1] for row in rows]
+        threads = [row[mode][2] / row["off"][1] for row in rows]
+        per_epoch = [1e6 * (row[mode][1] + row[mode][2] - row["off"][1]) / args.epochs for row in rows]
+        print("BENCH digits, %s on vs off (%d rounds of %d epochs, %d torch thread(s)): loop wall clock median "
+              "ratio %.4f (%+.2f %%, min %.4f, max %.4f); training thread CPU median ratio %.4f (%+.2f %%); "
+              "client threads' CPU median %.2f %% of the training thread's; added CPU per epoch median %.0f us"
+              % (mode, len(rows), args.epochs, args.torch_threads, statistics.median(wall),
+                 100 * (statistics.median(wall) - 1), min(wall), max(wall), statistics.median(cpu),
+                 100 * (statistics.median(cpu) - 1), 100 * statistics.median(threads), statistics.median(per_epoch)),
+              flush=True)
 
 
 def bench_outage(outage_seconds, spool):
@@ -177,24 +194,19 @@ def main():
                   "finish(timeout=1) returned after %.2f s" % (median, p99, mean, args.calls, finish_seconds),
                   flush=True)
             if not args.skip_training:
-                ratios, cpu_ratios, shares = bench_training(args.rounds, args.epochs, url, args.torch_threads)
-                print("BENCH digits training with the client on/off (%d rounds of %d epochs, %d torch thread(s)): "
-                      "loop wall clock median ratio %.4f (%+.2f %%, min %.4f, max %.4f); training thread CPU median "
-                      "ratio %.4f (%+.2f %%, min %.4f, max %.4f); client threads' CPU median %.2f %% of the training "
-                      "thread's" % (len(ratios), args.epochs, args.torch_threads, statistics.median(ratios),
-                                    (statistics.median(ratios) - 1) * 100, min(ratios), max(ratios),
-                                    statistics.median(cpu_ratios), (statistics.median(cpu_ratios) - 1) * 100,
-                                    min(cpu_ratios), max(cpu_ratios), 100 * statistics.median(shares)), flush=True)
+                report_training(bench_training(args.rounds, args.epochs, url, args.torch_threads), args)
         finally:
             process.terminate()
             process.wait()
         logged, arrived, received, delivered, worst_us, stats = bench_outage(args.outage_seconds, spool)
         lost = len(set(logged) - set(arrived))
+        in_order = all([n for k, n in arrived if k == kind] == [n for k, n in logged if k == kind]
+                       for kind in ("epoch", "step"))
         print("BENCH outage of %.0f s: logged %d events (%d epochs), stored %d, lost %d, copies received twice %d "
-              "(stored once), order kept: %s, all delivered at finish: %s, slowest log_* call during the outage "
+              "(stored once), each kind in order: %s, all delivered at finish: %s, slowest log_* call during the outage "
               "%.0f us, failed requests %d" % (args.outage_seconds, len(logged),
                                                sum(1 for k, _ in logged if k == "epoch"), len(arrived), lost,
-                                               len(received) - len(set(received)), arrived == logged, delivered,
+                                               len(received) - len(set(received)), in_order, delivered,
                                                worst_us, stats["failed_requests"]), flush=True)
         print("load average at the end %s" % " ".join("%.2f" % x for x in os.getloadavg()))
     finally:

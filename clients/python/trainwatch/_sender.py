@@ -210,12 +210,12 @@ class Sender(threading.Thread):
         return items
 
     def _batches(self, items):
+        """Windows of consecutive events within the request limits; run.started and run.finished alone."""
         batches = []
         current, size = [], 0
         for item in items:
             single = item.kind in ("start", "finish")
-            if current and (single or current[0].kind != item.kind or len(current) >= self.batch_events
-                            or size + len(item.data) + 1 > self.batch_bytes):
+            if current and (single or len(current) >= self.batch_events or size + len(item.data) + 1 > self.batch_bytes):
                 batches.append(current)
                 current, size = [], 0
             current.append(item)
@@ -227,10 +227,23 @@ class Sender(threading.Thread):
             batches.append(current)
         return batches
 
-    def _deliver(self, batch):
-        """Sends one batch. Returns (events settled from its start, None) or, when the server cannot take them now,
-        (events settled before that, seconds to wait before retrying the rest)."""
-        kind = batch[0].kind
+    def _deliver(self, window):
+        """Sends one window: its epochs in one request and its steps in another (each kind keeps its order; run.started
+        and run.finished travel alone, first and last). Returns (len(window), None) when every event was accepted or
+        refused for good, else (0, seconds to wait) and the whole window is retried later: a part that was accepted
+        is then sent again with the same event ids, which the server stores once."""
+        groups = {}
+        for item in window:
+            groups.setdefault(item.kind, []).append(item)
+        for kind, batch in groups.items():
+            retry_in = self._send(kind, batch)
+            if retry_in is not None:
+                return 0, retry_in
+        self._settle(len(window))
+        return len(window), None
+
+    def _send(self, kind, batch):
+        """One request (split in halves on 413). None when done, else the seconds to wait before a retry."""
         body = batch[0].data if kind in ("start", "finish") else b"[" + b",".join(i.data for i in batch) + b"]"
         timeout = self.request_timeout
         if self._stopping and self._deadline is not None:
@@ -240,27 +253,22 @@ class Sender(threading.Thread):
         except TransportError as error:
             log.debug("trainwatch: %s", error)
             self.stats["failed_requests"] += 1
-            return 0, self._backoff.next()
+            return self._backoff.next()
         status = response.status
         if 200 <= status < 300:
             self._next_send = time.monotonic() + self.linger
             self._backoff.reset()
             self.stats["sent"] += len(batch)
-            self._settle(len(batch))
             self._on_answer(response.json())
-            return len(batch), None
+            return None
         if status == 413 and len(batch) > 1:
             half = len(batch) // 2
-            done, retry_in = self._deliver(batch[:half])
-            if retry_in is not None:
-                return done, retry_in
-            more, retry_in = self._deliver(batch[half:])
-            return done + more, retry_in
+            return self._send(kind, batch[:half]) or self._send(kind, batch[half:])
         if status >= 500 or status in (408, 429):
             self.stats["failed_requests"] += 1
             delay = self._backoff.next()
             hint = response.retry_after()
-            return 0, min(max(delay, hint), self._backoff.maximum) if hint is not None else delay
+            return min(max(delay, hint), self._backoff.maximum) if hint is not None else delay
         # Any other 4xx is a client bug: retrying cannot help, and holding the batch would block every later one.
         if status not in self._warned_status:
             self._warned_status.add(status)
@@ -270,8 +278,7 @@ class Sender(threading.Thread):
                       "Further refusals with this status are not logged.", len(batch), kind, self.run_id, status,
                       detail)
         self.stats["refused"] += len(batch)
-        self._settle(len(batch))
-        return len(batch), None
+        return None
 
     def _settle(self, n):
         with self._cond:

@@ -109,6 +109,8 @@ class EpochMetrics:
         self.budget = budget
         self.per_layer = per_layer
         self._named = [(n[:MAX_KEY_LENGTH], p) for n, p in model.named_parameters() if p.requires_grad][:MAX_LAYERS]
+        self._params = [p for _, p in self._named]
+        self._layer_names = [n for n, _ in self._named]
         first = next(iter(model.parameters()), None)
         self.device = torch.device(device) if device is not None else (first.device if first is not None else None)
         self._cuda = self.device is not None and self.device.type == "cuda" and torch.cuda.is_available()
@@ -145,10 +147,10 @@ class EpochMetrics:
         self._step += 1
         total = self._measure() if self._due() else None
         if total is None:
-            total = torch.nn.utils.clip_grad_norm_([p for _, p in self._named], max_norm)
+            total = torch.nn.utils.clip_grad_norm_(self._params, max_norm)
         else:
-            torch.nn.utils.clip_grad_norm_([p for _, p in self._named], max_norm)
-        clipped = (total.detach() > max_norm).to(torch.int64)
+            torch.nn.utils.clip_grad_norm_(self._params, max_norm)
+        clipped = (total.detach() > max_norm).to(torch.float32)
         self._clipped = clipped if self._clipped is None else self._clipped + clipped
         self._clip_calls += 1
         return total
@@ -193,30 +195,29 @@ class EpochMetrics:
     def collect(self):
         """This epoch's figures as log_epoch keywords (unmeasured ones left out), then starts the next epoch.
         One device sync for all of them."""
-        parts, names = [], []  # scalars and vectors concatenated into one tensor, read with one .tolist()
+        names, scalars = [], []  # stacked (and the layer norms appended) into one tensor, read with one .tolist()
         if self._measured:
-            parts += [self._sum_global.reshape(1) / self._measured, self._max_global.reshape(1)]
             names += ["grad_norm", "grad_norm_max"]
-        if self._named:
-            with torch.no_grad():
-                parts.append(torch.linalg.vector_norm(_norms([p.detach() for _, p in self._named])).reshape(1))
+            scalars += [self._sum_global / self._measured, self._max_global]
+        if self._params:
             names.append("param_norm")
+            scalars.append(torch.linalg.vector_norm(_norms([p.detach() for p in self._params])))
         if self._clip_calls:
-            parts.append(self._clipped.reshape(1))
             names.append("clipped_steps")
-        layers = self._measured and self.per_layer and self._sum_layers is not None
-        if layers:
-            parts.append(self._sum_layers / self._measured)
+            scalars.append(self._clipped)
+        layers = self.per_layer and self._measured and self._sum_layers is not None
         out = {}
-        if parts:
-            device = parts[0].device
-            values = torch.cat([part.float().to(device) for part in parts]).tolist()
+        if scalars:
+            device = scalars[0].device
+            values = torch.stack([t.to(device=device, dtype=torch.float32) for t in scalars])
+            if layers:
+                values = torch.cat([values, (self._sum_layers / self._measured).to(device)])
+            values = values.tolist()
             out.update(zip(names, values))
             if "clipped_steps" in out:
                 out["clipped_steps"] = int(out["clipped_steps"])
             if layers:
-                out["layer_grad_norms"] = {name: value for (name, _), value
-                                           in zip(self._named, values[len(names):])}
+                out["layer_grad_norms"] = dict(zip(self._layer_names, values[len(names):]))
         if self._samples and self._last_sample_time is not None and self._last_sample_time > self._started:
             out["samples_per_second"] = self._samples / (self._last_sample_time - self._started)
         memory = int(torch.cuda.max_memory_allocated(self.device)) if self._cuda else _peak_rss_bytes()
