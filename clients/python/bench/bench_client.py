@@ -12,7 +12,8 @@
    a warm-up round; prints each round and the median ratios to "off" of the loop's wall clock and of the training
    thread's CPU time (start-up, init and finish included), the CPU time of the client's two threads (sender, control
    poller) as a share of it, and the CPU added per epoch (training thread + client threads - off).
-3. Outage: a loop logs 10 epochs and 100 step samples a second; the stub goes away (port closed) for
+3. trainwatch.torch: thread CPU per call of EpochMetrics.after_backward and collect() beside a training step.
+4. Outage: a loop logs 10 epochs and 100 step samples a second; the stub goes away (port closed) for
    --outage-seconds, then comes back; prints events lost, copies received twice (de-duplicated by event_id), whether
    the order held, and the slowest log_* call during the outage.
 """
@@ -119,6 +120,39 @@ def report_training(rows, args):
               flush=True)
 
 
+def bench_torch_helpers(steps, torch_threads):
+    """CPU per call of EpochMetrics.after_backward (every step measured, no budget) and collect(), beside one training
+    step of the digits example's healthy model (forward, backward, Adam), all timed with the thread's CPU clock."""
+    import torch
+    import train_digits
+    from trainwatch import torch as tw_torch
+    torch.set_num_threads(torch_threads)
+    torch.manual_seed(0)
+    model = train_digits.build_model(False, torch)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    x, y = torch.randn(64, 64), torch.randint(0, 10, (64,))
+
+    def train_step():
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    def per_call(function, n):
+        for _ in range(min(100, n)):
+            function()
+        started = time.thread_time()
+        for _ in range(n):
+            function()
+        return (time.thread_time() - started) / n * 1e6
+
+    step_us = per_call(train_step, steps)
+    metrics = tw_torch.EpochMetrics(model, budget=None)
+    after_us = per_call(metrics.after_backward, steps)
+    collect_us = per_call(metrics.collect, max(1, steps // 10))
+    return step_us, after_us, collect_us
+
+
 def bench_outage(outage_seconds, spool):
     stub = Stub()
     run = trainwatch.init(project="bench", name="outage", url=stub.url, spool_dir=spool)
@@ -194,6 +228,11 @@ def main():
                   "finish(timeout=1) returned after %.2f s" % (median, p99, mean, args.calls, finish_seconds),
                   flush=True)
             if not args.skip_training:
+                step_us, after_us, collect_us = bench_torch_helpers(2000, args.torch_threads)
+                print("BENCH trainwatch.torch on the digits MLP (batch 64, %d torch thread(s)), thread CPU per call: "
+                      "training step %.0f us; after_backward %.0f us (%.1f %% of a step, measuring every step); "
+                      "collect() %.0f us per epoch" % (args.torch_threads, step_us, after_us, 100 * after_us / step_us,
+                                                       collect_us), flush=True)
                 report_training(bench_training(args.rounds, args.epochs, url, args.torch_threads), args)
         finally:
             process.terminate()
