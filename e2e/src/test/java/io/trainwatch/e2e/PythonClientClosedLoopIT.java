@@ -36,7 +36,8 @@ class PythonClientClosedLoopIT {
     @Test
     void lossAnalyzerCancelsAnOverfittingPythonRunWhichStopsWithinOneEpoch() throws Exception {
         try (PythonTraining training = PythonTraining.start(system, "e2e-python-loop",
-                List.of("--overfit", "--epochs", Integer.toString(EPOCHS)))) {
+                // Paced like a real epoch (digits epochs take tens of ms), so "within one epoch" is a fair measure.
+                List.of("--overfit", "--epochs", Integer.toString(EPOCHS), "--pace", "0.25"))) {
             String runId = training.awaitRunId();
             String run = system.metricsApi.url("/api/v1/runs/" + runId);
 
@@ -75,6 +76,10 @@ class PythonClientClosedLoopIT {
             List<JsonNode> epochs = PythonTraining.contiguousEpochs(run);
             Instant cancelledAt = Instant.parse(stored.path("cancel").path("requested_at").asText());
             long afterCancel = epochs.stream().filter(e -> PythonTraining.emittedAt(e).isAfter(cancelledAt)).count();
+            System.out.printf("PythonClientClosedLoopIT: cancelled at %s after epoch %d was logged; %d epoch(s) logged "
+                    + "after the cancel; %d epochs stored; reason: %s%n", cancelledAt,
+                    epochs.stream().filter(e -> !PythonTraining.emittedAt(e).isAfter(cancelledAt)).count() - 1,
+                    afterCancel, epochs.size(), reason);
             assertTrue(afterCancel <= 1, "at most one epoch logged after the cancel was stored, saw " + afterCancel
                     + " (cancel at " + cancelledAt + ", last epoch " + epochs.get(epochs.size() - 1) + ")");
             assertTrue(epochs.size() < EPOCHS, "stopped before the planned end: " + epochs.size() + " epochs");

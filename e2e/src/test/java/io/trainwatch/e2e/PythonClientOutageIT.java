@@ -38,11 +38,19 @@ class PythonClientOutageIT {
     void trainingKeepsItsPaceThroughAnApiOutageAndEveryEpochIsStoredOnce() throws Exception {
         try (PythonTraining training = PythonTraining.start(system, "e2e-python-outage",
                 List.of("--epochs", "100000"))) {
+            long t0 = System.nanoTime();
             String runId = training.awaitRunId();
+            Phases phases = new Phases(t0);
+            phases.mark("run id printed");
             String run = system.metricsApi.url("/api/v1/runs/" + runId);
             await("epochs stored before the outage").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
-                    .until(() -> Http.json(run).path("epochs_recorded").asInt() >= 10);
+                    .until(() -> {
+                        // The script prints its run id before its client has posted anything: 404 until then.
+                        Http.Reply r = Http.get(run);
+                        return r.status() == 200 && r.body().path("epochs_recorded").asInt() >= 10;
+                    });
 
+            phases.mark("10 epochs stored");
             Instant down = Instant.now();
             Instant up;
             boolean stopped = false;
@@ -56,23 +64,29 @@ class PythonClientOutageIT {
                             return Duration.between(down, Instant.now()).compareTo(OUTAGE) >= 0;
                         });
                 up = Instant.now();
+                phases.mark("outage over");
             } finally {
                 if (stopped) {
                     system.restartMetricsApi();
                 }
             }
+            phases.mark("metrics-api ready again");
 
             // An epoch logged after the API came back is stored; the client replays in order, so the spool came first.
             Instant back = up;
             await("an epoch logged after the restart stored").atMost(Duration.ofSeconds(90))
                     .pollInterval(Duration.ofMillis(500)).ignoreExceptions()
                     .until(() -> PythonTraining.emittedAt(Http.json(run).path("latest")).isAfter(back));
+            phases.mark("an epoch logged after the restart stored");
             Http.Reply cancel = Http.post(run + "/cancel", Map.of("reason", "e2e outage test done", "requested_by", "e2e"));
             assertEquals(202, cancel.status(), cancel.raw());
             assertEquals(0, training.awaitExit(Duration.ofSeconds(60)), training.transcript());
+            phases.mark("train_digits.py exited after the cancel");
             await("run cancelled").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
                     .until(() -> "cancelled".equals(Http.json(run).path("status").asText()));
 
+            phases.mark("run stored as cancelled");
+            System.out.println("PythonClientOutageIT phases: " + phases);
             List<JsonNode> epochs = PythonTraining.contiguousEpochs(run);
             List<Double> before = new ArrayList<>();
             List<Double> during = new ArrayList<>();
@@ -101,5 +115,24 @@ class PythonClientOutageIT {
     private static double median(List<Double> values) {
         List<Double> sorted = values.stream().sorted().toList();
         return sorted.get(sorted.size() / 2);
+    }
+
+    /** Seconds since the start at each step, printed so a slow run shows where its time went. */
+    private static final class Phases {
+        private final long start;
+        private final StringBuilder marks = new StringBuilder();
+
+        Phases(long start) {
+            this.start = start;
+        }
+
+        void mark(String what) {
+            marks.append(String.format("%n  %6.1f s  %s", (System.nanoTime() - start) / 1e9, what));
+        }
+
+        @Override
+        public String toString() {
+            return marks.toString();
+        }
     }
 }

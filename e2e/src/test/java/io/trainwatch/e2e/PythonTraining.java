@@ -38,7 +38,18 @@ final class PythonTraining implements AutoCloseable {
     }
 
     /** Skips the calling test, saying why, where the interpreter lacks torch or sklearn (CI installs both). */
-    static void assumeTorchAndSklearn() throws InterruptedException {
+    static synchronized void assumeTorchAndSklearn() throws InterruptedException {
+        if (torchAndSklearn == null) {
+            torchAndSklearn = probe();
+        }
+        assumeTrue(torchAndSklearn, PYTHON + " cannot import torch and sklearn: install Debian's python3-torch and "
+                + "python3-sklearn (apt-get install -y python3-torch python3-sklearn) to run this test");
+    }
+
+    /** Importing torch takes seconds: asked once per test JVM. */
+    private static Boolean torchAndSklearn;
+
+    private static boolean probe() throws InterruptedException {
         boolean present;
         try {
             Process probe = new ProcessBuilder(PYTHON, "-c", "import torch, sklearn").redirectErrorStream(true)
@@ -47,8 +58,7 @@ final class PythonTraining implements AutoCloseable {
         } catch (IOException e) {
             present = false;
         }
-        assumeTrue(present, PYTHON + " cannot import torch and sklearn: install Debian's python3-torch and "
-                + "python3-sklearn (apt-get install -y python3-torch python3-sklearn) to run this test");
+        return present;
     }
 
     static PythonTraining start(TrainwatchSystem system, String name, List<String> args) throws IOException {
