@@ -43,14 +43,14 @@ class PythonClientOutageIT {
             Phases phases = new Phases(t0);
             phases.mark("run id printed");
             String run = system.metricsApi.url("/api/v1/runs/" + runId);
-            await("epochs stored before the outage").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+            await("epochs stored before the outage").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
                     .until(() -> {
                         // The script prints its run id before its client has posted anything: 404 until then.
                         Http.Reply r = Http.get(run);
-                        return r.status() == 200 && r.body().path("epochs_recorded").asInt() >= 10;
+                        return r.status() == 200 && r.body().path("epochs_recorded").asInt() >= 30;
                     });
 
-            phases.mark("10 epochs stored");
+            phases.mark("30 epochs stored");
             Instant down = Instant.now();
             Instant up;
             boolean stopped = false;
