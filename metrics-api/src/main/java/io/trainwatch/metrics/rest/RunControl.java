@@ -2,6 +2,8 @@ package io.trainwatch.metrics.rest;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.Cancellable;
 import io.trainwatch.metrics.persistence.RunQueries;
@@ -9,6 +11,7 @@ import io.trainwatch.metrics.persistence.RunRow;
 import io.trainwatch.metrics.sse.ChangeFeed;
 import io.trainwatch.metrics.sse.FeedEvent;
 import io.vertx.mutiny.core.Vertx;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -56,7 +59,17 @@ public class RunControl {
     @ConfigProperty(name = "trainwatch.control.max-waiters", defaultValue = "10000")
     int maxWaiters;
 
+    @Inject
+    MeterRegistry registry;
+
     private final AtomicInteger waiters = new AtomicInteger();
+
+    @PostConstruct
+    void metrics() {
+        Gauge.builder("trainwatch.control.waiters", waiters, AtomicInteger::get)
+                .description("Requests waiting for a run change (control long-polls, read-your-writes waits)")
+                .register(registry);
+    }
 
     /** The control object of a stored run. */
     public ObjectNode view(RunRow run) {
