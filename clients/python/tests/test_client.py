@@ -100,6 +100,15 @@ class ClientTest(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "on_cancel"):
             trainwatch.init(url=self.stub.url, on_cancel="explode")
 
+    def test_events_after_finish_are_ignored_with_one_warning(self):
+        run = self.start()
+        self.assertTrue(run.finish())
+        with self.assertLogs("trainwatch", level="WARNING") as logs:
+            run.log_epoch(0, train_loss=1.0)
+            run.log_step(1, loss=1.0)
+        self.assertEqual(len(logs.output), 1, logs.output)
+        self.assertEqual(self.stub.events("epoch"), [])
+
     def test_token_is_sent_as_bearer(self):
         run = self.start(token="s3cret")
         run.finish()
@@ -169,25 +178,24 @@ class ClientTest(unittest.TestCase):
         self.assertEqual({i for attempt in attempts for i in attempt}, set(stored))  # no id was ever re-made
         self.assertEqual([e["epoch"] for e in self.stub.events("epoch")], list(range(5)))
 
-    def test_outage_spools_and_replays_in_order(self):
+    def test_outage_spools_and_replays_each_kind_in_order(self):
         run = self.start()
         self.assertTrue(run.flush(5))
         self.stub.down()
-        logged = []
         for epoch in range(20):
             for step in range(epoch * 10, epoch * 10 + 10):
                 run.log_step(step, loss=1.0)
-                logged.append(("step", step))
             run.log_epoch(epoch, train_loss=1.0)
-            logged.append(("epoch", epoch))
-        wait_until(lambda: run.stats["spool_events"] == len(logged), message="every event in the spool")
+        wait_until(lambda: run.stats["spool_events"] == 220, message="every event in the spool")
         spool_dir = os.path.join(self.spool, run.run_id)
         self.assertTrue(any(name.endswith(".jsonl") for name in os.listdir(spool_dir)))
+        requests_before = len(self.stub.requests)
         self.stub.up()
         self.assertTrue(run.flush(20))
-        with self.stub.lock:
-            arrived = [(k, e.get("global_step", e.get("epoch"))) for k, e in self.stub.stored if k in ("step", "epoch")]
-        self.assertEqual(arrived, logged)
+        self.assertEqual([e["epoch"] for e in self.stub.events("epoch")], list(range(20)))
+        self.assertEqual([e["global_step"] for e in self.stub.events("step")], list(range(200)))
+        # 220 interleaved events replay as one window of 500: one request for the epochs, one for the steps
+        self.assertEqual(len(self.stub.requests) - requests_before, 2)
         self.assertTrue(run.finish())
         self.assertFalse(os.path.exists(spool_dir), "an empty spool is removed")
 

@@ -39,7 +39,7 @@ class TorchHelpersTest(unittest.TestCase):
         self.assertAlmostEqual(self.tw.param_norm(self.model), expected, places=5)
 
     def test_epoch_metrics_mean_max_clipping_and_throughput(self):
-        metrics = self.tw.EpochMetrics(self.model)
+        metrics = self.tw.EpochMetrics(self.model, budget=None)
         norms = []
         for scale in (1.0, 100.0, 1.0):
             self.backward(scale)
@@ -57,7 +57,7 @@ class TorchHelpersTest(unittest.TestCase):
         self.assertEqual(metrics.collect().get("clipped_steps"), None, "collect() starts a new epoch")
 
     def test_every_n_steps_measures_only_those(self):
-        metrics = self.tw.EpochMetrics(self.model, every=2, per_layer=False)
+        metrics = self.tw.EpochMetrics(self.model, every=2, budget=None, per_layer=False)
         for scale in (1.0, 50.0, 1.0):  # steps 1 and 3 are measured, step 2 (scale 50) is not
             self.backward(scale)
             metrics.after_backward()
@@ -65,6 +65,17 @@ class TorchHelpersTest(unittest.TestCase):
         self.assertNotIn("layer_grad_norms", out)
         self.backward(1.0)
         self.assertAlmostEqual(out["grad_norm_max"], self.expected_grad_norm(), places=4)
+
+    def test_budget_skips_steps_once_measuring_has_cost_its_share(self):
+        metrics = self.tw.EpochMetrics(self.model, budget=1e-9)
+        self.backward(1.0)
+        first = self.expected_grad_norm()
+        metrics.after_backward()  # the first step of an epoch is always measured
+        for _ in range(3):
+            self.backward(50.0)
+            self.assertIsNone(metrics.after_backward(), "over budget: not measured")
+        out = metrics.collect()
+        self.assertAlmostEqual(out["grad_norm_max"], first, places=4)
 
     def test_collected_metrics_are_accepted_by_log_epoch(self):
         import tempfile

@@ -49,6 +49,7 @@ class ControlPoller(threading.Thread):
         self._connection = endpoint.connect()
         self._stop = threading.Event()
         self._backoff = Backoff(initial=0.5, maximum=10.0)
+        self.cpu_seconds = None  # this thread's CPU time, once it ended
 
     def stop(self):
         self._stop.set()
@@ -62,6 +63,7 @@ class ControlPoller(threading.Thread):
             log.exception("trainwatch: the control poller stopped")
         finally:
             self._connection.close()
+            self.cpu_seconds = time.thread_time()
 
     def _loop(self):
         self._registered.wait()

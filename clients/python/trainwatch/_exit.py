@@ -8,7 +8,7 @@ import signal
 import sys
 import threading
 
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entered when SIGTERM arrives while the main thread holds it
 _runs = []
 _installed = False
 _previous_sigterm = None

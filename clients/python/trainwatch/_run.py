@@ -124,7 +124,8 @@ class Run:
         self._raise_on_cancel = on_cancel == "raise"
         self._raised = False
         self._finished = False
-        self._finish_lock = threading.Lock()
+        self._warned_finished = False
+        self._finish_lock = threading.RLock()  # a SIGTERM during finish() re-enters it on the same thread
         self._last_epoch = None
         self._control = Control()
         self._registered = threading.Event()
@@ -166,6 +167,8 @@ class Run:
         """Queues one epoch.completed. Keywords that name a contract field (grad_norm, grad_norm_max,
         layer_grad_norms, param_norm, clipped_steps, memory_bytes, global_step, total_epochs) go there; any other
         keyword is a user metric in `extra`. None means not measured (left out). NaN and infinities are kept."""
+        if self._finished:
+            return self._after_finish()
         body = {"epoch": F.integer("epoch", epoch, 0, F.MAX_EPOCH), "emitted_at": time.time()}
         if self._total_epochs is not None:
             body["total_epochs"] = self._total_epochs
@@ -212,6 +215,8 @@ class Run:
 
     def log_step(self, step, loss=None, learning_rate=None, grad_norm=None, epoch=None):
         """Queues one step.sampled: `step` is the global optimizer step. Log one step out of every N, not all."""
+        if self._finished:
+            return self._after_finish()
         body = {"global_step": F.integer("step", step, 0, F.LONG_MAX), "emitted_at": time.time()}
         if epoch is not None:
             body["epoch"] = F.integer("epoch", epoch, 0, F.MAX_EPOCH)
@@ -224,6 +229,11 @@ class Run:
         self._sender.put("step", body)
         if self._raise_on_cancel and self._control.cancel_requested:
             self._raise_cancelled()
+
+    def _after_finish(self):
+        if not self._warned_finished:
+            self._warned_finished = True
+            log.warning("trainwatch: run %s is finished; events logged after finish() are ignored", self.run_id)
 
     def _raise_cancelled(self):
         if not self._raised:  # once: a caller that catches it may still log and finish
@@ -276,8 +286,10 @@ class Run:
 
     @property
     def stats(self):
-        """Counters of the sender: sent, refused, dropped_steps, failed_requests, spooled; plus outstanding."""
-        return dict(self._sender.stats, outstanding=self._sender.outstanding, spool_events=len(self._sender.spool))
+        """Counters of the sender: sent, refused, dropped_steps, failed_requests, spooled, outstanding, spool_events;
+        after finish() also cpu_seconds (the sender thread's CPU time) and poller_cpu_seconds (once it ended)."""
+        return dict(self._sender.stats, outstanding=self._sender.outstanding, spool_events=len(self._sender.spool),
+                    poller_cpu_seconds=self._poller.cpu_seconds)
 
     # --- context manager: an exception ends the run failed, with the error ---------------------------------------
 

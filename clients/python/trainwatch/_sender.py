@@ -43,7 +43,7 @@ def _timestamp(seconds):
 
 class Sender(threading.Thread):
     def __init__(self, run_id, endpoint, spool, on_answer, request_timeout=10.0, max_queue=100_000,
-                 batch_events=BATCH_EVENTS, batch_bytes=BATCH_BYTES, backoff=None):
+                 batch_events=BATCH_EVENTS, batch_bytes=BATCH_BYTES, backoff=None, linger=0.2):
         super().__init__(name="trainwatch-sender-" + run_id, daemon=True)
         self.run_id = run_id
         self.spool = spool
@@ -51,6 +51,9 @@ class Sender(threading.Thread):
         self.max_queue = max_queue
         self.batch_events = batch_events
         self.batch_bytes = batch_bytes
+        # After a request, wait this long for more events unless someone waits for delivery: a run logging an epoch
+        # every few milliseconds then costs a request per 0.2 s, not per epoch.
+        self.linger = linger
         self.stats = {"sent": 0, "refused": 0, "dropped_steps": 0, "failed_requests": 0, "spooled": 0}
         self._paths = {"start": "/runs", "epoch": "/runs/%s/metrics" % run_id, "step": "/runs/%s/steps" % run_id,
                        "finish": "/runs/%s/finish" % run_id}
@@ -61,6 +64,9 @@ class Sender(threading.Thread):
         self._queue = collections.deque()
         self._outstanding = 0  # logged, neither delivered nor refused yet (queued, in flight or spooled)
         self._stopping = False
+        self._idle = False  # waiting for work: put() must wake it
+        self._flushing = 0  # callers waiting in flush(): no lingering
+        self._next_send = 0.0
         self._deadline = None
         self._wake = threading.Event()
         self._warned_queue = False
@@ -80,18 +86,24 @@ class Sender(threading.Thread):
                 return
             self._queue.append((kind, body))
             self._outstanding += 1
-            self._cond.notify()
+            if self._idle:
+                self._cond.notify_all()  # all: a flush() may be waiting on the same condition
 
     def flush(self, timeout):
         """Waits until everything logged so far is delivered (True) or the timeout passes (False)."""
         deadline = time.monotonic() + timeout
         with self._cond:
-            while self._outstanding:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                self._cond.wait(remaining)
-            return True
+            self._flushing += 1
+            self._cond.notify_all()
+            try:
+                while self._outstanding:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        return False
+                    self._cond.wait(remaining)
+                return True
+            finally:
+                self._flushing -= 1
 
     def close(self, timeout):
         """Delivers what it can within timeout, then stops; what is left stays in the spool. True if all delivered."""
@@ -117,6 +129,7 @@ class Sender(threading.Thread):
             log.exception("trainwatch: the sender stopped")
         finally:
             self._connection.close()
+            self.stats["cpu_seconds"] = time.thread_time()  # this thread's CPU, for the benchmark
 
     def _loop(self):
         while True:
@@ -132,7 +145,14 @@ class Sender(threading.Thread):
                 continue
             with self._cond:
                 while not self._queue and not self._stopping:
+                    self._idle = True
                     self._cond.wait()
+                self._idle = False
+                while not self._stopping and not self._flushing:
+                    remaining = self._next_send - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    self._cond.wait(remaining)
                 if not self._queue:
                     break
                 taken = list(self._queue)
@@ -190,12 +210,12 @@ class Sender(threading.Thread):
         return items
 
     def _batches(self, items):
+        """Windows of consecutive events within the request limits; run.started and run.finished alone."""
         batches = []
         current, size = [], 0
         for item in items:
             single = item.kind in ("start", "finish")
-            if current and (single or current[0].kind != item.kind or len(current) >= self.batch_events
-                            or size + len(item.data) + 1 > self.batch_bytes):
+            if current and (single or len(current) >= self.batch_events or size + len(item.data) + 1 > self.batch_bytes):
                 batches.append(current)
                 current, size = [], 0
             current.append(item)
@@ -207,10 +227,23 @@ class Sender(threading.Thread):
             batches.append(current)
         return batches
 
-    def _deliver(self, batch):
-        """Sends one batch. Returns (events settled from its start, None) or, when the server cannot take them now,
-        (events settled before that, seconds to wait before retrying the rest)."""
-        kind = batch[0].kind
+    def _deliver(self, window):
+        """Sends one window: its epochs in one request and its steps in another (each kind keeps its order; run.started
+        and run.finished travel alone, first and last). Returns (len(window), None) when every event was accepted or
+        refused for good, else (0, seconds to wait) and the whole window is retried later: a part that was accepted
+        is then sent again with the same event ids, which the server stores once."""
+        groups = {}
+        for item in window:
+            groups.setdefault(item.kind, []).append(item)
+        for kind, batch in groups.items():
+            retry_in = self._send(kind, batch)
+            if retry_in is not None:
+                return 0, retry_in
+        self._settle(len(window))
+        return len(window), None
+
+    def _send(self, kind, batch):
+        """One request (split in halves on 413). None when done, else the seconds to wait before a retry."""
         body = batch[0].data if kind in ("start", "finish") else b"[" + b",".join(i.data for i in batch) + b"]"
         timeout = self.request_timeout
         if self._stopping and self._deadline is not None:
@@ -220,26 +253,22 @@ class Sender(threading.Thread):
         except TransportError as error:
             log.debug("trainwatch: %s", error)
             self.stats["failed_requests"] += 1
-            return 0, self._backoff.next()
+            return self._backoff.next()
         status = response.status
         if 200 <= status < 300:
+            self._next_send = time.monotonic() + self.linger
             self._backoff.reset()
             self.stats["sent"] += len(batch)
-            self._settle(len(batch))
             self._on_answer(response.json())
-            return len(batch), None
+            return None
         if status == 413 and len(batch) > 1:
             half = len(batch) // 2
-            done, retry_in = self._deliver(batch[:half])
-            if retry_in is not None:
-                return done, retry_in
-            more, retry_in = self._deliver(batch[half:])
-            return done + more, retry_in
+            return self._send(kind, batch[:half]) or self._send(kind, batch[half:])
         if status >= 500 or status in (408, 429):
             self.stats["failed_requests"] += 1
             delay = self._backoff.next()
             hint = response.retry_after()
-            return 0, min(max(delay, hint), self._backoff.maximum) if hint is not None else delay
+            return min(max(delay, hint), self._backoff.maximum) if hint is not None else delay
         # Any other 4xx is a client bug: retrying cannot help, and holding the batch would block every later one.
         if status not in self._warned_status:
             self._warned_status.add(status)
@@ -249,8 +278,7 @@ class Sender(threading.Thread):
                       "Further refusals with this status are not logged.", len(batch), kind, self.run_id, status,
                       detail)
         self.stats["refused"] += len(batch)
-        self._settle(len(batch))
-        return len(batch), None
+        return None
 
     def _settle(self, n):
         with self._cond:

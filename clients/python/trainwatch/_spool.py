@@ -79,8 +79,8 @@ class Spool:
             self._write(item, line)
 
     def peek(self, max_events, max_bytes):
-        """The next batch: consecutive events of one kind from the head, within the limits (start and finish
-        alone). A single event larger than max_bytes travels alone."""
+        """The next window: consecutive events from the head within the limits, start and finish alone. A single
+        event larger than max_bytes travels alone."""
         if not self._count:
             return []
         if self._head_items is None:
@@ -94,7 +94,7 @@ class Spool:
             return batch
         size = len(first.data) + 2
         for item in items[self._head_offset + 1:]:
-            if item.kind != first.kind or len(batch) >= max_events or size + len(item.data) + 1 > max_bytes:
+            if item.kind in ("start", "finish") or len(batch) >= max_events or size + len(item.data) + 1 > max_bytes:
                 break
             batch.append(item)
             size += len(item.data) + 1

@@ -15,7 +15,7 @@ samples_per_second). Works with PyTorch 1.13 (Debian's) and 2.x. Importing this 
 The per-step work stays on the device (a few tensor ops, no .item()): the norms are summed there and read once per
 epoch in collect(), the way trainer-host's MetricsListener accumulates per-parameter norms.
 """
-import os
+import sys
 import time
 
 import torch
@@ -63,18 +63,19 @@ def peak_memory_bytes(device=None):
 
 def _peak_rss_bytes():
     try:
+        import resource  # one system call; /proc/self/status (VmHWM) says the same at ten times the cost
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return int(peak if sys.platform == "darwin" else peak * 1024)  # bytes on macOS, KiB elsewhere
+    except (ImportError, OSError):
+        pass
+    try:
         with open("/proc/self/status", "rb") as f:
             for line in f:
                 if line.startswith(b"VmHWM:"):
                     return int(line.split()[1]) * 1024
     except OSError:
         pass
-    try:
-        import resource
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return int(peak if os.uname().sysname == "Darwin" else peak * 1024)  # bytes on macOS, KiB elsewhere
-    except (ImportError, OSError):
-        return None
+    return None
 
 
 def describe_model(model):
@@ -89,19 +90,30 @@ class EpochMetrics:
     log_epoch keywords and starts the next epoch.
 
     every     -- measure gradients every N-th step only (1: every step)
+    budget    -- at most this share of the epoch's time goes to measuring gradients (default 0.01): when measuring
+                 has cost more, a step is skipped; the first step of an epoch is always measured. None: no limit.
+                 With a small model the norms cost as much as a fraction of the step itself, so this matters there
     per_layer -- also keep per-parameter norms (layer_grad_norms)
     device    -- where the model trains, for peak memory (default: the device of its first parameter)
+
+    grad_norm is the mean, grad_norm_max the maximum, over the measured steps.
     """
 
-    def __init__(self, model, every=1, per_layer=True, device=None):
+    def __init__(self, model, every=1, budget=0.01, per_layer=True, device=None):
         if every < 1:
             raise ValueError("every: must be >= 1, was %r" % (every,))
+        if budget is not None and not 0 < budget <= 1:
+            raise ValueError("budget: must be > 0 and <= 1, or None, was %r" % (budget,))
         self.model = model
         self.every = every
+        self.budget = budget
         self.per_layer = per_layer
         self._named = [(n[:MAX_KEY_LENGTH], p) for n, p in model.named_parameters() if p.requires_grad][:MAX_LAYERS]
+        self._params = [p for _, p in self._named]
+        self._layer_names = [n for n, _ in self._named]
         first = next(iter(model.parameters()), None)
         self.device = torch.device(device) if device is not None else (first.device if first is not None else None)
+        self._cuda = self.device is not None and self.device.type == "cuda" and torch.cuda.is_available()
         self._reset()
 
     def _reset(self):
@@ -115,7 +127,8 @@ class EpochMetrics:
         self._samples = 0
         self._started = time.perf_counter()
         self._last_sample_time = None
-        if self.device is not None and self.device.type == "cuda" and torch.cuda.is_available():
+        self._spent = 0.0
+        if self._cuda:
             torch.cuda.reset_peak_memory_stats(self.device)
 
     def start_epoch(self):
@@ -126,23 +139,33 @@ class EpochMetrics:
         """Records this step's gradient norms (call after backward, before optimizer.step()). Returns the global
         norm as a tensor (no sync) on measured steps, else None."""
         self._step += 1
-        if (self._step - 1) % self.every:
-            return None
-        return self._record()
+        return self._measure() if self._due() else None
 
     def clip(self, max_norm):
         """Clips the gradients to max_norm (torch.nn.utils.clip_grad_norm_), records the pre-clip norms, and counts
         the step as clipped when the norm exceeded max_norm. Returns the pre-clip global norm tensor."""
         self._step += 1
-        measure = not (self._step - 1) % self.every
-        total = self._record() if measure else None
+        total = self._measure() if self._due() else None
         if total is None:
-            total = torch.nn.utils.clip_grad_norm_([p for _, p in self._named], max_norm)
+            total = torch.nn.utils.clip_grad_norm_(self._params, max_norm)
         else:
-            torch.nn.utils.clip_grad_norm_([p for _, p in self._named], max_norm)
-        clipped = (total.detach() > max_norm).to(torch.int64)
+            torch.nn.utils.clip_grad_norm_(self._params, max_norm)
+        clipped = (total.detach() > max_norm).to(torch.float32)
         self._clipped = clipped if self._clipped is None else self._clipped + clipped
         self._clip_calls += 1
+        return total
+
+    def _due(self):
+        if (self._step - 1) % self.every:
+            return False
+        if self.budget is None or not self._measured:
+            return True
+        return self._spent <= self.budget * (time.perf_counter() - self._started)
+
+    def _measure(self):
+        started = time.perf_counter()
+        total = self._record()
+        self._spent += time.perf_counter() - started
         return total
 
     def _record(self):
@@ -172,33 +195,32 @@ class EpochMetrics:
     def collect(self):
         """This epoch's figures as log_epoch keywords (unmeasured ones left out), then starts the next epoch.
         One device sync for all of them."""
-        parts, names = [], []  # scalars and vectors concatenated into one tensor, read with one .tolist()
+        names, scalars = [], []  # stacked (and the layer norms appended) into one tensor, read with one .tolist()
         if self._measured:
-            parts += [self._sum_global.reshape(1) / self._measured, self._max_global.reshape(1)]
             names += ["grad_norm", "grad_norm_max"]
-        if self._named:
-            with torch.no_grad():
-                parts.append(torch.linalg.vector_norm(_norms([p.detach() for _, p in self._named])).reshape(1))
+            scalars += [self._sum_global / self._measured, self._max_global]
+        if self._params:
             names.append("param_norm")
+            scalars.append(torch.linalg.vector_norm(_norms([p.detach() for p in self._params])))
         if self._clip_calls:
-            parts.append(self._clipped.reshape(1))
             names.append("clipped_steps")
-        layers = self._measured and self.per_layer and self._sum_layers is not None
-        if layers:
-            parts.append(self._sum_layers / self._measured)
+            scalars.append(self._clipped)
+        layers = self.per_layer and self._measured and self._sum_layers is not None
         out = {}
-        if parts:
-            device = parts[0].device
-            values = torch.cat([part.float().to(device) for part in parts]).tolist()
+        if scalars:
+            device = scalars[0].device
+            values = torch.stack([t.to(device=device, dtype=torch.float32) for t in scalars])
+            if layers:
+                values = torch.cat([values, (self._sum_layers / self._measured).to(device)])
+            values = values.tolist()
             out.update(zip(names, values))
             if "clipped_steps" in out:
                 out["clipped_steps"] = int(out["clipped_steps"])
             if layers:
-                out["layer_grad_norms"] = {name: value for (name, _), value
-                                           in zip(self._named, values[len(names):])}
+                out["layer_grad_norms"] = dict(zip(self._layer_names, values[len(names):]))
         if self._samples and self._last_sample_time is not None and self._last_sample_time > self._started:
             out["samples_per_second"] = self._samples / (self._last_sample_time - self._started)
-        memory = peak_memory_bytes(self.device)
+        memory = int(torch.cuda.max_memory_allocated(self.device)) if self._cuda else _peak_rss_bytes()
         if memory is not None:
             out["memory_bytes"] = memory
         self._reset()

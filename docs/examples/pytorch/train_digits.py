@@ -33,6 +33,8 @@ def parse_args(argv=None):
                         help="make each epoch last at least S seconds (sleeping after it), so a person can watch and "
                              "cancel a run whose epochs take milliseconds; 0: full speed")
     parser.add_argument("--no-trainwatch", action="store_true", help="the same loop without the client (benchmarks)")
+    parser.add_argument("--no-torch-metrics", action="store_true",
+                        help="report without trainwatch.torch's gradient norms, memory and throughput (benchmarks)")
     parser.add_argument("--quiet", action="store_true", help="no per-epoch lines")
     args = parser.parse_args(argv)
     if args.epochs is None:
@@ -64,8 +66,8 @@ def build_model(overfit, torch):
 
 
 def train(args, out=print):
-    """Trains; returns a dict with run_id, epochs (completed), status, stop_reason and train_seconds (the training
-    loop's wall clock, without start-up, for the benchmark)."""
+    """Trains; returns a dict with run_id, epochs (completed), status, stop_reason, train_seconds (the training
+    loop's wall clock, without start-up, for the benchmark) and client_stats (run.stats after finish, or None)."""
     import torch
     torch.manual_seed(args.seed)
     if args.device == "auto":
@@ -89,7 +91,7 @@ def train(args, out=print):
             monitor={"patience": 10}, tags=["example", "digits"], device=str(device),
             model=trainwatch.torch.describe_model(model),
             dataset={"name": "sklearn-digits", "train_size": len(x_train), "val_size": len(x_val)})
-        metrics = trainwatch.torch.EpochMetrics(model)
+        metrics = None if args.no_torch_metrics else trainwatch.torch.EpochMetrics(model)
         out("run_id=%s" % run.run_id)
 
     status, reason, completed = "completed", None, 0
@@ -128,7 +130,8 @@ def train(args, out=print):
             if run:
                 run.log_epoch(epoch, train_loss=train_loss, val_loss=val_loss, train_accuracy=train_accuracy,
                               val_accuracy=val_accuracy, learning_rate=lr, duration_ms=duration_ms,
-                              global_step=completed * -(-len(x_train) // batch_size), **metrics.collect())
+                              global_step=completed * -(-len(x_train) // batch_size),
+                              **(metrics.collect() if metrics else {}))
             if not args.quiet:
                 out("epoch %3d  train_loss %.4f  val_loss %.4f  train_acc %.1f%%  val_acc %.1f%%"
                     % (epoch, train_loss, val_loss, 100 * train_accuracy, 100 * val_accuracy))
@@ -143,12 +146,14 @@ def train(args, out=print):
             run.finish("failed", reason="%s: %s" % (type(error).__name__, error))
         raise
     train_seconds = time.perf_counter() - started
+    client = None
     if run:
         delivered = run.finish()
         if not delivered:
             out("trainwatch: not every event reached %s yet; the rest is kept in the spool" % run.url)
+        client = run.stats
     return {"run_id": run.run_id if run else None, "epochs": completed, "status": status, "stop_reason": reason,
-            "train_seconds": train_seconds}
+            "train_seconds": train_seconds, "client_stats": client}
 
 
 def main(argv=None):
