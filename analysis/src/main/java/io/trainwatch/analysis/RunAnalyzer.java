@@ -98,6 +98,8 @@ public final class RunAnalyzer {
     private Integer divEpoch;
     private String divSeries;
     private boolean divActive;
+    /** First epoch of the current divergence event (a spike that turns into a sustained rise keeps its start). */
+    private int divStart = -1;
     private boolean divRecovered;
     private double divRecoveryLevel = Double.NaN;
     private int spikeEpochs;
@@ -130,9 +132,7 @@ public final class RunAnalyzer {
     private double secondsSinceBest;
     private boolean durationsComplete = true;
 
-    // Alerts: open ones by kind, and the most recently resolved.
-    private final Map<String, Alert> openAlerts = new LinkedHashMap<>();
-    private final Deque<Alert> resolvedAlerts = new ArrayDeque<>();
+    private final AlertBook alertBook;
 
     public RunAnalyzer(AnalysisSettings settings) {
         this.settings = settings == null ? AnalysisSettings.defaults() : settings;
@@ -170,6 +170,7 @@ public final class RunAnalyzer {
         bestHistory = new Ring(window + 1);
         durationW = new Ring(window);
         speedW = new Ring(window);
+        alertBook = new AlertBook(this.settings);
     }
 
     public AnalysisSettings settings() {
@@ -303,7 +304,7 @@ public final class RunAnalyzer {
 
         Recommendation rec = recommend(e, p, trends, divergence, overfitting, plateau, gradients, stability,
                 forecast, validationIssue, monitored, monitoredName, conditions);
-        List<AlertChange> changes = reconcileAlerts(e, conditions);
+        List<AlertChange> changes = alertBook.update(e, conditions);
 
         Verdict verdict = new Verdict(e, best, bestEpoch >= 0 ? bestVal : null, since, earlyStopping, trends,
                 overfitting, plateau, divergence, stability,
@@ -311,7 +312,7 @@ public final class RunAnalyzer {
                 learningRate == null ? Verdict.LearningRate.NOT_MEASURED : learningRate,
                 throughput == null ? Verdict.Throughput.NOT_MEASURED : throughput,
                 forecast == null ? Verdict.Forecast.NOT_ASSESSED : forecast, afterBest, scores, rec.recommendation,
-                alertList(), notAssessed);
+                alertBook.alerts(), notAssessed);
         return new AnalysisResult(verdict, changes);
     }
 
@@ -421,6 +422,9 @@ public final class RunAnalyzer {
             series = VAL_LOSS;
         }
         if (nonFinite != null) {
+            if (!divActive) {
+                divStart = e;
+            }
             if (!divActive || !nonFinite.equals(divKind)) {
                 double ema = TRAIN_LOSS.equals(series) ? trainEma : valEmaBefore;
                 divRecoveryLevel = Double.isNaN(ema) ? Double.NaN : ema + 0.25 * Math.abs(ema);
@@ -470,6 +474,7 @@ public final class RunAnalyzer {
                 }
             }
         } else if (!divActive && seen >= 2 && !Double.isNaN(ema) && v - ema >= (spikeRatio - 1) * Math.abs(ema)) {
+            divStart = e;
             divKind = Verdict.Divergence.SPIKE;
             divEpoch = e;
             divSeries = name;
@@ -491,6 +496,7 @@ public final class RunAnalyzer {
             minTrainEma = Double.isNaN(minTrainEma) ? newEma : Math.min(minTrainEma, newEma);
             if (!divActive && riseStreak >= sustainedEpochs
                     && newEma - minTrainEma >= sustainedRise * Math.abs(minTrainEma)) {
+                divStart = e;
                 divKind = Verdict.Divergence.SUSTAINED_RISE;
                 divEpoch = e;
                 divSeries = name;
@@ -655,6 +661,9 @@ public final class RunAnalyzer {
             // those epochs positive by at least half a standard error.
             Ring.Fit sinceBest = valW.fit(Math.min(valW.size(), Math.min(since + 1, longWindow)));
             boolean risingSinceBest = sinceBest != null && sinceBest.slope() > 0 && sinceBest.tStat() >= 0.5;
+            // A jump that is already coming back down (the newest value the lowest since the best, after at least
+            // two epochs) is a spike recovering, not a rise: early in a noisy run that is what a jump looks like.
+            boolean receding = since >= 2 && valW.lastY() < minSinceBestBeforeNewest(since);
             if (sustained && trainFalling) {
                 detected = true;
                 severity = rise >= 0.2 ? "severe" : rise >= 0.05 ? "moderate" : "mild";
@@ -670,7 +679,7 @@ public final class RunAnalyzer {
                 if (correlation != null && correlation < 0) {
                     confidence = Math.min(1.0, confidence + 0.05);
                 }
-                if (!beyondOwnNoise || !risingSinceBest) {
+                if (!beyondOwnNoise || !risingSinceBest || receding) {
                     // The run has already recovered from a rise this large: report it, but not with the
                     // confidence a stop needs.
                     confidence = Math.min(confidence, 0.45);
@@ -680,6 +689,16 @@ public final class RunAnalyzer {
         // Onset: the first epoch after the best, the first that did not improve on it.
         return new Verdict.Overfitting(detected, detected ? bestEpoch + 1 : null, severity, round(gap), round(gapRel),
                 gapSlope, correlation, round(confidence), validationIssue);
+    }
+
+    /** The lowest validation loss after the best epoch, not counting the newest one. */
+    private double minSinceBestBeforeNewest(int since) {
+        int k = Math.min(since, valW.size() - 1);
+        double min = Double.POSITIVE_INFINITY;
+        for (int i = valW.size() - k; i < valW.size() - 1; i++) {
+            min = Math.min(min, valW.y(i));
+        }
+        return min;
     }
 
     /** Pearson correlation of the epoch-to-epoch changes of train and validation loss over the newest epochs. */
@@ -1041,10 +1060,6 @@ public final class RunAnalyzer {
     // ----------------------------------------------------------------------------------------------------------
     // Recommendation and alerts
 
-    /** An alert-worthy condition of this epoch: kind, severity, message. */
-    private record Condition(String severity, java.util.function.Supplier<String> message) {
-    }
-
     private record Recommendation(Verdict.Recommendation recommendation) {
     }
 
@@ -1080,10 +1095,20 @@ public final class RunAnalyzer {
             } else if (Verdict.Divergence.SUSTAINED_RISE.equals(kind)) {
                 conditions.put(alertKind, new Condition(Alert.CRITICAL,
                         () -> capitalise(series) + " has kept rising since epoch " + divergence.epoch() + "."));
-                action = Verdict.REDUCE_LR;
-                confidence = 0.8;
-                reason = "Reduce the learning rate: " + series + " has kept rising (sustained divergence since epoch "
-                        + divergence.epoch() + ")" + (bestText != null ? "; " + bestText : "") + ".";
+                if (e - divStart >= patience) {
+                    // The advice to reduce the rate has stood a whole patience without the loss coming back: this
+                    // run will not recover by itself; its compute is better spent on a restart.
+                    action = Verdict.STOP;
+                    confidence = 0.85;
+                    reason = "Stop: " + series + " diverged at epoch " + divStart + " and has not recovered in "
+                            + (e - divStart) + " epochs; restart from the best checkpoint with a lower learning rate"
+                            + (bestText != null ? "; " + bestText : "") + ".";
+                } else {
+                    action = Verdict.REDUCE_LR;
+                    confidence = 0.8;
+                    reason = "Reduce the learning rate: " + series + " has kept rising (sustained divergence since"
+                            + " epoch " + divergence.epoch() + ")" + (bestText != null ? "; " + bestText : "") + ".";
+                }
             } else {
                 conditions.put(alertKind, new Condition(Alert.WARNING, () -> capitalise(series) + " spiked to at least "
                         + fmt(spikeRatio) + "× its smoothed value at epoch " + divergence.epoch() + "."));
@@ -1251,38 +1276,6 @@ public final class RunAnalyzer {
             }
         }
         return new Recommendation(new Verdict.Recommendation(action, round(confidence), reason, evidence));
-    }
-
-    private List<AlertChange> reconcileAlerts(int e, Map<String, Condition> conditions) {
-        List<AlertChange> changes = new ArrayList<>();
-        var it = openAlerts.entrySet().iterator();
-        while (it.hasNext()) {
-            var entry = it.next();
-            if (!conditions.containsKey(entry.getKey())) {
-                Alert resolved = entry.getValue().resolvedAt(e);
-                it.remove();
-                resolvedAlerts.addFirst(resolved);
-                if (resolvedAlerts.size() > MAX_RESOLVED_KEPT) {
-                    resolvedAlerts.removeLast();
-                }
-                changes.add(new AlertChange(resolved, false));
-            }
-        }
-        for (Map.Entry<String, Condition> c : conditions.entrySet()) {
-            if (!openAlerts.containsKey(c.getKey())) {
-                Alert opened = Alert.open(c.getKey(), c.getValue().severity(), e, c.getValue().message().get());
-                openAlerts.put(c.getKey(), opened);
-                changes.add(new AlertChange(opened, true));
-            }
-        }
-        return changes;
-    }
-
-    private List<Alert> alertList() {
-        List<Alert> all = new ArrayList<>(openAlerts.size() + resolvedAlerts.size());
-        all.addAll(openAlerts.values());
-        all.addAll(resolvedAlerts);
-        return all;
     }
 
     private Verdict emptyVerdict() {
