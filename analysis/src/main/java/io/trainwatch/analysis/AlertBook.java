@@ -9,11 +9,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Opens and resolves alerts from the conditions of each epoch, with hysteresis so an alert never flaps: a warning or
- * info alert opens only once its condition has held {@code alerts.open_epochs} epochs running, any alert resolves
- * only once its condition has been absent {@code alerts.resolve_epochs} epochs running, and a resolved warning or
- * info alert cannot reopen within {@code alerts.resolve_epochs} epochs of resolving. Critical alerts (NaN, a
- * sustained rise, exploding gradients) open at once: a delay there costs compute.
+ * Opens and resolves alerts from the conditions of each epoch, with hysteresis so an alert never flaps: an info
+ * alert (plateau, instability) opens only once its condition has held {@code alerts.open_epochs} epochs running;
+ * warning and critical alerts open at once (a NaN or a spike is an event, and a delay there costs compute); any alert
+ * resolves only once its condition has been absent {@code alerts.resolve_epochs} epochs running, and a resolved
+ * alert other than a critical one cannot reopen within {@code alerts.resolve_epochs} epochs of resolving.
  *
  * <p>Its state is bounded by the number of alert kinds, not by the length of the run.
  */
@@ -74,8 +74,9 @@ final class AlertBook {
                 continue;
             }
             int since = pendingSince.computeIfAbsent(kind, k -> epoch);
-            boolean critical = Alert.CRITICAL.equals(c.getValue().severity());
-            boolean held = epoch - since + 1 >= openEpochs;
+            String severity = c.getValue().severity();
+            boolean critical = Alert.CRITICAL.equals(severity);
+            boolean held = !Alert.INFO.equals(severity) || epoch - since + 1 >= openEpochs;
             boolean quiet = epoch < quietUntil.getOrDefault(kind, Integer.MIN_VALUE);
             if (critical || held && !quiet) {
                 Alert opened = Alert.open(kind, c.getValue().severity(), epoch, c.getValue().message().get());

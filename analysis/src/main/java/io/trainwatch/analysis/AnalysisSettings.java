@@ -132,7 +132,7 @@ public record AnalysisSettings(int patience, double minDelta, Map<String, Double
         put(d, "recommendation.min_confidence", 0.6,
                 "confidence an overfitting verdict needs before it advises stop");
         put(d, "alerts.open_epochs", 2,
-                "epochs running a warning or info condition must hold before its alert opens (critical: at once)");
+                "epochs running an info condition must hold before its alert opens (warning, critical: at once)");
         put(d, "alerts.resolve_epochs", 3,
                 "epochs running a condition must be absent before its alert resolves, and before it may reopen");
         return Collections.unmodifiableMap(d);

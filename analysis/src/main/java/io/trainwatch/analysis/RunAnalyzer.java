@@ -1000,9 +1000,15 @@ public final class RunAnalyzer {
         double slopeNow = newer.slope() * Math.pow(damping, lastX - newer.meanX());
         double steps = damping * (1 - Math.pow(damping, horizon)) / (1 - damping);
         double fin = level + slopeNow * steps;
-        // Interval: the recent noise, widened with the horizon, plus half the projected change for the
-        // uncertainty of the decay rate itself. A heuristic band, not a calibrated confidence interval.
-        double spread = 2 * newer.residualSd() * Math.sqrt(1 + steps / n) + 0.5 * Math.abs(slopeNow * steps);
+        // An 80 % interval: the recent noise at the z of an 80 % normal interval (1.2 ≈ 1.28, rounded down since
+        // the noise term is already widened with the horizon), a share of the projected change for the uncertainty
+        // of the decay rate, and a share of the level that shrinks with the part of the run still ahead (a forecast
+        // from a quarter of a run misses by ~12 % in the median, from three quarters by ~3 %). The three weights are
+        // global, fitted once on the real-curves corpus so the interval covers the truth in 76-86 % of runs at 25,
+        // 50 and 75 % of a run (docs/analysis.md).
+        double ahead = horizon / (double) (e + 1 + horizon);
+        double spread = 1.2 * newer.residualSd() * Math.sqrt(1 + steps / n) + 0.3 * Math.abs(slopeNow * steps)
+                + 0.35 * Math.abs(fin) * ahead * ahead;
         double low = fin - spread;
         double high = fin + spread;
         double gain = bestVal - fin;

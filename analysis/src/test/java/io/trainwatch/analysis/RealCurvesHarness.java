@@ -106,9 +106,14 @@ public final class RealCurvesHarness {
             return runs.stream().flatMap(r -> r.forecasts().stream()).filter(f -> f.at() == at).toList();
         }
 
-        /** Every epoch with stop advice: {confidence, right (1) or not (0)}. */
+        /** The first stop advice of each run (the one a trainer acts on): {confidence, right (1) or not, rule}. */
         List<double[]> stops() {
             return runs.stream().flatMap(r -> r.stopConfidences().stream()).toList();
+        }
+
+        double forecastCoverage() {
+            List<ForecastCheck> all = runs.stream().flatMap(r -> r.forecasts().stream()).toList();
+            return (double) all.stream().filter(ForecastCheck::covered).count() / Math.max(1, all.size());
         }
 
         double brier() {
@@ -265,7 +270,10 @@ public final class RealCurvesHarness {
                     stopReason = v.recommendation().reason();
                 }
                 double regret = outcome(run, val, p.epoch()).regret();
-                stopConfidences.add(new double[] {v.recommendation().confidence(), regret <= RIGHT_REGRET ? 1 : 0});
+                if (stopConfidences.isEmpty()) {
+                    stopConfidences.add(new double[] {v.recommendation().confidence(), regret <= RIGHT_REGRET ? 1 : 0,
+                        stopRule(v.recommendation().reason())});
+                }
             }
             if (forecastIndexes.contains(i) && Double.isFinite(truth) && v.forecast().finalValLoss() != null) {
                 double at = FORECAST_POINTS[List.copyOf(forecastIndexes).indexOf(i)];
@@ -316,6 +324,19 @@ public final class RealCurvesHarness {
                 || v.alerts().stream().anyMatch(a -> a.kind().equals("instability") && a.stillOpen())) {
             flags.add("unstable");
         }
+    }
+
+    static final String[] STOP_RULES = {"divergence", "overfitting", "plateau", "patience"};
+
+    /** Which rule a stop came from, by its reason: an index into {@link #STOP_RULES}. */
+    static int stopRule(String reason) {
+        if (reason.contains("diverged") || reason.contains("NaN") || reason.contains("infinite")) {
+            return 0;
+        }
+        if (reason.contains("has risen")) {
+            return 1;
+        }
+        return reason.contains("has not improved") ? 3 : 2;
     }
 
     static boolean isPathology(String label) {
@@ -501,7 +522,11 @@ public final class RealCurvesHarness {
                     100.0 * f.stream().filter(ForecastCheck::covered).count() / Math.max(1, f.size())));
         }
 
-        b.append(String.format(Locale.ROOT, "%nCalibration of stop confidence (every epoch advising stop; right ="
+        List<ForecastCheck> all = s.runs().stream().flatMap(r -> r.forecasts().stream()).toList();
+        b.append(String.format(Locale.ROOT, "| all | %d | %.1f %% | | %.0f %% |%n", all.size(),
+                100 * median(all.stream().mapToDouble(ForecastCheck::ape).sorted().toArray()),
+                100 * s.forecastCoverage()));
+        b.append(String.format(Locale.ROOT, "%nCalibration of stop confidence (the first stop advice of each run; right ="
                 + " regret <= %.0f %% if stopped there):%n| confidence | stops | right | share right |%n"
                 + "|---|---:|---:|---:|%n", 100 * RIGHT_REGRET));
         List<double[]> stops = s.stops();
@@ -513,7 +538,15 @@ public final class RealCurvesHarness {
             b.append(String.format(Locale.ROOT, "| %.1f-%.1f | %d | %d | %s |%n", lo, Math.min(1.0, hi), in.size(),
                     right, in.isEmpty() ? "-" : String.format(Locale.ROOT, "%.0f %%", 100.0 * right / in.size())));
         }
-        b.append(String.format(Locale.ROOT, "Brier score %.3f over %d stop verdicts%n", s.brier(), stops.size()));
+        for (int rule = 0; rule < STOP_RULES.length; rule++) {
+            int k = rule;
+            List<double[]> in = stops.stream().filter(x -> x[2] == k).toList();
+            b.append(String.format(Locale.ROOT, "| by rule: %s | %d | %d | %s (mean confidence %.2f) |%n",
+                    STOP_RULES[k], in.size(), in.stream().filter(x -> x[1] == 1).count(), in.isEmpty() ? "-"
+                            : String.format(Locale.ROOT, "%.0f %%", 100.0 * in.stream().filter(x -> x[1] == 1).count()
+                                    / in.size()), in.stream().mapToDouble(x -> x[0]).average().orElse(Double.NaN)));
+        }
+        b.append(String.format(Locale.ROOT, "Brier score %.3f over %d first stops%n", s.brier(), stops.size()));
 
         int opens = s.runs().stream().mapToInt(RunReport::alertOpens).sum();
         int resolves = s.runs().stream().mapToInt(RunReport::alertResolves).sum();

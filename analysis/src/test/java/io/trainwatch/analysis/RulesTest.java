@@ -184,8 +184,10 @@ class RulesTest {
             assertTrue(last.divergence().recovered());
             assertEquals("val_loss", last.divergence().series());
             assertEquals(Verdict.CONTINUE, last.recommendation().action());
+            // Back to normal at epoch 13; the alert resolves once the condition has been absent resolve_epochs running.
+            int resolveEpochs = AlertBook.resolveEpochs(AnalysisSettings.defaults());
             assertTrue(last.alerts().stream().anyMatch(a -> a.id().equals("divergence.nan@12")
-                    && Integer.valueOf(13).equals(a.resolvedEpoch())));
+                    && Integer.valueOf(13 + resolveEpochs - 1).equals(a.resolvedEpoch())), last.alerts().toString());
         }
 
         @Test
@@ -212,11 +214,19 @@ class RulesTest {
                 double train = e < 20 ? 1.0 - 0.02 * e : 0.6 * Math.pow(1.12, e - 20);
                 return EpochPoint.ofLosses(e, train, train + 0.1);
             });
-            Verdict v = Curves.replay(epochs).verdict();
+            List<AnalysisResult> results = Curves.feed(epochs);
+            Verdict v = results.get(39).verdict();
             assertTrue(v.divergence().detected());
             assertEquals("sustained_rise", v.divergence().kind());
             assertFalse(v.divergence().recovered());
-            assertEquals(Verdict.REDUCE_LR, v.recommendation().action());
+            int start = v.divergence().epoch();
+            assertEquals(Verdict.REDUCE_LR, results.get(start).verdict().recommendation().action(),
+                    "first: reduce the learning rate");
+            assertEquals(Verdict.REDUCE_LR, results.get(start + 9).verdict().recommendation().action());
+            // Not recovered after a whole patience (10): the run will not come back by itself.
+            Verdict.Recommendation late = results.get(start + 10).verdict().recommendation();
+            assertEquals(Verdict.STOP, late.action(), late.reason());
+            assertTrue(late.reason().contains("has not recovered in 10 epochs"), late.reason());
         }
 
         @Test
