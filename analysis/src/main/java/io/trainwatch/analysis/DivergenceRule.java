@@ -178,7 +178,8 @@ final class DivergenceRule implements Rule<Verdict.Divergence> {
         int rank = Recommender.RANK_DIVERGENCE;
         f.evidence(rank, new Verdict.Evidence(alertKind,
                 params("spike_ratio", settings.spikeRatio(), "sustained_epochs", settings.sustainedEpochs(),
-                        "sustained_rise", settings.sustainedRise()),
+                        "sustained_rise", settings.sustainedRise(), "patience", settings.patience(), "lr_factor",
+                        settings.lrFactor()),
                 params("series", d.series(), "epoch", d.epoch())));
         if (nonFinite) {
             String what = k.equals(Verdict.Divergence.NAN) ? "NaN" : "infinite";

@@ -128,9 +128,9 @@ final class GradientRule implements Rule<Verdict.Gradients> {
         if (g.exploding()) {
             f.condition(rank, "gradients.exploding", new Condition(Alert.CRITICAL,
                     () -> "Gradient norm above " + fmt(settings.exploding()) + " at epoch " + e + "."));
-            f.evidence(rank, new Verdict.Evidence("gradients.exploding", params("threshold", settings.exploding()),
-                    params("grad_norm", g.norm(), "suggested_clip", g.suggestedClip(), "suggested_lr_factor",
-                            settings.lrFactor())));
+            f.evidence(rank, new Verdict.Evidence("gradients.exploding", params("threshold", settings.exploding(),
+                    "lr_factor", settings.lrFactor()), params("grad_norm", g.norm(), "suggested_clip",
+                            g.suggestedClip())));
             f.advise(new Advice(Recommender.EXPLODING, Verdict.REDUCE_LR, 0.75,
                     "Reduce the learning rate (e.g. × " + fmt(settings.lrFactor()) + ") or clip gradients"
                             + (g.suggestedClip() != null ? " (e.g. at " + fmt(g.suggestedClip()) + ")" : "")

@@ -66,7 +66,8 @@ final class PlateauRule implements Rule<Verdict.Plateau> {
         f.condition(rank, "plateau", new Condition(Alert.INFO, () -> capitalise(name) + " has improved less than "
                 + pct(rel) + " per " + window + " epochs since epoch " + plateau.sinceEpoch() + "."));
         f.evidence(rank, new Verdict.Evidence("plateau.relative_improvement",
-                params("window", window, "min_relative_improvement", rel, "lr_grace_epochs", lr.grace()),
+                params("window", window, "min_relative_improvement", rel, "lr_grace_epochs", lr.grace(),
+                        "lr_factor", settings.lrFactor()),
                 params("since_epoch", plateau.sinceEpoch(), "relative_improvement", plateau.relativeImprovement(),
                         "converged", plateau.converged())));
         Verdict.Forecast forecast = f.forecast;

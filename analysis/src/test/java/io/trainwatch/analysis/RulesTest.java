@@ -116,6 +116,8 @@ class RulesTest {
             assertTrue(v.plateau().detected());
             assertFalse(v.plateau().converged());
             assertEquals(Verdict.REDUCE_LR, v.recommendation().action(), v.recommendation().reason());
+            assertTrue(v.recommendation().reason().startsWith("Reduce the learning rate (e.g. × 0.5)"),
+                    "halve it (learning_rate.plateau_factor): " + v.recommendation().reason());
         }
 
         @Test
@@ -280,6 +282,12 @@ class RulesTest {
             assertTrue(v.gradients().exploding());
             assertEquals(Verdict.REDUCE_LR, v.recommendation().action());
             assertEquals(4.0, v.gradients().suggestedClip(), 1e-9, "twice the median recent norm");
+            // The advice says by how much: an order of magnitude (learning_rate.divergence_factor), in the reason and
+            // in the evidence's params.
+            assertTrue(v.recommendation().reason().startsWith("Reduce the learning rate (e.g. × 0.1) or clip"),
+                    v.recommendation().reason());
+            assertEquals(0.1, v.recommendation().evidence().stream().filter(x -> x.rule().equals("gradients.exploding"))
+                    .findFirst().orElseThrow().params().get("lr_factor"));
             assertTrue(v.alerts().stream().anyMatch(a -> a.kind().equals("gradients.exploding")
                     && a.severity().equals(Alert.CRITICAL)));
         }
