@@ -486,7 +486,7 @@ public final class RealCurvesHarness {
         }
         int n = s.runs().size();
         b.append(String.format(Locale.ROOT, "%nStop advice over %d runs (mean per run; regret normalised by the"
-                + " achievable improvement, relative regret = (seen - best) / |best| for comparison):%n", n));
+                + " achievable improvement, relative regret = (seen - best) / |best| for comparison):%n%n", n));
         b.append("| policy | mean regret | mean relative regret | mean epochs saved | dominates the engine |\n"
                 + "|---|---:|---:|---:|---|\n");
         List<String> dominating = s.dominatedBy();
@@ -494,7 +494,7 @@ public final class RealCurvesHarness {
         for (String name : names) {
             b.append(scoreRow(s.classic(name), dominating.contains(name) ? "YES" : "no"));
         }
-        b.append(String.format(Locale.ROOT, "%nPer label (runs; engine regret / saved; patience-10 regret / saved):%n"));
+        b.append(String.format(Locale.ROOT, "%nPer label (runs; engine regret / saved; patience-10 regret / saved):%n%n"));
         Map<String, List<RunReport>> byLabel = new TreeMap<>();
         s.runs().forEach(r -> byLabel.computeIfAbsent(r.run().label(), k -> new ArrayList<>()).add(r));
         b.append("| label | runs | engine regret | engine saved | p10 regret | p10 saved | p20 regret | p20 saved |\n"
@@ -512,7 +512,7 @@ public final class RealCurvesHarness {
                 dominating.isEmpty() ? "none" : String.join(", ", dominating)));
 
         b.append(String.format(Locale.ROOT, "%nForecast of the final validation loss (interval: the verdict's"
-                + " forecast low..high):%n| at | runs | median APE | mean APE | interval coverage |%n"
+                + " forecast low..high):%n%n| at | runs | median APE | mean APE | interval coverage |%n"
                 + "|---:|---:|---:|---:|---:|%n"));
         for (double at : FORECAST_POINTS) {
             List<ForecastCheck> f = s.forecasts(at);
@@ -527,7 +527,7 @@ public final class RealCurvesHarness {
                 100 * median(all.stream().mapToDouble(ForecastCheck::ape).sorted().toArray()),
                 100 * s.forecastCoverage()));
         b.append(String.format(Locale.ROOT, "%nCalibration of stop confidence (the first stop advice of each run; right ="
-                + " regret <= %.0f %% if stopped there):%n| confidence | stops | right | share right |%n"
+                + " regret <= %.0f %% if stopped there):%n%n| confidence | stops | right | share right |%n"
                 + "|---|---:|---:|---:|%n", 100 * RIGHT_REGRET));
         List<double[]> stops = s.stops();
         for (int i = 0; i + 1 < CONFIDENCE_BINS.length; i++) {
@@ -546,7 +546,7 @@ public final class RealCurvesHarness {
                             : String.format(Locale.ROOT, "%.0f %%", 100.0 * in.stream().filter(x -> x[1] == 1).count()
                                     / in.size()), in.stream().mapToDouble(x -> x[0]).average().orElse(Double.NaN)));
         }
-        b.append(String.format(Locale.ROOT, "Brier score %.3f over %d first stops%n", s.brier(), stops.size()));
+        b.append(String.format(Locale.ROOT, "%nBrier score %.3f over %d first stops%n", s.brier(), stops.size()));
 
         int opens = s.runs().stream().mapToInt(RunReport::alertOpens).sum();
         int resolves = s.runs().stream().mapToInt(RunReport::alertResolves).sum();
