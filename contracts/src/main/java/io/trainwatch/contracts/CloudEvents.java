@@ -20,6 +20,7 @@ public final class CloudEvents {
     public static final String H_SOURCE = "ce_source";
     public static final String H_TIME = "ce_time";
     public static final String H_SUBJECT = "ce_subject";
+    public static final String H_DATASCHEMA = "ce_dataschema";
     public static final String H_CONTENT_TYPE = "content-type";
 
     private CloudEvents() {
@@ -30,7 +31,10 @@ public final class CloudEvents {
         return UUID.randomUUID().toString();
     }
 
-    /** The headers of one event, in a stable order; {@code ce_subject} is the run id. */
+    /**
+     * The headers of one event, in a stable order; {@code ce_subject} is the run id, {@code ce_dataschema} the
+     * {@code $id} of the event's JSON Schema.
+     */
     public static Map<String, String> headers(TrainwatchEvent event, String id, String source, Instant time) {
         Map<String, String> h = new LinkedHashMap<>();
         h.put(H_SPECVERSION, SPEC_VERSION);
@@ -39,6 +43,7 @@ public final class CloudEvents {
         h.put(H_SOURCE, Limits.required("ce_source", source));
         h.put(H_TIME, (time == null ? Instant.now() : time).toString());
         h.put(H_SUBJECT, event.runId());
+        h.put(H_DATASCHEMA, event.type().schemaId());
         h.put(H_CONTENT_TYPE, CONTENT_TYPE);
         return h;
     }

@@ -14,6 +14,9 @@ public enum EventType {
     ALERT_OPENED("alert.opened", AlertOpened.class, Topics.RUN_INSIGHTS),
     ALERT_RESOLVED("alert.resolved", AlertResolved.class, Topics.RUN_INSIGHTS);
 
+    /** Every schema's {@code $id} starts with this; the version segment follows the topics' {@code v1}. */
+    public static final String SCHEMA_ID_PREFIX = "https://trainwatch.io/schemas/v1/";
+
     private final String ceType;
     private final Class<? extends TrainwatchEvent> dataClass;
     private final String topic;
@@ -41,6 +44,14 @@ public enum EventType {
     /** The schema file under {@code schemas/} that describes this event's data. */
     public String schemaResource() {
         return "schemas/" + ceType + ".schema.json";
+    }
+
+    /**
+     * The schema's {@code $id}, sent as the CloudEvents {@code dataschema} attribute: it names the schema; metrics-api
+     * serves the document at {@code GET /api/v1/schemas/{ce_type}}.
+     */
+    public String schemaId() {
+        return SCHEMA_ID_PREFIX + ceType + ".schema.json";
     }
 
     public static Optional<EventType> fromCeType(String ceType) {

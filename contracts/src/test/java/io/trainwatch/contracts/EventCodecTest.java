@@ -218,8 +218,9 @@ class EventCodecTest {
         EpochCompleted e = EpochCompleted.builder("spirals-mlp-20261124-0730-7f3a9c", 12).build();
         Map<String, String> h = CloudEvents.headers(e, "4f1c7a0e-2b4d-4c55-9a57-0d6c0f3b9e21", "trainwatch/trainer-host",
                 Instant.parse("2026-11-24T07:30:05.731Z"));
-        assertEquals(List.of("ce_specversion", "ce_id", "ce_type", "ce_source", "ce_time", "ce_subject", "content-type"),
-                List.copyOf(h.keySet()));
+        assertEquals(List.of("ce_specversion", "ce_id", "ce_type", "ce_source", "ce_time", "ce_subject", "ce_dataschema",
+                "content-type"), List.copyOf(h.keySet()));
+        assertEquals("https://trainwatch.io/schemas/v1/epoch.completed.schema.json", h.get("ce_dataschema"));
         assertEquals("1.0", h.get("ce_specversion"));
         assertEquals("epoch.completed", h.get("ce_type"));
         assertEquals("spirals-mlp-20261124-0730-7f3a9c", h.get("ce_subject"));

@@ -156,7 +156,9 @@ class SchemaRecordAgreementTest {
             JsonNode schema = ContractFiles.schemaNode(type);
             assertEquals(first, defs(type), type + ": $defs differ from run.started's");
             assertEquals("https://json-schema.org/draft/2020-12/schema", schema.get("$schema").asText());
-            assertTrue(schema.get("$id").asText().endsWith("/" + type.ceType() + ".schema.json"), type.toString());
+            assertEquals(type.schemaId(), schema.get("$id").asText(), type + ": dataschema names the schema's $id");
+            assertEquals(type.schemaId(), CloudEvents.headers(codec.decode(type.ceType(), ContractFiles.example(type, "full").bytes()), "id-1", "/test", null)
+                    .get(CloudEvents.H_DATASCHEMA), type + ": every event names its schema in ce_dataschema");
             assertTrue(schema.path("additionalProperties").asBoolean(false), type + ": unknown fields must be allowed");
         }
         assertEquals("^" + Limits.RUN_ID_PATTERN.pattern() + "$", first.at("/run_id/pattern").asText());

@@ -56,11 +56,12 @@ public class ProblemMapper implements ExceptionMapper<Throwable> {
         for (ProblemException.FieldError fe : problem.errors()) {
             errors.addObject().put("field", fe.field()).put("message", fe.message());
         }
-        Response.ResponseBuilder response = Response.status(problem.status()).type(PROBLEM_JSON).entity(body.toString());
+        Response.ResponseBuilder answer = Response.status(problem.status()).type(PROBLEM_JSON).entity(body.toString());
         if (problem.status() == 503) {
-            response.header("Retry-After", RETRY_AFTER_SECONDS);
+            // Every 503 here is transient (Kafka, the store or the waiter bound): tell clients when to come back.
+            answer.header("Retry-After", RETRY_AFTER_SECONDS);
         }
-        return response.build();
+        return answer.build();
     }
 
     static Throwable unwrap(Throwable e) {

@@ -60,6 +60,9 @@ public class RunResource {
     @Inject
     AnalysisView analysis;
 
+    @Inject
+    HttpIngest ingest;
+
     @GET
     @Operation(summary = "Runs, newest first, filtered by status, project and tag; cursor pagination")
     public Uni<Response> list(@QueryParam("status") String status, @QueryParam("project") String project,
@@ -84,9 +87,11 @@ public class RunResource {
     }
 
     @POST
-    @Operation(summary = "HTTP ingest of a run.started (validated, published to Kafka, stored by the consumer): 202")
+    @Operation(summary = "HTTP ingest of a run.started (validated, published to Kafka, stored by the consumer): 202 once "
+            + "the run is readable, with its control state")
     public Uni<Response> start(byte[] body) {
-        RunStarted started = bodies.events(bodies.parse(body), RunStarted.class, null, false).get(0);
+        PostedEvent<RunStarted> posted = bodies.posted(bodies.parse(body), RunStarted.class, null, false).get(0);
+        RunStarted started = posted.event();
         if (started.monitor() != null) {
             try {
                 io.trainwatch.analysis.AnalysisSettings.defaults().withOverrides(started.monitor().patience(),
@@ -95,8 +100,7 @@ public class RunResource {
                 throw ProblemException.invalid(List.of(new ProblemException.FieldError("monitor", e.getMessage())));
             }
         }
-        return publisher.publish(started).map(ceId -> Response.accepted(accepted(started.runId(), List.of(ceId)))
-                .location(URI.create("/api/v1/runs/" + started.runId())).build());
+        return ingest.accept(started.runId(), List.of(posted), URI.create("/api/v1/runs/" + started.runId()));
     }
 
     @GET
@@ -112,10 +116,10 @@ public class RunResource {
 
     @POST
     @Path("{id}/finish")
-    @Operation(summary = "HTTP ingest of a run.finished: 202")
+    @Operation(summary = "HTTP ingest of a run.finished (cancelled or stopped_early ends a cancelling run): 202 with the "
+            + "control state")
     public Uni<Response> finish(@PathParam("id") String id, byte[] body) {
-        RunFinished finished = bodies.events(bodies.parse(body), RunFinished.class, id, false).get(0);
-        return publisher.publish(finished).map(ceId -> Response.accepted(accepted(id, List.of(ceId))).build());
+        return ingest.accept(id, bodies.posted(bodies.parse(body), RunFinished.class, id, false), null);
     }
 
     @POST

@@ -1,22 +1,34 @@
 package io.trainwatch.trainer.datasets;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.dataformat.csv.CsvFactory;
+import com.fasterxml.jackson.dataformat.csv.CsvParser;
+
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Reads a CSV of numeric features and one label column (comma-separated, no quoting: feature files, not documents).
+ * Reads a CSV (RFC 4180: quoted fields, blank lines and a UTF-8 byte order mark are fine) of numeric features and
+ * one label column.
  * Classification labels that are all non-negative integers are used as class indexes; otherwise the distinct label
  * texts, sorted, become classes 0..K-1. Every problem names the file and the line.
  */
 public final class CsvData {
+
+    private static final CsvFactory CSV = CsvFactory.builder()
+            .enable(CsvParser.Feature.TRIM_SPACES)
+            .enable(CsvParser.Feature.SKIP_EMPTY_LINES)
+            .build();
 
     private CsvData() {
     }
@@ -26,29 +38,27 @@ public final class CsvData {
     }
 
     static Raw read(String field, Path path, boolean header, String labelColumn, Integer limit) {
-        try (BufferedReader in = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
-            String line = in.readLine();
-            int lineNo = 1;
-            if (line == null) {
+        try (Reader in = withoutByteOrderMark(Files.newBufferedReader(path, StandardCharsets.UTF_8));
+             JsonParser records = CSV.createParser(in)) {
+            int[] line = new int[1];
+            String[] first = nextRecord(records, line);
+            if (first == null) {
                 throw new DatasetException(field, "\"" + path + "\" is empty");
             }
-            String[] first = split(line);
+            int lineNo = line[0];
             int columns = first.length;
             if (columns < 2) {
-                throw new DatasetException(field, "\"" + path + "\" line 1: needs at least 2 columns (features and a label), had " + columns);
+                throw new DatasetException(field, "\"" + path + "\" line " + lineNo + ": needs at least 2 columns (features and a label), had " + columns);
             }
             int labelIndex = labelIndex(field, path, header ? first : null, labelColumn, columns);
             List<float[]> rows = new ArrayList<>();
             List<String> labels = new ArrayList<>();
             if (!header) {
-                addRow(field, path, first, 1, labelIndex, rows, labels);
+                addRow(field, path, first, lineNo, labelIndex, rows, labels);
             }
-            while ((line = in.readLine()) != null && (limit == null || rows.size() < limit)) {
-                lineNo++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                String[] cells = split(line);
+            String[] cells;
+            while ((limit == null || rows.size() < limit) && (cells = nextRecord(records, line)) != null) {
+                lineNo = line[0];
                 if (cells.length != columns) {
                     throw new DatasetException(field, "\"" + path + "\" line " + lineNo + ": expected " + columns + " columns, had " + cells.length);
                 }
@@ -58,9 +68,47 @@ public final class CsvData {
                 throw new DatasetException(field, "\"" + path + "\" has no data rows");
             }
             return new Raw(rows, labels, columns - 1);
+        } catch (JsonProcessingException e) {
+            // The parser's own message quotes the offending text: name only the place, never the file's content.
+            throw new DatasetException(field, "\"" + path + "\" line " + lineOf(e) + ": not valid CSV (an unclosed quote?)");
         } catch (IOException e) {
-            throw new DatasetException(field, "cannot read \"" + path + "\": " + e.getMessage(), e);
+            throw new DatasetException(field, "cannot read \"" + path + "\": " + e.getClass().getSimpleName(), e);
         }
+    }
+
+    /** The next record's cells, or null at the end; {@code line[0]} becomes the line its first cell is on. */
+    private static String[] nextRecord(JsonParser records, int[] line) throws IOException {
+        if (records.nextToken() != JsonToken.START_ARRAY) {
+            return null;
+        }
+        List<String> cells = new ArrayList<>();
+        while (records.nextToken() == JsonToken.VALUE_STRING) {
+            if (cells.isEmpty()) {
+                line[0] = records.currentTokenLocation().getLineNr();
+            }
+            cells.add(records.getText());
+        }
+        return cells.toArray(String[]::new);
+    }
+
+    private static int lineOf(Exception e) {
+        Throwable t = e;
+        while (t != null) {
+            if (t instanceof JsonProcessingException p && p.getLocation() != null) {
+                return p.getLocation().getLineNr();
+            }
+            t = t.getCause();
+        }
+        return -1;
+    }
+
+    /** Spreadsheet exports often start with a UTF-8 byte order mark; it is not part of the first header name. */
+    private static Reader withoutByteOrderMark(BufferedReader in) throws IOException {
+        in.mark(1);
+        if (in.read() != '\uFEFF') {
+            in.reset();
+        }
+        return in;
     }
 
     private static int labelIndex(String field, Path path, String[] header, String labelColumn, int columns) {
@@ -82,7 +130,8 @@ public final class CsvData {
             return i;
         } catch (NumberFormatException e) {
             throw new DatasetException("dataset.label_column", "must name a column of \"" + path + "\""
-                    + (header == null ? " (it has no header: give a 0-based index)" : ", one of " + Arrays.toString(header))
+                    // The header's names are the file's content: not echoed.
+                    + (header == null ? " (it has no header: give a 0-based index)" : " in its header line, or be a 0-based index")
                     + ", was \"" + labelColumn + "\"");
         }
     }
@@ -97,11 +146,11 @@ public final class CsvData {
             try {
                 row[j++] = Float.parseFloat(cells[i]);
             } catch (NumberFormatException e) {
-                throw new DatasetException(field, "\"" + path + "\" line " + lineNo + " column " + (i + 1)
-                        + ": must be a number, was \"" + cells[i] + "\"");
+                // Names the place, not the cell: an error must not echo a file's content.
+                throw new DatasetException(field, "\"" + path + "\" line " + lineNo + " column " + (i + 1) + ": must be a number");
             }
             if (!Float.isFinite(row[j - 1])) {
-                throw new DatasetException(field, "\"" + path + "\" line " + lineNo + " column " + (i + 1) + ": must be finite, was " + cells[i]);
+                throw new DatasetException(field, "\"" + path + "\" line " + lineNo + " column " + (i + 1) + ": must be finite");
             }
         }
         String label = cells[labelIndex];
@@ -110,14 +159,6 @@ public final class CsvData {
         }
         rows.add(row);
         labels.add(label);
-    }
-
-    private static String[] split(String line) {
-        String[] cells = line.split(",", -1);
-        for (int i = 0; i < cells.length; i++) {
-            cells[i] = cells[i].trim();
-        }
-        return cells;
     }
 
     /** Turns label texts into class indexes (shared mapping) or regression targets. */
@@ -151,12 +192,12 @@ public final class CsvData {
                 try {
                     y[i] = Float.parseFloat(label);
                 } catch (NumberFormatException e) {
-                    throw new DatasetException(field, "\"" + path + "\" row " + (i + 1) + ": regression label must be a number, was \"" + label + "\"");
+                    throw new DatasetException(field, "\"" + path + "\" row " + (i + 1) + ": regression label must be a number");
                 }
             } else {
                 Integer c = mapping.get(label);
                 if (c == null) {
-                    throw new DatasetException(field, "\"" + path + "\" row " + (i + 1) + ": label \"" + label + "\" does not occur in the training file");
+                    throw new DatasetException(field, "\"" + path + "\" row " + (i + 1) + ": its label does not occur in the training file");
                 }
                 y[i] = c;
             }
