@@ -27,6 +27,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 @QuarkusTestResource(LocalStackTestResource.class)
 class CancelTest {
 
+    @org.junit.jupiter.api.BeforeEach
+    void signIn() {
+        TestAuth.signIn();
+    }
+
     @Test
     void cancelPublishesOnTheControlTopicAndTheRunShowsCancellingUntilFinished() {
         String runId = TestRuns.newRunId("cancel");
@@ -37,7 +42,7 @@ class CancelTest {
                     .post("/api/v1/runs/{id}/cancel", runId).then().statusCode(202).body("status", equalTo("cancelling"));
             given().get("/api/v1/runs/{id}", runId).then().body("status", equalTo("cancelling"))
                     .body("cancel.reason", equalTo("overfitting since epoch 30"))
-                    .body("cancel.requested_by", equalTo("agent-7"));
+                    .body("cancel.requested_by", equalTo("test-admin"));
 
             List<ConsumerRecord<String, byte[]>> records = KafkaTestClient.pollUntil(control,
                     r -> runId.equals(r.key()), Duration.ofSeconds(30));
@@ -47,7 +52,7 @@ class CancelTest {
             assertEquals(runId, KafkaTestClient.header(r, CloudEvents.H_SUBJECT));
             RunCancelRequested sent = EventCodec.instance().decode(r.value(), RunCancelRequested.class);
             assertEquals("overfitting since epoch 30", sent.reason());
-            assertEquals("agent-7", sent.requestedBy());
+            assertEquals("test-admin", sent.requestedBy(), "the token's name, not the client's requested_by");
         }
         // The trainer stops and says so; its status wins over `cancelling`.
         KafkaTestClient.send(Topics.RUN_EVENTS, new RunFinished(1, runId, RunStatus.CANCELLED, "cancelled by agent-7", 4,

@@ -19,6 +19,11 @@ import static org.hamcrest.Matchers.hasSize;
 @QuarkusTestResource(LocalStackTestResource.class)
 class HttpIngestTest {
 
+    @org.junit.jupiter.api.BeforeEach
+    void signIn() {
+        TestAuth.signIn();
+    }
+
     @Test
     void acceptedThenVisible() {
         String runId = TestRuns.newRunId("http");

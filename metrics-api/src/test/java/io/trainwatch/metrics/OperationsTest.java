@@ -15,6 +15,11 @@ import static org.hamcrest.Matchers.hasItem;
 @QuarkusTestResource(LocalStackTestResource.class)
 class OperationsTest {
 
+    @org.junit.jupiter.api.BeforeEach
+    void signIn() {
+        TestAuth.signIn();
+    }
+
     @Test
     void readinessChecksKafkaAndTheDatabase() {
         given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))

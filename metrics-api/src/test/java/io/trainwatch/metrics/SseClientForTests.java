@@ -27,6 +27,7 @@ final class SseClientForTests implements AutoCloseable {
 
     SseClientForTests(URI uri, String lastEventId) throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).header("Accept", "text/event-stream")
+                .header("Authorization", TestAuth.HEADER)
                 .timeout(Duration.ofSeconds(30));
         if (lastEventId != null) {
             request.header("Last-Event-ID", lastEventId);

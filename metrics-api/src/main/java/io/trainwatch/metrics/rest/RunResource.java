@@ -12,6 +12,9 @@ import io.trainwatch.metrics.messaging.EventPublisher;
 import io.trainwatch.metrics.persistence.RunQueries;
 import io.trainwatch.metrics.persistence.RunRow;
 import io.trainwatch.metrics.persistence.RunStore;
+import io.trainwatch.metrics.security.Access;
+import io.trainwatch.metrics.security.AuditLog;
+import io.trainwatch.metrics.security.Caller;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -61,6 +64,12 @@ public class RunResource {
     @Inject
     AnalysisView analysis;
 
+    @Inject
+    Access access;
+
+    @Inject
+    AuditLog audit;
+
     @GET
     @Operation(summary = "Runs, newest first, filtered by status, project and tag; cursor pagination")
     public Uni<Response> list(@QueryParam("status") String status, @QueryParam("project") String project,
@@ -71,7 +80,7 @@ public class RunResource {
         }
         int pageSize = parseLimit(limit);
         Integer before = parseCursor(cursor);
-        return queries.list(status, project, tag, before, pageSize).map(rows -> {
+        return queries.list(status, project, tag, before, pageSize, access.projectsOrNull()).map(rows -> {
             ObjectNode body = mapper.createObjectNode();
             ArrayNode runs = body.putArray("runs");
             for (int i = 0; i < Math.min(rows.size(), pageSize); i++) {
@@ -88,6 +97,7 @@ public class RunResource {
     @Operation(summary = "HTTP ingest of a run.started (validated, published to Kafka, stored by the consumer): 202")
     public Uni<Response> start(byte[] body) {
         RunStarted started = bodies.events(bodies.parse(body), RunStarted.class, null, false).get(0);
+        access.requireProject(started.project());
         if (started.monitor() != null) {
             try {
                 io.trainwatch.analysis.AnalysisSettings.defaults().withOverrides(started.monitor().patience(),
@@ -123,7 +133,12 @@ public class RunResource {
     @Path("{id}/cancel")
     @Operation(summary = "Ask the trainer to stop the run: publishes run.cancel-requested, the run shows `cancelling`")
     public Uni<Response> cancel(@PathParam("id") String id, byte[] body) {
-        RunCancelRequested request = bodies.events(bodies.parse(body), RunCancelRequested.class, id, false).get(0);
+        RunCancelRequested asked = bodies.events(bodies.parse(body), RunCancelRequested.class, id, false).get(0);
+        // Who cancelled is the token's name, not what the client says it is (requested_by is only a claim).
+        Caller caller = access.caller();
+        RunCancelRequested request = new RunCancelRequested(asked.schemaVersion(), asked.runId(), asked.reason(),
+                caller.name(), asked.requestedAt());
+        String remote = access.remoteAddress();
         return requireRun(id).chain(run -> {
             if (run.finished()) {
                 throw finishedConflict(run);
@@ -138,7 +153,10 @@ public class RunResource {
                                 ObjectNode answer = accepted(id, List.of(ceId));
                                 answer.put("status", "cancelling");
                                 return Response.accepted(answer).build();
-                            }));
+                            }))
+                    .call(() -> audit.record(caller.name(), remote, "run.cancel", AuditLog.ALLOWED, id,
+                            "reason: " + request.reason() + (asked.requestedBy() == null ? ""
+                                    : "; client said requested_by " + asked.requestedBy())));
         });
     }
 
