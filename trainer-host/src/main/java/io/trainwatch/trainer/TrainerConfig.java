@@ -17,6 +17,8 @@ public interface TrainerConfig {
 
     Control control();
 
+    Auth auth();
+
     interface Spool {
         /** Where unsent events wait; survives restarts. */
         @WithDefault("data/trainer-host/spool")
@@ -78,5 +80,21 @@ public interface TrainerConfig {
         /** Consume run.cancel-requested from the control topic. */
         @WithDefault("true")
         boolean enabled();
+    }
+
+    interface Auth {
+        /** False only for tests that are not about access: every request is then allowed (a warning at start). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * metrics-api, which owns the tokens: a bearer token is checked with its GET /api/v1/tokens/self. Unset with
+         * auth enabled: every job request is refused (503), never allowed.
+         */
+        java.util.Optional<String> metricsApiUrl();
+
+        /** How long a checked token is trusted without asking again: the bound on how late a revocation applies. */
+        @WithDefault("1s")
+        Duration cacheFor();
     }
 }
