@@ -37,10 +37,12 @@ class AgentClosedLoopIT {
         String runId = submitted.body().path("run_id").asText();
 
         Path out = Files.createTempFile("loss-analyzer", ".log");
-        Process agent = new ProcessBuilder("python3",
+        ProcessBuilder agentProcess = new ProcessBuilder("python3",
                 system.repoRoot.resolve("docs/examples/agents/loss_analyzer.py").toString(), runId,
                 "--url", system.metricsApi.url(""), "--act", "--wait", "--interval", "0.5", "--min-confidence", "0.7")
-                .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+                .redirectErrorStream(true).redirectOutput(out.toFile());
+        agentProcess.environment().put("TRAINWATCH_TOKEN", TrainwatchSystem.ADMIN_SECRET);
+        Process agent = agentProcess.start();
         boolean exited = agent.waitFor(240, TimeUnit.SECONDS);
         String transcript = Files.readString(out, StandardCharsets.UTF_8);
         if (!exited) {

@@ -39,6 +39,7 @@ final class Http {
     }
 
     private static Reply send(HttpRequest.Builder request) {
+        request.header("Authorization", TrainwatchSystem.BEARER);
         try {
             HttpResponse<String> r = CLIENT.send(request.timeout(Duration.ofSeconds(20)).build(),
                     HttpResponse.BodyHandlers.ofString());

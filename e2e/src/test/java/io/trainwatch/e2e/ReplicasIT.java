@@ -75,6 +75,7 @@ class ReplicasIT {
         env.put("QUARKUS_DATASOURCE_REACTIVE_URL", stack.reactiveUrl());
         env.put("QUARKUS_DATASOURCE_USERNAME", stack.username());
         env.put("QUARKUS_DATASOURCE_PASSWORD", stack.password());
+        TrainwatchSystem.authEnv(env, work);
         Files.createDirectories(work.resolve("tmp"));
         List<String> jvm = List.of("-Djava.io.tmpdir=" + work.resolve("tmp"), "-Xmx384m");
         // Both at once: the two starts overlap (Flyway's lock serialises the migration).
@@ -217,7 +218,8 @@ class ReplicasIT {
 
         SseStream(URI uri) throws IOException, InterruptedException {
             HttpResponse<InputStream> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri)
-                    .header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofInputStream());
+                    .header("Accept", "text/event-stream").header("Authorization", TrainwatchSystem.BEARER).build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
             assertEquals(200, response.statusCode());
             body = response.body();
             Thread reader = new Thread(this::read, "sse-" + uri.getPort());
