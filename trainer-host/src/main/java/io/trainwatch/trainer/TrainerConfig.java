@@ -19,6 +19,17 @@ public interface TrainerConfig {
 
     Auth auth();
 
+    Trainer trainer();
+
+    interface Trainer {
+        /**
+         * Dataset files submitted through the job API must lie inside this directory (relative paths resolve against
+         * it; symbolic links may not lead out). Relative to the working directory.
+         */
+        @WithDefault("datasets")
+        String dataRoot();
+    }
+
     interface Spool {
         /** Where unsent events wait; survives restarts. */
         @WithDefault("data/trainer-host/spool")
