@@ -110,6 +110,22 @@ class ReplicasIT {
     }
 
     @Test
+    void aTokenRevokedOnOneReplicaIsRefusedByTheOtherWithinASecond() {
+        Http.Reply created = Http.post(a.url("/api/v1/tokens"), java.util.Map.of("name", "replica-revoke", "scopes",
+                List.of("read")));
+        assertEquals(201, created.status(), created.raw());
+        String secret = created.body().path("secret").asText();
+        // Created on a: b knows it once a's NOTIFY (or b's periodic reload) has arrived.
+        await("b knows the new token").atMost(Duration.ofSeconds(5))
+                .until(() -> Http.get(b.url("/api/v1/runs"), secret).status() == 200);
+        assertEquals(204, Http.delete(a.url("/api/v1/tokens/replica-revoke")).status());
+        long revokedAt = System.nanoTime();
+        await("b refuses the revoked token").atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(50))
+                .until(() -> Http.get(b.url("/api/v1/runs"), secret).status() == 401);
+        System.out.printf("replica b refused the token %d ms after the revoke on a%n", (System.nanoTime() - revokedAt) / 1_000_000);
+    }
+
+    @Test
     void everyReplicaStreamsEveryEpochWhileStorageIsShared() throws Exception {
         // The group must have settled with both replicas holding partitions, or one would store everything.
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrapServers()))) {
