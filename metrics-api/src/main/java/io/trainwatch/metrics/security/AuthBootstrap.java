@@ -85,7 +85,21 @@ public class AuthBootstrap {
         t.scopes = TokenSpec.joinScopes(scopes);
         t.projects = TokenSpec.joinProjects(projects);
         t.source = "config";
-        store.create(t).await().atMost(WAIT);
+        // A new secret under a configured name replaces the old one: rotation is a config change and a restart.
+        ApiToken previous = store.liveNamed(name).await().atMost(WAIT);
+        if (previous != null) {
+            store.revoke(previous.id).await().atMost(WAIT);
+            LOG.infof("token %s: the configured secret changed; the previous one is revoked", name);
+        }
+        try {
+            store.create(t).await().atMost(WAIT);
+        } catch (RuntimeException e) {
+            // Replicas starting together preload the same tokens: the one that lost the race finds it stored.
+            if (store.hashKnown(hash).await().atMost(WAIT)) {
+                return;
+            }
+            throw e;
+        }
         LOG.infof("preloaded token %s (scopes %s%s)", name, t.scopes, projects == null ? "" : ", projects " + t.projects);
     }
 
@@ -124,30 +138,50 @@ public class AuthBootstrap {
         t.scopes = Scope.ADMIN.wire();
         t.source = "bootstrap";
         Path file = Path.of(config.bootstrapFile()).toAbsolutePath();
+        // Its own name: replicas sharing the directory must not write one another's pending secret.
+        Path pending = file.resolveSibling(file.getFileName() + ".pending-" + java.util.UUID.randomUUID());
         try {
-            // The file first: a token whose secret was never written would lock everyone out.
-            writeSecret(file, secret);
-            store.create(t).await().atMost(WAIT);
-            LOG.infof("created the bootstrap admin token \"%s\"; its secret is in %s", BOOTSTRAP_NAME, file);
+            // Written before the token is stored (a stored token whose secret was never written would lock everyone
+            // out), moved into place only after (a replica that loses the race must not overwrite the winner's).
+            writeSecret(pending, secret);
         } catch (IOException e) {
             throw new IllegalStateException("cannot write the bootstrap admin token to " + file + " ("
                     + "trainwatch.auth.bootstrap-file): " + e.getMessage(), e);
+        }
+        try {
+            store.create(t).await().atMost(WAIT);
         } catch (RuntimeException e) {
-            // Another replica, starting at the same time, created it first: its secret is the one to use.
             LOG.warnf("bootstrap admin token not created here (%s); another replica may have created it", e.toString());
+            deleteQuietly(pending);
+            return;
+        }
+        try {
+            Files.move(pending, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new IllegalStateException("the bootstrap admin token is stored but its secret could not be moved to "
+                    + file + ": " + e.getMessage() + "; the secret is in " + pending, e);
+        }
+        LOG.infof("created the bootstrap admin token \"%s\"; its secret is in %s", BOOTSTRAP_NAME, file);
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // a stale .pending file holds a secret that was never stored: harmless
         }
     }
 
+    /** A new file, mode 600 from its creation (never readable by others, not even for a moment). */
     private static void writeSecret(Path file, String secret) throws IOException {
         Files.createDirectories(file.getParent());
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.deleteIfExists(tmp);
+        Files.deleteIfExists(file);
         try {
-            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         } catch (UnsupportedOperationException e) {
-            Files.createFile(tmp);
+            Files.createFile(file);
         }
-        Files.writeString(tmp, secret + "\n", StandardCharsets.UTF_8);
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.writeString(file, secret + "\n", StandardCharsets.UTF_8);
     }
 }
