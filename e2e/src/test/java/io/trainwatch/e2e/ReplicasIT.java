@@ -49,7 +49,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Two metrics-api replicas sharing one Kafka (same consumer group, so each stores the runs of its own partitions)
  * and one PostgreSQL: each replica's SSE clients must still see every epoch of every run, exactly once and in per-run
- * order — the runs the other replica stored included (DESIGN.md, "Live updates": broadcast, storage shared out).
+ * order — the runs the other replica stored included (docs/api.md, "Live updates": broadcast, storage shared out).
  * Its own stack (4 partitions) and its own two packaged metrics-api processes; no trainer.
  */
 class ReplicasIT {
