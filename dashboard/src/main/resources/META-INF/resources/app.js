@@ -1,5 +1,5 @@
 // Trainwatch dashboard: hash routing (#/, #/run/ID, #/compare?run=a&run=b), REST for history, SSE for live updates.
-import { getJson, postJson, num, mapLimited, LiveStream, ApiError } from './api.js';
+import { getJson, postJson, num, mapLimited, LiveStream, ApiError, token, setToken, clearToken } from './api.js';
 import { LineChart, Heatmap, fmt, esc } from './charts.js';
 
 const main = document.getElementById('main');
@@ -109,6 +109,34 @@ document.querySelector('[data-skip]').addEventListener('click', (e) => { e.preve
 
 function setTitle(text) { document.title = text ? `${text} · Trainwatch` : 'Trainwatch'; }
 // The first route() runs at the end of this module, once every class and constant below is initialised.
+
+// ---------- sign-in ----------
+// Shown when there is no token, and again whenever the API answers 401 (a token revoked, expired or mistyped).
+const signin = document.getElementById('signin-dialog');
+function showSignIn(message = '') {
+  document.getElementById('signin-error').textContent = message;
+  if (!signin.open) signin.showModal();
+  document.getElementById('signin-token').focus();
+}
+window.addEventListener('trainwatch:signin', () => {
+  const had = token();
+  clearToken();
+  showSignIn(had ? 'That token was refused (unknown, revoked or expired).' : '');
+});
+document.getElementById('signin-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const value = document.getElementById('signin-token').value.trim();
+  if (!value) { showSignIn('A token is required.'); return; }
+  setToken(value);
+  try {
+    await getJson('/tokens/self');
+    signin.close();
+    document.getElementById('signin-token').value = '';
+    route();
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 401)) showSignIn(err.message);
+  }
+});
 
 // =====================================================================================================
 // Runs
@@ -747,4 +775,5 @@ function compareView(ids) {
   };
 }
 
+if (!token()) showSignIn();
 route();

@@ -28,6 +28,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 @QuarkusTestResource(LocalStackTestResource.class)
 class CancelTest {
 
+    @org.junit.jupiter.api.BeforeEach
+    void signIn() {
+        TestAuth.signIn();
+    }
+
     @Test
     void cancelPublishesOnTheControlTopicAndTheRunShowsCancellingUntilFinished() {
         String runId = TestRuns.newRunId("cancel");
@@ -40,7 +45,7 @@ class CancelTest {
                     .body("cancel_id", startsWith("c-")).extract().path("cancel_id");
             given().get("/api/v1/runs/{id}", runId).then().body("status", equalTo("cancelling"))
                     .body("cancel.reason", equalTo("overfitting since epoch 30"))
-                    .body("cancel.requested_by", equalTo("agent-7"));
+                    .body("cancel.requested_by", equalTo("test-admin"));
 
             List<ConsumerRecord<String, byte[]>> records = KafkaTestClient.pollUntil(control,
                     r -> runId.equals(r.key()), Duration.ofSeconds(30));
@@ -50,7 +55,7 @@ class CancelTest {
             assertEquals(runId, KafkaTestClient.header(r, CloudEvents.H_SUBJECT));
             RunCancelRequested sent = EventCodec.instance().decode(r.value(), RunCancelRequested.class);
             assertEquals("overfitting since epoch 30", sent.reason());
-            assertEquals("agent-7", sent.requestedBy());
+            assertEquals("test-admin", sent.requestedBy(), "the token's name, not the client's requested_by");
             assertEquals(cancelId, sent.cancelId(), "the control record carries the id the caller was given");
         }
         // The trainer stops and says so; its status wins over `cancelling`.

@@ -35,6 +35,7 @@ class HistoryApiTest {
     /** Once per class, but inside the started application (a @BeforeAll would run before Quarkus listens). */
     @BeforeEach
     void storeRunOnce() {
+        TestAuth.signIn();
         if (runId != null) {
             return;
         }

@@ -16,6 +16,11 @@ import static org.hamcrest.Matchers.hasItem;
 @QuarkusTestResource(LocalStackTestResource.class)
 class OperationsTest {
 
+    @org.junit.jupiter.api.BeforeEach
+    void signIn() {
+        TestAuth.signIn();
+    }
+
     @Test
     void readinessChecksKafkaTheDatabaseAndThePartitionAssignment() {
         // Ready only once the ingest consumer has its partitions: a second or two after start.

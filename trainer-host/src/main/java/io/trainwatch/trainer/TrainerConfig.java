@@ -17,6 +17,19 @@ public interface TrainerConfig {
 
     Control control();
 
+    Auth auth();
+
+    Trainer trainer();
+
+    interface Trainer {
+        /**
+         * Dataset files submitted through the job API must lie inside this directory (relative paths resolve against
+         * it; symbolic links may not lead out). Relative to the working directory.
+         */
+        @WithDefault("datasets")
+        String dataRoot();
+    }
+
     interface Spool {
         /** Where unsent events wait; survives restarts. */
         @WithDefault("data/trainer-host/spool")
@@ -85,5 +98,21 @@ public interface TrainerConfig {
          */
         @WithDefault("PT10M")
         java.time.Duration lookBack();
+    }
+
+    interface Auth {
+        /** False only for tests that are not about access: every request is then allowed (a warning at start). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * metrics-api, which owns the tokens: a bearer token is checked with its GET /api/v1/tokens/self. Unset with
+         * auth enabled: every job request is refused (503), never allowed.
+         */
+        java.util.Optional<String> metricsApiUrl();
+
+        /** How long a checked token is trusted without asking again: the bound on how late a revocation applies. */
+        @WithDefault("1s")
+        Duration cacheFor();
     }
 }

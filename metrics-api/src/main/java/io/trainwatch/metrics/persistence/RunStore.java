@@ -481,6 +481,8 @@ public class RunStore {
             putIfPresent(doc, "device", s.device());
             putIfPresent(doc, "host", s.host());
             putIfPresent(doc, "monitor", s.monitor());
+            // Secret-looking keys (api_key, token, password, ...) are stored as "***", never verbatim.
+            io.trainwatch.metrics.security.SecretRedaction.redact(doc);
             try {
                 return mapper.writeValueAsString(doc);
             } catch (JsonProcessingException e) {

@@ -40,6 +40,9 @@ public class JobResource {
     @Inject
     JobManager jobs;
 
+    @Inject
+    io.trainwatch.trainer.TrainerConfig config;
+
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Blocking // reads dataset files before accepting the job
@@ -60,7 +63,7 @@ public class JobResource {
     @APIResponse(responseCode = "503", description = "Too many jobs waiting", content = @Content(mediaType = Problem.MEDIA_TYPE,
             schema = @Schema(implementation = Problem.class)))
     public Response submit(JsonNode body) {
-        JobSpec spec = JobSpecParser.parse(body);
+        JobSpec spec = JobSpecParser.parse(body, java.nio.file.Path.of(config.trainer().dataRoot()));
         JobView job = jobs.submit(spec);
         return Response.accepted(job).location(URI.create("/api/v1/jobs/" + job.runId())).build();
     }
