@@ -13,6 +13,7 @@ import io.trainwatch.contracts.Topics;
 import io.trainwatch.stack.LocalStackTestResource;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -29,6 +30,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 @TestProfile(ShortLifecycleLimits.class)
 @QuarkusTestResource(LocalStackTestResource.class)
 class CancelUnconfirmedTest {
+
+    @BeforeEach
+    void signIn() {
+        TestAuth.signIn();
+    }
 
     @Test
     void anUnconfirmedCancelIsShownAndAlertedAndALateFinishStillEndsTheRun() {

@@ -4,6 +4,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.trainwatch.stack.LocalStack;
 import io.trainwatch.stack.LocalStackTestResource;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -19,6 +20,11 @@ import static org.hamcrest.Matchers.equalTo;
 @QuarkusTest
 @QuarkusTestResource(LocalStackTestResource.class)
 class DatabaseAwayTest {
+
+    @BeforeEach
+    void signIn() {
+        TestAuth.signIn();
+    }
 
     @Test
     void readsAnswer503WhileTheDatabaseIsAwayAndRecoverWithoutARestart() {

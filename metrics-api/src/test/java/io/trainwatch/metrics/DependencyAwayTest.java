@@ -5,6 +5,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.trainwatch.stack.LocalStack;
 import io.trainwatch.stack.LocalStackTestResource;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -25,6 +26,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTest
 @QuarkusTestResource(LocalStackTestResource.class)
 class DependencyAwayTest {
+
+    @BeforeEach
+    void signIn() {
+        TestAuth.signIn();
+    }
 
     /** delivery.timeout.ms is 5 s; anything near the 120 s default means the bound is not applied. */
     private static final Duration SEND_BOUND = Duration.ofSeconds(30);

@@ -10,6 +10,7 @@ import io.trainwatch.contracts.Topics;
 import io.trainwatch.stack.LocalStackTestResource;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -26,6 +27,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 @TestProfile(ShortLifecycleLimits.class)
 @QuarkusTestResource(LocalStackTestResource.class)
 class StalledRunTest {
+
+    @BeforeEach
+    void signIn() {
+        TestAuth.signIn();
+    }
 
     @Test
     void aSilentRunIsStalledAndRunsAgainWhenAnEpochArrives() {
