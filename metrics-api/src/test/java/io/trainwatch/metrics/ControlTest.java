@@ -85,7 +85,7 @@ class ControlTest {
             JsonPath answer = await().atMost(Duration.ofSeconds(30)).until(() -> poll.getNow(null), a -> a != null);
             assertTrue(answer.getBoolean("cancel_requested"));
             assertEquals("overfitting since epoch 3", answer.getString("reason"));
-            assertEquals("agent-9", answer.getString("requested_by"));
+            assertEquals("test-admin", answer.getString("requested_by"), "the canceller is the token's name");
             assertEquals("cancelling", answer.getString("status"));
         }
         clients.shutdown();
@@ -98,7 +98,7 @@ class ControlTest {
         given().contentType(ContentType.JSON).body("{\"epoch\":0,\"train_loss\":0.9}")
                 .post("/api/v1/runs/{id}/metrics", runId).then().statusCode(202)
                 .body("control.cancel_requested", equalTo(true)).body("control.reason", equalTo("overfitting since epoch 3"))
-                .body("control.requested_by", equalTo("agent-9")).body("control.status", equalTo("cancelling"));
+                .body("control.requested_by", equalTo("test-admin")).body("control.status", equalTo("cancelling"));
     }
 
     @Test
