@@ -17,6 +17,8 @@ public interface TrainerConfig {
 
     Control control();
 
+    Queue queue();
+
     interface Spool {
         /** Where unsent events wait; survives restarts. */
         @WithDefault("data/trainer-host/spool")
@@ -78,5 +80,26 @@ public interface TrainerConfig {
         /** Consume run.cancel-requested from the control topic. */
         @WithDefault("true")
         boolean enabled();
+    }
+
+    interface Queue {
+        /** Off: POST /api/v1/jobs trains on this host directly, without Kafka's job topic (one host, offline use). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * How long a host may be silent before the job-takers group gives its partitions, and the jobs it was running,
+         * to another host. A killed host's job starts again that much later.
+         */
+        @WithDefault("10s")
+        Duration sessionTimeout();
+
+        /** Times one job is started (the first run and the retries after its host was lost); then it ends failed. */
+        @WithDefault("3")
+        int maxAttempts();
+
+        /** How long a submit waits for Kafka to store the job before answering 503. */
+        @WithDefault("10s")
+        Duration sendTimeout();
     }
 }
