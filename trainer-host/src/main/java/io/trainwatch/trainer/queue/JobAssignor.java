@@ -6,7 +6,6 @@ import org.apache.kafka.common.Cluster;
 import org.apache.kafka.common.Configurable;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import io.trainwatch.contracts.Topics;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -50,7 +49,7 @@ public final class JobAssignor implements ConsumerPartitionAssignor, Configurabl
             out.put(id, new ArrayList<>());
             announced.put(id, TakerState.Announced.decode(s.userData()));
         });
-        List<PartitionInfo> partitions = metadata.partitionsForTopic(Topics.JOBS);
+        List<PartitionInfo> partitions = metadata.partitionsForTopic(state.topic());
         List<TopicPartition> free = new ArrayList<>();
         for (PartitionInfo p : partitions == null ? List.<PartitionInfo>of() : partitions) {
             TopicPartition tp = new TopicPartition(p.topic(), p.partition());

@@ -6,7 +6,7 @@ import io.trainwatch.contracts.Topics;
 import io.trainwatch.contracts.TrainwatchEvent;
 import io.trainwatch.trainer.spec.JobSpec;
 import io.trainwatch.trainer.spec.JobSpecParser;
-import io.trainwatch.trainer.training.JobManager;
+import io.trainwatch.trainer.training.JobRunner;
 import io.trainwatch.trainer.training.RunEventSink;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -48,7 +48,7 @@ public final class JobTaker implements AutoCloseable {
 
     private final KafkaConsumer<String, byte[]> consumer;
     private final TakerState state;
-    private final JobManager jobs;
+    private final JobRunner jobs;
     private final QueuedCancels cancels;
     private final RunEventSink events;
     private final int maxAttempts;
@@ -58,9 +58,13 @@ public final class JobTaker implements AutoCloseable {
     private volatile boolean running = true;
     private volatile boolean assigned;
 
-    public JobTaker(String bootstrapServers, Duration sessionTimeout, int maxAttempts, String instanceId, JobManager jobs,
-                    QueuedCancels cancels, RunEventSink events) {
-        this.state = new TakerState(jobs::freeSlots);
+    /**
+     * @param topic the job topic ({@link Topics#JOBS}; tests use their own)
+     * @param group the consumer group every host shares ({@link Topics#JOB_TAKERS_GROUP})
+     */
+    public JobTaker(String bootstrapServers, String topic, String group, Duration sessionTimeout, int maxAttempts, String instanceId,
+                    JobRunner jobs, QueuedCancels cancels, RunEventSink events) {
+        this.state = new TakerState(topic, jobs::freeSlots);
         this.jobs = jobs;
         this.cancels = cancels;
         this.events = events;
@@ -68,7 +72,7 @@ public final class JobTaker implements AutoCloseable {
         this.instanceId = instanceId;
         Map<String, Object> c = new HashMap<>();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        c.put(ConsumerConfig.GROUP_ID_CONFIG, Topics.JOB_TAKERS_GROUP);
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         c.put(ConsumerConfig.CLIENT_ID_CONFIG, "trainwatch-job-taker-" + instanceId);
         // The classic protocol: the only one whose assignment a client-side assignor decides.
         c.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic");
@@ -95,9 +99,21 @@ public final class JobTaker implements AutoCloseable {
 
     private void loop() {
         try {
-            consumer.subscribe(List.of(Topics.JOBS), new ConsumerRebalanceListener() {
+            consumer.subscribe(List.of(state.topic()), new ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                }
+
+                @Override
+                public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                    // This host fell out of the group (silent for longer than the session timeout): another host may
+                    // already run these jobs again. Nothing to commit for them any more.
+                    for (TopicPartition tp : partitions) {
+                        if (state.isRunning(tp.partition())) {
+                            LOG.warnf("job partition %s lost while its job ran here: another host may run the job again", tp);
+                            state.done(tp.partition());
+                        }
+                    }
                 }
 
                 @Override
@@ -218,8 +234,10 @@ public final class JobTaker implements AutoCloseable {
     private void commitEnded() {
         for (Ended e; (e = ended.peek()) != null; ) {
             if (!consumer.assignment().contains(e.partition())) {
-                LOG.warnf("job at %s@%d ended, but the partition is no longer this host's: it may be delivered again",
-                        e.partition(), e.offset());
+                if (state.isRunning(e.partition().partition())) {
+                    return; // between two halves of a rebalance: the assignor gives it back to this host
+                }
+                LOG.warnf("job at %s@%d ended after its partition was lost: it may run again elsewhere", e.partition(), e.offset());
             } else if (!commit(e.partition(), e.offset() + 1, "")) {
                 return;
             } else {

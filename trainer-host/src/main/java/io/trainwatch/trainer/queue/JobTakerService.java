@@ -1,6 +1,7 @@
 package io.trainwatch.trainer.queue;
 
 import io.quarkus.runtime.Startup;
+import io.trainwatch.contracts.Topics;
 import io.trainwatch.trainer.TrainerConfig;
 import io.trainwatch.trainer.TrainerHost;
 import io.trainwatch.trainer.messaging.EventPublisher;
@@ -37,7 +38,7 @@ public class JobTakerService {
     void start() {
         if (config.queue().enabled()) {
             TrainerConfig.Queue q = config.queue();
-            taker = new JobTaker(bootstrapServers, q.sessionTimeout(), q.maxAttempts(), TrainerHost.INSTANCE_ID, jobs, cancels, events);
+            taker = new JobTaker(bootstrapServers, Topics.JOBS, Topics.JOB_TAKERS_GROUP, q.sessionTimeout(), q.maxAttempts(), TrainerHost.INSTANCE_ID, jobs, cancels, events);
         }
     }
 

@@ -15,11 +15,17 @@ final class TakerState {
     /** The consumer-config key under which the assignor receives this object. */
     static final String CONFIG_KEY = "trainwatch.job-taker.state";
 
+    private final String topic;
     private final IntSupplier freeSlots;
     private final Set<Integer> running = new HashSet<>();
 
-    TakerState(IntSupplier freeSlots) {
+    TakerState(String topic, IntSupplier freeSlots) {
+        this.topic = topic;
         this.freeSlots = freeSlots;
+    }
+
+    String topic() {
+        return topic;
     }
 
     int freeSlots() {

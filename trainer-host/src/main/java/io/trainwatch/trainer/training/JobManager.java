@@ -31,7 +31,7 @@ import java.util.function.Consumer;
  * {@code maxQueued} waiting). Keeps every job's state for the REST API, the last {@code retained} finished ones.
  * Plain Java; the Quarkus wiring lives in {@code JobManagerProducer}.
  */
-public final class JobManager implements AutoCloseable {
+public final class JobManager implements JobRunner, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(JobManager.class);
 
@@ -112,6 +112,7 @@ public final class JobManager implements AutoCloseable {
      * As {@link #submit(JobSpec)}, under a run id chosen by the caller (the job queue assigns it at submit time);
      * {@code onEnd} runs once the job has ended, however it ended, with its final view.
      */
+    @Override
     public JobView submit(JobSpec spec, String runId, Consumer<JobView> onEnd) {
         TrainValData data = load(spec);
         Job job = new Job(runId, spec, data, onEnd);
@@ -206,6 +207,7 @@ public final class JobManager implements AutoCloseable {
     }
 
     /** Jobs this host could start now without waiting: {@code maxConcurrent} less those queued or running here. */
+    @Override
     public int freeSlots() {
         synchronized (jobs) {
             return maxConcurrent - (int) jobs.values().stream().filter(j -> !j.status.finished()).count();
@@ -248,6 +250,7 @@ public final class JobManager implements AutoCloseable {
      *
      * @return the job after the request, empty if this host does not know the run
      */
+    @Override
     public Optional<JobView> cancel(String runId, String reason, String requestedBy) {
         Job job;
         synchronized (jobs) {
