@@ -70,6 +70,7 @@ public class JobQueue {
         }
     };
     private KafkaProducer<String, byte[]> producer;
+    private JobPartitions partitions;
 
     /**
      * Queues the job (or, with the queue off, hands it to this host's {@link JobManager}).
@@ -84,7 +85,8 @@ public class JobQueue {
         JobManager.check(spec); // a bad device or data file is the submitter's 422, not a failure on some other host
         String runId = "run-" + UUID.randomUUID();
         Instant now = Instant.now();
-        send(new ProducerRecord<>(Topics.JOBS, runId, new JobMessage(runId, body, now, TrainerHost.INSTANCE_ID).encode()), "job " + runId);
+        send(new ProducerRecord<>(Topics.JOBS, partitions().leastBusy(), runId,
+                new JobMessage(runId, body, now, TrainerHost.INSTANCE_ID).encode()), "job " + runId);
         JobView view = new JobView(runId, spec.name(), spec.project(), spec.preset(), JobStatus.QUEUED, null, 0, spec.epochs(), 0,
                 null, null, null, now, null, null, spec);
         synchronized (submitted) {
@@ -130,6 +132,13 @@ public class JobQueue {
         }
     }
 
+    private synchronized JobPartitions partitions() {
+        if (partitions == null) {
+            partitions = new JobPartitions(bootstrapServers, Topics.JOBS, Topics.JOB_TAKERS_GROUP);
+        }
+        return partitions;
+    }
+
     private synchronized KafkaProducer<String, byte[]> producer() {
         if (producer == null) {
             Map<String, Object> c = new HashMap<>();
@@ -152,6 +161,9 @@ public class JobQueue {
 
     @PreDestroy
     synchronized void close() {
+        if (partitions != null) {
+            partitions.close();
+        }
         if (producer != null) {
             producer.close(java.time.Duration.ofSeconds(2));
         }
