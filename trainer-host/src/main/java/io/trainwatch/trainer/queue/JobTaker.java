@@ -1,5 +1,6 @@
 package io.trainwatch.trainer.queue;
 
+import io.trainwatch.contracts.RunCancelRequested;
 import io.trainwatch.contracts.RunFinished;
 import io.trainwatch.contracts.RunStatus;
 import io.trainwatch.contracts.Topics;
@@ -7,6 +8,7 @@ import io.trainwatch.contracts.TrainwatchEvent;
 import io.trainwatch.trainer.spec.JobSpec;
 import io.trainwatch.trainer.spec.JobSpecParser;
 import io.trainwatch.trainer.training.JobRunner;
+import io.trainwatch.trainer.training.JobView;
 import io.trainwatch.trainer.training.RunEventSink;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -25,9 +27,11 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -210,7 +214,15 @@ public final class JobTaker implements AutoCloseable {
         }
         try {
             JobSpec spec = JobSpecParser.parse(job.spec());
-            jobs.submit(spec, runId, view -> ended.add(new Ended(tp, offset)));
+            Consumer<JobView> onEnd = view -> ended.add(new Ended(tp, offset));
+            Optional<RunCancelRequested> cancelled = cancels.take(job.runId());
+            if (cancelled.isPresent()) {
+                // Cancelled while it waited in the queue: it ends here without training.
+                jobs.submitCancelled(spec, runId, cancelled.get().reason(), cancelled.get().requestedBy(), onEnd);
+                LOG.infof("took job %s from %s@%d, cancelled while it waited", runId, tp, offset);
+                return;
+            }
+            jobs.submit(spec, runId, onEnd);
             LOG.infof("took job %s from %s@%d (attempt %d)", runId, tp, offset, attempt);
         } catch (RuntimeException e) {
             // Checked on the submitting host, so this host differs (no such device, data not here): end it visibly.
@@ -220,7 +232,7 @@ public final class JobTaker implements AutoCloseable {
             ended.add(new Ended(tp, offset));
             return;
         }
-        // A cancel that came while the job waited in the queue (or while it was being taken) wins now.
+        // A cancel that came while the job was being taken: it stops at its first batch.
         cancels.take(job.runId()).ifPresent(c -> jobs.cancel(runId, c.reason(), c.requestedBy()));
     }
 

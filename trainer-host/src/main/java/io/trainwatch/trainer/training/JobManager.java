@@ -134,6 +134,18 @@ public final class JobManager implements JobRunner, AutoCloseable {
         return accepted;
     }
 
+    @Override
+    public JobView submitCancelled(JobSpec spec, String runId, String reason, String requestedBy, Consumer<JobView> onEnd) {
+        Job job = new Job(runId, spec, load(spec), onEnd); // loaded: its run.started describes the data
+        synchronized (jobs) {
+            jobs.put(runId, job);
+            evictFinished();
+        }
+        // Never handed to the training pool, so the cancel below ends it as a queued job: nothing is trained.
+        cancel(runId, reason, requestedBy);
+        return job.view();
+    }
+
     /**
      * What {@link #submit} checks before it accepts a job: the device is there and the data can be made or read.
      *

@@ -49,6 +49,14 @@ final class FakeRunner implements JobRunner, AutoCloseable {
     }
 
     @Override
+    public JobView submitCancelled(JobSpec spec, String runId, String reason, String requestedBy, Consumer<JobView> onEnd) {
+        ended.add(runId);
+        JobView view = view(spec, runId, JobStatus.CANCELLED);
+        onEnd.accept(view);
+        return view;
+    }
+
+    @Override
     public Optional<JobView> cancel(String runId, String reason, String requestedBy) {
         return Optional.empty();
     }

@@ -130,6 +130,41 @@ class JobTakerTest {
         }
     }
 
+    @Test
+    void newJobsGoToPartitionsWithoutARunningJob() throws Exception {
+        createTopic(3);
+        try (Host a = host("host-a", Duration.ofHours(1)); JobPartitions partitions = new JobPartitions(bootstrap, topic, group)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> a.taker().joined());
+            String runId = send(0, 3);
+            await().atMost(Duration.ofSeconds(30)).until(() -> a.jobs().started().contains(runId));
+            int busy = partitionOf(runId);
+            for (int i = 0; i < 30; i++) {
+                Integer chosen = partitions.leastBusy();
+                assertTrue(chosen != null && chosen != busy, "partition " + busy + " holds the running job; chose " + chosen);
+            }
+        }
+    }
+
+    private int partitionOf(String runId) throws Exception {
+        try (org.apache.kafka.clients.consumer.KafkaConsumer<String, byte[]> c = new org.apache.kafka.clients.consumer.KafkaConsumer<>(Map.of(
+                "bootstrap.servers", bootstrap, "key.deserializer", "org.apache.kafka.common.serialization.StringDeserializer",
+                "value.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer"))) {
+            List<org.apache.kafka.common.TopicPartition> tps = c.partitionsFor(topic).stream()
+                    .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList();
+            c.assign(tps);
+            c.seekToBeginning(tps);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (System.nanoTime() < deadline) {
+                for (var r : c.poll(Duration.ofMillis(200))) {
+                    if (runId.equals(r.key())) {
+                        return r.partition();
+                    }
+                }
+            }
+        }
+        throw new AssertionError(runId + " not found on " + topic);
+    }
+
     private void createTopic(int partitions) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(15, TimeUnit.SECONDS);
