@@ -7,6 +7,7 @@ a 1,000-epoch run posted in batches.
 """
 import argparse
 import json
+import os
 import math
 import random
 import time
@@ -16,9 +17,13 @@ import uuid
 LAYERS = ['dense0.weight', 'dense0.bias', 'dense1.weight', 'dense1.bias', 'out.weight', 'out.bias']
 
 
+# TRAINWATCH_TOKEN (./run prints the admin token): sent with every request.
+AUTH = {'authorization': 'Bearer ' + os.environ['TRAINWATCH_TOKEN']} if os.environ.get('TRAINWATCH_TOKEN') else {}
+
+
 def post(api, path, body):
     req = urllib.request.Request(api + path, data=json.dumps(body).encode(), method='POST',
-                                 headers={'content-type': 'application/json'})
+                                 headers={'content-type': 'application/json', **AUTH})
     with urllib.request.urlopen(req, timeout=30) as r:
         return json.load(r)
 
@@ -94,7 +99,8 @@ def main():
             for d in docs:
                 post(a.api, f'/api/v1/runs/{run_id}/metrics', d)
                 time.sleep(a.live_delay)
-                with urllib.request.urlopen(f'{a.api}/api/v1/runs/{run_id}', timeout=30) as r:
+                with urllib.request.urlopen(urllib.request.Request(f'{a.api}/api/v1/runs/{run_id}', headers=AUTH),
+                                            timeout=30) as r:
                     run = json.load(r)
                 if run['status'] == 'cancelling':
                     post(a.api, f'/api/v1/runs/{run_id}/finish', {'status': 'cancelled', 'epochs_completed': d['epoch'] + 1,

@@ -15,6 +15,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const direct = process.env.DIRECT === '1';
 const base = direct ? api : 'http://localhost:18091';
 const trainer = process.env.TRAINER; // e.g. http://localhost:8081: a real preset job instead of feed.py
+// The token the page signs in with (the sign-in link ./run prints) and this script's own API calls send.
+const TOKEN = process.env.TRAINWATCH_TOKEN || '';
+const auth = TOKEN ? { authorization: `Bearer ${TOKEN}` } : {};
 const slow = trainer ? 6 : 1; // a real job's epochs take seconds
 const startProxy = () => spawn('python3', [join(here, 'serve.py'), '--port', '18091', '--api', api], { stdio: 'ignore' });
 let proxy = direct ? null : startProxy();
@@ -25,8 +28,10 @@ const t0 = Date.now();
 const log = (...a) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1)} s]`, ...a);
 let feeder;
 try {
-  await page.goto(`${base}/#/`);
+  await page.goto(TOKEN ? `${base}/#token=${encodeURIComponent(TOKEN)}` : `${base}/#/`);
   await page.waitFor('[data-testid="runs-table"] tbody tr');
+  if (TOKEN && await page.evaluate(`location.hash.includes('token')`)) throw new Error('the token stayed in the address bar');
+  if (TOKEN) log('signed in from the #token= link; the token left the address bar');
   // compare: tick two runs, the button enables, the overlay opens
   const two = await page.evaluate(`[...document.querySelectorAll('[data-testid="runs-table"] tbody tr')].slice(0, 2).map(tr => tr.dataset.runId)`);
   if (await page.evaluate(`!document.querySelector('[data-testid="compare-button"]').disabled`)) throw new Error('compare enabled with nothing ticked');
@@ -41,7 +46,7 @@ try {
   await page.waitFor('[data-testid="live-status"][data-state="live"]');
   let runId;
   if (trainer) { // a real training job on the trainer host
-    const res = await fetch(`${trainer}/api/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ preset: 'overfit', epochs: 40 }) });
+    const res = await fetch(`${trainer}/api/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify({ preset: 'overfit', epochs: 40 }) });
     runId = (await res.json()).run_id;
     log('trainer job', res.status, runId);
   } else {
@@ -107,7 +112,7 @@ try {
   log('status after confirm:', await page.text('[data-testid="run-status"]'));
   await page.waitFor('[data-testid="run-status"][data-status="cancelled"]', 30000 * slow);
   log('status:', await page.text('[data-testid="run-status"]'), '| cancel info:', await page.text('[data-testid="cancel-info"]'));
-  const server = await (await fetch(`${api}/api/v1/runs/${runId}`)).json();
+  const server = await (await fetch(`${api}/api/v1/runs/${runId}`, { headers: auth })).json();
   const shown = await page.evaluate(count);
   if (shown !== server.epochs_recorded) throw new Error(`epoch-count ${shown} != server epochs_recorded ${server.epochs_recorded}`);
   log('epoch-count matches the server:', shown);

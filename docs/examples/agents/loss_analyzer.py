@@ -40,6 +40,9 @@ def call(base, method, path, body=None, timeout=10.0):
     """Sends a request; returns (status, parsed JSON). HTTP errors and a down server raise AgentError."""
     data = None if body is None else json.dumps(body).encode("utf-8")
     headers = {"Accept": "application/json"}
+    # TRAINWATCH_TOKEN: the bearer token (./run prints the admin token); read, plus control to --act.
+    if os.environ.get("TRAINWATCH_TOKEN"):
+        headers["Authorization"] = "Bearer " + os.environ["TRAINWATCH_TOKEN"]
     if data is not None:
         headers["Content-Type"] = "application/json"
     request = urllib.request.Request(base + path, data=data, headers=headers, method=method)

@@ -82,8 +82,8 @@ def closed_port():
     return port
 
 
-def run(script, *args):
-    return subprocess.run([sys.executable, script] + list(args), capture_output=True, text=True, timeout=30)
+def run(script, *args, env=None):
+    return subprocess.run([sys.executable, script] + list(args), capture_output=True, text=True, timeout=30, env=env)
 
 
 def verdict(action, confidence, status="running", epoch=41):
@@ -206,6 +206,17 @@ class LossAnalyzerTest(AgentTestCase):
         self.assertEqual("Validation loss has risen for 11 epochs while training loss fell.", body["reason"])
         self.assertEqual("loss_analyzer.py", body["requested_by"])
         self.assertIn("action: cancelled run r1 (status cancelling)", p.stdout)
+
+    def test_every_request_sends_the_token_from_trainwatch_token(self):
+        self.stub.routes[("GET", "/api/v1/runs/r1/analysis")] = lambda r: ok(verdict("stop", 0.85))
+        self.stub.routes[("POST", "/api/v1/runs/r1/cancel")] = lambda r: (202, {"Content-Type": "application/json"},
+                                                                           {"run_id": "r1", "status": "cancelling"})
+        env = dict(os.environ, TRAINWATCH_TOKEN="tw_agent")
+        p = run(ANALYZER, "r1", "--url", self.stub.url, "--act", "--min-confidence", "0.85", env=env)
+        self.assertEqual(0, p.returncode, p.stderr)
+        self.assertTrue(self.stub.requests)
+        for r in self.stub.requests:
+            self.assertEqual("Bearer tw_agent", r[3].get("Authorization"), r[:2])
 
     def test_no_cancel_below_the_confidence_or_without_act(self):
         self.stub.routes[("GET", "/api/v1/runs/r1/analysis")] = lambda r: ok(verdict("stop", 0.6))

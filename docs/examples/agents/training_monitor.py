@@ -34,7 +34,11 @@ class AgentError(Exception):
 
 def http_get(base, path, headers=None, timeout=10.0):
     """GET base+path; returns (status, headers, body bytes). 304 is an answer; other errors raise AgentError."""
-    request = urllib.request.Request(base + path, headers=headers or {}, method="GET")
+    headers = dict(headers or {})
+    # TRAINWATCH_TOKEN: the bearer token (./run prints the admin token); a read token is enough.
+    if os.environ.get("TRAINWATCH_TOKEN"):
+        headers["Authorization"] = "Bearer " + os.environ["TRAINWATCH_TOKEN"]
+    request = urllib.request.Request(base + path, headers=headers, method="GET")
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.headers, response.read()

@@ -2,6 +2,38 @@
 
 export const API = 'api/v1';
 
+// The bearer token, kept in this browser (localStorage), sent in the Authorization header — never a cookie, so a
+// forged cross-site request carries none. `./run` prints a sign-in link `/#token=…`: read once, then removed from the
+// address bar (and so from history and screenshots).
+const TOKEN_KEY = 'trainwatch.token';
+const fromLink = /^#token=([^&]+)/.exec(location.hash);
+if (fromLink) {
+  setToken(decodeURIComponent(fromLink[1]));
+  history.replaceState(null, '', `${location.pathname}${location.search}#/`);
+}
+
+export function token() {
+  try { return localStorage.getItem(TOKEN_KEY) || ''; } catch { return ''; }
+}
+
+export function setToken(value) {
+  try { localStorage.setItem(TOKEN_KEY, value.trim()); } catch { /* storage blocked: this page only */ }
+}
+
+export function clearToken() {
+  try { localStorage.removeItem(TOKEN_KEY); } catch { /* nothing kept */ }
+}
+
+function authHeaders(headers) {
+  const t = token();
+  return t ? { ...headers, authorization: `Bearer ${t}` } : headers;
+}
+
+/** A 401 means no token, or one revoked or expired: the app shows the sign-in again. */
+function signInNeeded(res) {
+  if (res.status === 401) window.dispatchEvent(new CustomEvent('trainwatch:signin'));
+}
+
 /** An HTTP failure, carrying the RFC 9457 problem's title/detail when the server sent one. */
 export class ApiError extends Error {
   constructor(status, problem, url) {
@@ -12,7 +44,8 @@ export class ApiError extends Error {
 }
 
 export async function getJson(path, { signal } = {}) {
-  const res = await fetch(`${API}${path}`, { headers: { accept: 'application/json' }, signal });
+  const res = await fetch(`${API}${path}`, { headers: authHeaders({ accept: 'application/json' }), signal });
+  signInNeeded(res);
   if (!res.ok) throw new ApiError(res.status, await problemOf(res), path);
   return res.json();
 }
@@ -20,9 +53,10 @@ export async function getJson(path, { signal } = {}) {
 export async function postJson(path, body) {
   const res = await fetch(`${API}${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    headers: authHeaders({ 'content-type': 'application/json', accept: 'application/json' }),
     body: JSON.stringify(body),
   });
+  signInNeeded(res);
   if (!res.ok) throw new ApiError(res.status, await problemOf(res), path);
   return res.json().catch(() => ({}));
 }
@@ -31,7 +65,7 @@ async function problemOf(res) {
   try { return await res.json(); } catch { return null; }
 }
 
-/** Numbers in history/events may be the strings "NaN", "Infinity", "-Infinity" (DESIGN.md): make them numbers. */
+/** Numbers in history/events may be the strings "NaN", "Infinity", "-Infinity" (docs/api.md): make them numbers. */
 export function num(v) {
   if (v === null || v === undefined) return null;
   if (typeof v === 'number') return v;
@@ -74,7 +108,11 @@ export class LiveStream {
   open() {
     if (this.closed) return;
     const sep = this.path.includes('?') ? '&' : '?';
-    const url = `${API}${this.path}${this.lastId ? `${sep}last_event_id=${encodeURIComponent(this.lastId)}` : ''}`;
+    // EventSource cannot send headers: the token goes as ?access_token=, which the server accepts on SSE routes only.
+    const t = token();
+    const params = [t ? `access_token=${encodeURIComponent(t)}` : '',
+      this.lastId ? `last_event_id=${encodeURIComponent(this.lastId)}` : ''].filter(Boolean).join('&');
+    const url = `${API}${this.path}${params ? `${sep}${params}` : ''}`;
     this.onState('connecting');
     const es = new EventSource(url);
     this.es = es;

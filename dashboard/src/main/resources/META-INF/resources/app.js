@@ -1,11 +1,11 @@
 // Trainwatch dashboard: hash routing (#/, #/run/ID, #/compare?run=a&run=b), REST for history, SSE for live updates.
-import { getJson, postJson, num, mapLimited, LiveStream, ApiError } from './api.js';
+import { getJson, postJson, num, mapLimited, LiveStream, ApiError, token, setToken, clearToken } from './api.js';
 import { LineChart, Heatmap, fmt, esc } from './charts.js';
 
 const main = document.getElementById('main');
 const liveEl = document.getElementById('live-status');
-const ACTIVE = new Set(['queued', 'running', 'cancelling']);
-const STATUSES = ['queued', 'running', 'cancelling', 'completed', 'failed', 'cancelled', 'stopped_early'];
+const ACTIVE = new Set(['queued', 'running', 'stalled', 'cancelling', 'cancel_unconfirmed']);
+const STATUSES = ['queued', 'running', 'stalled', 'cancelling', 'cancel_unconfirmed', 'completed', 'failed', 'cancelled', 'stopped_early'];
 const SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 };
 // Okabe–Ito: distinguishable with every common colour-vision deficiency (CSS variables --c1…--c5).
 const RUN_COLOURS = ['--c1', '--c2', '--c3', '--c4', '--c5'];
@@ -109,6 +109,34 @@ document.querySelector('[data-skip]').addEventListener('click', (e) => { e.preve
 
 function setTitle(text) { document.title = text ? `${text} · Trainwatch` : 'Trainwatch'; }
 // The first route() runs at the end of this module, once every class and constant below is initialised.
+
+// ---------- sign-in ----------
+// Shown when there is no token, and again whenever the API answers 401 (a token revoked, expired or mistyped).
+const signin = document.getElementById('signin-dialog');
+function showSignIn(message = '') {
+  document.getElementById('signin-error').textContent = message;
+  if (!signin.open) signin.showModal();
+  document.getElementById('signin-token').focus();
+}
+window.addEventListener('trainwatch:signin', () => {
+  const had = token();
+  clearToken();
+  showSignIn(had ? 'That token was refused (unknown, revoked or expired).' : '');
+});
+document.getElementById('signin-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const value = document.getElementById('signin-token').value.trim();
+  if (!value) { showSignIn('A token is required.'); return; }
+  setToken(value);
+  try {
+    await getJson('/tokens/self');
+    signin.close();
+    document.getElementById('signin-token').value = '';
+    route();
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 401)) showSignIn(err.message);
+  }
+});
 
 // =====================================================================================================
 // Runs
@@ -747,4 +775,5 @@ function compareView(ids) {
   };
 }
 
+if (!token()) showSignIn();
 route();

@@ -34,12 +34,19 @@ public final class ApiClient {
     private final URI base;
     private final HttpClient http;
     private final ObjectMapper mapper;
+    /** The bearer token sent with every request; null sends none. */
+    private final String token;
 
     /** A plain response: status, body text and the headers a caller may need. */
     public record TextResponse(int status, String body, Optional<String> etag, Optional<String> contentType) {
     }
 
     public ApiClient(String serverName, String baseUrl) {
+        this(serverName, baseUrl, null);
+    }
+
+    public ApiClient(String serverName, String baseUrl, String token) {
+        this.token = token == null || token.isBlank() ? null : token.trim();
         this.serverName = serverName;
         this.base = parseBase(serverName, baseUrl);
         this.http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).version(HttpClient.Version.HTTP_1_1).build();
@@ -109,7 +116,7 @@ public final class ApiClient {
      * the caller reads the lines and closes the connection.
      */
     SseConnection openEventStream(String path, String lastEventId) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(resolve(path)).header("Accept", "text/event-stream").GET();
+        HttpRequest.Builder b = authorized(HttpRequest.newBuilder(resolve(path))).header("Accept", "text/event-stream").GET();
         if (lastEventId != null) {
             b.header("Last-Event-ID", lastEventId);
         }
@@ -134,8 +141,18 @@ public final class ApiClient {
         return new SseConnection(response.body());
     }
 
+    /** DELETE; any status but 2xx is a CliException. */
+    public void delete(String path) {
+        TextResponse r = send(request(path).header("Accept", "application/json").DELETE().build());
+        requireSuccess(r, path);
+    }
+
     private HttpRequest.Builder request(String pathAndQuery) {
-        return HttpRequest.newBuilder(resolve(pathAndQuery)).timeout(REQUEST_TIMEOUT);
+        return authorized(HttpRequest.newBuilder(resolve(pathAndQuery)).timeout(REQUEST_TIMEOUT));
+    }
+
+    private HttpRequest.Builder authorized(HttpRequest.Builder b) {
+        return token == null ? b : b.header("Authorization", "Bearer " + token);
     }
 
     private URI resolve(String pathAndQuery) {

@@ -19,6 +19,10 @@ public class ServerOptions {
             description = "trainer-host base URL (default: $TRAINWATCH_TRAINER_URL, else " + DEFAULT_TRAINER_URL + ")")
     String trainerUrl;
 
+    @Option(names = "--token", paramLabel = "TOKEN",
+            description = "bearer token sent to both servers (default: $TRAINWATCH_TOKEN; ./run prints the admin token)")
+    String token;
+
     @Option(names = "--no-color", description = "no ANSI colour even on a terminal (also: NO_COLOR set)")
     boolean noColor;
 }

@@ -13,7 +13,7 @@ import java.util.Map;
 @Command(name = "trainwatch", mixinStandardHelpOptions = true, version = "trainwatch 0.1.0",
         description = "Watch, judge and steer training runs through Trainwatch (metrics-api and trainer-host).",
         subcommands = {RunsCommand.class, ShowCommand.class, MetricsCommand.class, WatchCommand.class,
-                AnalyzeCommand.class, CancelCommand.class, TrainCommand.class, CommandLine.HelpCommand.class},
+                AnalyzeCommand.class, CancelCommand.class, TrainCommand.class, TokenCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  done; for watch/train --watch: the run completed",
                 "  1  watch: the run failed or diverged",
@@ -42,13 +42,18 @@ public class TrainwatchCli implements Runnable {
     /** metrics-api, resolving the command's option, then the global one, then TRAINWATCH_URL, then the default. */
     ApiClient metricsApi(ServerOptions local) {
         String url = first(local == null ? null : local.url, server.url, env.get("TRAINWATCH_URL"), ServerOptions.DEFAULT_URL);
-        return new ApiClient("metrics-api", url);
+        return new ApiClient("metrics-api", url, token(local));
     }
 
     ApiClient trainerHost(ServerOptions local) {
         String url = first(local == null ? null : local.trainerUrl, server.trainerUrl, env.get("TRAINWATCH_TRAINER_URL"),
                 ServerOptions.DEFAULT_TRAINER_URL);
-        return new ApiClient("trainer-host", url);
+        return new ApiClient("trainer-host", url, token(local));
+    }
+
+    /** The bearer token: the command's --token, the global one, then TRAINWATCH_TOKEN; null for none. */
+    String token(ServerOptions local) {
+        return first(local == null ? null : local.token, server.token, env.get("TRAINWATCH_TOKEN"), null);
     }
 
     Style style(ServerOptions local) {

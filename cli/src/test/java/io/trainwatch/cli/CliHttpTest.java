@@ -418,4 +418,26 @@ class CliHttpTest {
         assertTrue(text.contains("\r" + " ".repeat("[##########--------------------] 1/3  33%  ETA 0:20".length()) + "\r"), "wiped before the next line");
         assertTrue(text.endsWith("run r1 completed after 1 epochs\n"), text);
     }
+
+    @Test
+    void everyRequestCarriesTheTokenFromTheOptionOrTheEnvironmentAndTokenCommandsUseTheTokensApi() {
+        json("GET /api/v1/runs", "{\"runs\":[]}");
+        routes.put("POST /api/v1/tokens", (ex, r) -> send(ex, 201, "application/json",
+                "{\"id\":7,\"name\":\"ci\",\"scopes\":[\"read\"],\"secret\":\"tw_s3cret\"}"));
+        routes.put("DELETE /api/v1/tokens/ci", (ex, r) -> send(ex, 204, "application/json", ""));
+
+        assertEquals(0, CliRunner.run(Map.of("TRAINWATCH_TOKEN", "tw_from_env"), "--url", url, "runs").exitCode());
+        assertEquals(List.of("Bearer tw_from_env"), received.get(received.size() - 1).headers().get("Authorization"));
+        assertEquals(0, CliRunner.run(Map.of("TRAINWATCH_TOKEN", "tw_from_env"), "--url", url, "--token", "tw_option", "runs").exitCode());
+        assertEquals(List.of("Bearer tw_option"), received.get(received.size() - 1).headers().get("Authorization"));
+
+        CliRunner.Result created = CliRunner.run(Map.of("TRAINWATCH_TOKEN", "tw_admin"), "--url", url, "token", "create", "ci",
+                "--scopes", "read");
+        assertEquals(0, created.exitCode(), created.err());
+        assertTrue(created.out().contains("tw_s3cret"), created.out());
+        Received post = received.get(received.size() - 1);
+        assertTrue(post.body().contains("\"scopes\":[\"read\"]") && post.body().contains("\"name\":\"ci\""), post.body());
+        assertEquals(0, CliRunner.run(Map.of("TRAINWATCH_TOKEN", "tw_admin"), "--url", url, "token", "revoke", "ci").exitCode());
+        assertEquals("DELETE", received.get(received.size() - 1).method());
+    }
 }

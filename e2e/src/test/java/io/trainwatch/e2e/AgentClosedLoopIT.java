@@ -37,10 +37,12 @@ class AgentClosedLoopIT {
         String runId = submitted.body().path("run_id").asText();
 
         Path out = Files.createTempFile("loss-analyzer", ".log");
-        Process agent = new ProcessBuilder("python3",
+        ProcessBuilder agentProcess = new ProcessBuilder("python3",
                 system.repoRoot.resolve("docs/examples/agents/loss_analyzer.py").toString(), runId,
                 "--url", system.metricsApi.url(""), "--act", "--wait", "--interval", "0.5", "--min-confidence", "0.7")
-                .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+                .redirectErrorStream(true).redirectOutput(out.toFile());
+        agentProcess.environment().put("TRAINWATCH_TOKEN", TrainwatchSystem.ADMIN_SECRET);
+        Process agent = agentProcess.start();
         boolean exited = agent.waitFor(240, TimeUnit.SECONDS);
         String transcript = Files.readString(out, StandardCharsets.UTF_8);
         if (!exited) {
@@ -58,7 +60,8 @@ class AgentClosedLoopIT {
         // The reason the agent gave is the verdict's reason, and it is recorded on the run and on run.finished.
         String reason = stored.path("cancel").path("reason").asText();
         assertTrue(reason.toLowerCase().contains("epoch"), "a reason naming the best epoch: " + stored);
-        assertEquals("loss_analyzer.py", stored.path("cancel").path("requested_by").asText(), stored.toString());
+        // Who cancelled is the token's name (the agent ran with the e2e admin token), not the agent's own claim.
+        assertEquals("e2e-admin", stored.path("cancel").path("requested_by").asText(), stored.toString());
         assertTrue(transcript.contains(reason), "the agent printed the reason it sent:\n" + transcript);
         assertTrue(stored.path("finish_reason").asText().contains(reason), "run.finished carries it: " + stored);
 

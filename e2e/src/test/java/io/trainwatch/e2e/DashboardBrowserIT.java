@@ -61,6 +61,7 @@ class DashboardBrowserIT {
                 .redirectErrorStream(true).redirectOutput(out.toFile());
         pb.environment().put("DIRECT", "1");
         pb.environment().put("TRAINER", system.trainerHost.url(""));
+        pb.environment().put("TRAINWATCH_TOKEN", TrainwatchSystem.ADMIN_SECRET);
         Process check = pb.start();
         boolean finished = check.waitFor(420, TimeUnit.SECONDS);
         if (!finished) {

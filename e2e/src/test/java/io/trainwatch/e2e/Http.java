@@ -38,7 +38,21 @@ final class Http {
         }
     }
 
+    /** GET with the given token instead of the e2e admin token. */
+    static Reply get(String url, String bearerSecret) {
+        return send(HttpRequest.newBuilder(URI.create(url)).GET(), "Bearer " + bearerSecret);
+    }
+
+    static Reply delete(String url) {
+        return send(HttpRequest.newBuilder(URI.create(url)).DELETE());
+    }
+
     private static Reply send(HttpRequest.Builder request) {
+        return send(request, TrainwatchSystem.BEARER);
+    }
+
+    private static Reply send(HttpRequest.Builder request, String authorization) {
+        request.header("Authorization", authorization);
         try {
             HttpResponse<String> r = CLIENT.send(request.timeout(Duration.ofSeconds(20)).build(),
                     HttpResponse.BodyHandlers.ofString());

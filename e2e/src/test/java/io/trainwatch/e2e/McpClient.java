@@ -62,6 +62,7 @@ final class McpClient {
                 .timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json")
                 .header("Accept", "application/json, text/event-stream")
+                .header("Authorization", TrainwatchSystem.BEARER)
                 .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
         if (session != null) {
             request.header("Mcp-Session-Id", session);

@@ -49,7 +49,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Two metrics-api replicas sharing one Kafka (same consumer group, so each stores the runs of its own partitions)
  * and one PostgreSQL: each replica's SSE clients must still see every epoch of every run, exactly once and in per-run
- * order — the runs the other replica stored included (DESIGN.md, "Live updates": broadcast, storage shared out).
+ * order — the runs the other replica stored included (docs/api.md, "Live updates": broadcast, storage shared out).
  * Its own stack (4 partitions) and its own two packaged metrics-api processes; no trainer.
  */
 class ReplicasIT {
@@ -75,6 +75,7 @@ class ReplicasIT {
         env.put("QUARKUS_DATASOURCE_REACTIVE_URL", stack.reactiveUrl());
         env.put("QUARKUS_DATASOURCE_USERNAME", stack.username());
         env.put("QUARKUS_DATASOURCE_PASSWORD", stack.password());
+        TrainwatchSystem.authEnv(env, work);
         Files.createDirectories(work.resolve("tmp"));
         List<String> jvm = List.of("-Djava.io.tmpdir=" + work.resolve("tmp"), "-Xmx384m");
         // Both at once: the two starts overlap (Flyway's lock serialises the migration).
@@ -106,6 +107,22 @@ class ReplicasIT {
         if (stack != null) {
             stack.close();
         }
+    }
+
+    @Test
+    void aTokenRevokedOnOneReplicaIsRefusedByTheOtherWithinASecond() {
+        Http.Reply created = Http.post(a.url("/api/v1/tokens"), java.util.Map.of("name", "replica-revoke", "scopes",
+                List.of("read")));
+        assertEquals(201, created.status(), created.raw());
+        String secret = created.body().path("secret").asText();
+        // Created on a: b knows it once a's NOTIFY (or b's periodic reload) has arrived.
+        await("b knows the new token").atMost(Duration.ofSeconds(5))
+                .until(() -> Http.get(b.url("/api/v1/runs"), secret).status() == 200);
+        assertEquals(204, Http.delete(a.url("/api/v1/tokens/replica-revoke")).status());
+        long revokedAt = System.nanoTime();
+        await("b refuses the revoked token").atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(50))
+                .until(() -> Http.get(b.url("/api/v1/runs"), secret).status() == 401);
+        System.out.printf("replica b refused the token %d ms after the revoke on a%n", (System.nanoTime() - revokedAt) / 1_000_000);
     }
 
     @Test
@@ -217,7 +234,8 @@ class ReplicasIT {
 
         SseStream(URI uri) throws IOException, InterruptedException {
             HttpResponse<InputStream> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri)
-                    .header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofInputStream());
+                    .header("Accept", "text/event-stream").header("Authorization", TrainwatchSystem.BEARER).build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
             assertEquals(200, response.statusCode());
             body = response.body();
             Thread reader = new Thread(this::read, "sse-" + uri.getPort());

@@ -20,6 +20,17 @@ final class TrainwatchSystem {
 
     private static TrainwatchSystem instance;
 
+    /** The e2e admin token: preloaded into metrics-api (its SHA-256 below), sent by every helper and client. */
+    static final String ADMIN_SECRET = "tw_e2e-admin-secret-only-for-the-end-to-end-tests-0000";
+    static final String BEARER = "Bearer " + ADMIN_SECRET;
+    private static final String ADMIN_HASH = "b99e77a3e321304b35b119f9edcfe48b4d1cae39827fae47b6381c63061f052c";
+
+    /** What metrics-api needs to know the e2e admin token (and where its first-start token would go). */
+    static void authEnv(Map<String, String> env, Path work) {
+        env.put("TRAINWATCH_AUTH_TOKENS", "e2e-admin:admin::" + ADMIN_HASH);
+        env.put("TRAINWATCH_AUTH_BOOTSTRAP_FILE", work.resolve("admin-token").toString());
+    }
+
     final LocalStack stack;
     /** Replaced by {@link #restartMetricsApi}; on the same port, so URLs taken from it stay valid. */
     volatile AppProcess metricsApi;
@@ -77,10 +88,13 @@ final class TrainwatchSystem {
             env.put("QUARKUS_DATASOURCE_USERNAME", stack.username());
             env.put("QUARKUS_DATASOURCE_PASSWORD", stack.password());
             env.put("TRAINWATCH_SPOOL_DIR", work.resolve("spool").toString());
+            authEnv(env, work);
             String tmp = "-Djava.io.tmpdir=" + work.resolve("tmp");
             Files.createDirectories(work.resolve("tmp"));
             AppProcess api = AppProcess.start("metrics-api", repoRoot, "metrics-api", freePort(), env,
                     List.of(tmp), logs);
+            // trainer-host checks job API tokens with metrics-api.
+            env.put("TRAINWATCH_METRICS_API_URL", api.url(""));
             AppProcess trainer = AppProcess.start("trainer-host", repoRoot, "trainer-host", freePort(), env,
                     trainerJvmOptions(work), logs);
             return new TrainwatchSystem(stack, api, trainer, repoRoot, Map.copyOf(env), List.of(tmp), logs);

@@ -5,6 +5,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import io.trainwatch.stack.LocalStackTestResource;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -30,6 +31,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTest
 @QuarkusTestResource(LocalStackTestResource.class)
 class ControlTest {
+
+    @BeforeEach
+    void signIn() {
+        TestAuth.signIn();
+    }
 
     private static String start(String runId) {
         return "{\"run_id\":\"" + runId + "\",\"name\":\"control\",\"project\":\"proj-control\",\"total_epochs\":50}";

@@ -26,6 +26,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 @QuarkusTestResource(LocalStackTestResource.class)
 class HttpIngestTest {
 
+    @org.junit.jupiter.api.BeforeEach
+    void signIn() {
+        TestAuth.signIn();
+    }
+
     @Test
     void acceptedThenVisible() {
         String runId = TestRuns.newRunId("http");

@@ -39,6 +39,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTestResource(LocalStackTestResource.class)
 class IngestTest {
 
+    @org.junit.jupiter.api.BeforeEach
+    void signIn() {
+        TestAuth.signIn();
+    }
+
     static final Duration WAIT = Duration.ofSeconds(30);
 
     @Test

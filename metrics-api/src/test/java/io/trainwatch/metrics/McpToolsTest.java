@@ -40,6 +40,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTestResource(LocalStackTestResource.class)
 class McpToolsTest {
 
+    @org.junit.jupiter.api.BeforeEach
+    void signIn() {
+        TestAuth.signIn();
+    }
+
     static final List<String> TOOLS = List.of("list_runs", "get_run", "get_training_metrics", "analyze_run",
             "get_alerts", "compare_runs", "cancel_run");
 
@@ -124,7 +129,7 @@ class McpToolsTest {
         assertEquals("cancelling", toolJson(cancelled).get("status").asText());
         given().get("/api/v1/runs/{id}", runId).then().body("status", equalTo("cancelling"))
                 .body("cancel.reason", equalTo("overfitting since epoch 9"))
-                .body("cancel.requested_by", equalTo("mcp-test"));
+                .body("cancel.requested_by", equalTo("test-admin"));
     }
 
     private void assertToolError(JsonNode response, String expected) {
@@ -186,6 +191,7 @@ class McpToolsTest {
     private HttpRequest post(ObjectNode body) throws IOException {
         HttpRequest.Builder b = HttpRequest.newBuilder(mcp).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json")
+                .header("Authorization", TestAuth.HEADER)
                 .header("Accept", "application/json, text/event-stream")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(mapper.writeValueAsBytes(body)));
         if (sessionId != null) {

@@ -4,6 +4,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.trainwatch.contracts.EventType;
 import io.trainwatch.stack.LocalStackTestResource;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static io.restassured.RestAssured.given;
@@ -16,6 +17,11 @@ import static org.hamcrest.Matchers.startsWith;
 @QuarkusTest
 @QuarkusTestResource(LocalStackTestResource.class)
 class SchemasTest {
+
+    @BeforeEach
+    void signIn() {
+        TestAuth.signIn();
+    }
 
     @Test
     void everyEventTypeIsListedAndItsSchemaServed() {

@@ -26,10 +26,18 @@ final class SseClientForTests implements AutoCloseable {
     final int status;
 
     SseClientForTests(URI uri, String lastEventId) throws IOException, InterruptedException {
+        this(uri, lastEventId, TestAuth.HEADER);
+    }
+
+    /** {@code authorization}: the Authorization header to send, or null to send none (e.g. ?access_token= in uri). */
+    SseClientForTests(URI uri, String lastEventId, String authorization) throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).header("Accept", "text/event-stream")
                 .timeout(Duration.ofSeconds(30));
         if (lastEventId != null) {
             request.header("Last-Event-ID", lastEventId);
+        }
+        if (authorization != null) {
+            request.header("Authorization", authorization);
         }
         HttpResponse<InputStream> response = HttpClient.newHttpClient().send(request.GET().build(),
                 HttpResponse.BodyHandlers.ofInputStream());

@@ -25,6 +25,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTestResource(LocalStackTestResource.class)
 class SseTest {
 
+    @org.junit.jupiter.api.BeforeEach
+    void signIn() {
+        TestAuth.signIn();
+    }
+
     static final Duration EVENT_WAIT = Duration.ofSeconds(20);
 
     @TestHTTPResource("/")

@@ -25,6 +25,11 @@ public final class TestRuns {
                 totalEpochs, new RunStarted.Monitor(10, 1e-4, null), Instant.parse("2026-01-01T00:00:00Z"));
     }
 
+    /** A minimal run.started body for POST /api/v1/runs. */
+    public static String startedJson(String runId, String project) {
+        return "{\"run_id\":\"" + runId + "\",\"name\":\"posted\",\"project\":\"" + project + "\",\"total_epochs\":3}";
+    }
+
     /** Epoch {@code e} of a run that learns; every field present, six parameter gradient norms, one user metric. */
     public static EpochCompleted epoch(String runId, int e, int total) {
         double train = 1.0 / (1 + e * 0.1);

@@ -19,6 +19,19 @@ public interface TrainerConfig {
 
     Queue queue();
 
+    Auth auth();
+
+    Trainer trainer();
+
+    interface Trainer {
+        /**
+         * Dataset files submitted through the job API must lie inside this directory (relative paths resolve against
+         * it; symbolic links may not lead out). Relative to the working directory.
+         */
+        @WithDefault("datasets")
+        String dataRoot();
+    }
+
     interface Spool {
         /** Where unsent events wait; survives restarts. */
         @WithDefault("data/trainer-host/spool")
@@ -80,6 +93,29 @@ public interface TrainerConfig {
         /** Consume run.cancel-requested from the control topic. */
         @WithDefault("true")
         boolean enabled();
+
+        /**
+         * At start the control consumer reads cancels sent this long ago, not only new ones: a cancel sent between a
+         * run's run.started and the consumer getting its partitions is honoured instead of lost.
+         */
+        @WithDefault("PT10M")
+        java.time.Duration lookBack();
+    }
+
+    interface Auth {
+        /** False only for tests that are not about access: every request is then allowed (a warning at start). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * metrics-api, which owns the tokens: a bearer token is checked with its GET /api/v1/tokens/self. Unset with
+         * auth enabled: every job request is refused (503), never allowed.
+         */
+        java.util.Optional<String> metricsApiUrl();
+
+        /** How long a checked token is trusted without asking again: the bound on how late a revocation applies. */
+        @WithDefault("1s")
+        Duration cacheFor();
     }
 
     interface Queue {

@@ -18,6 +18,10 @@ import io.trainwatch.metrics.rest.RunAnalysisResource;
 import io.trainwatch.metrics.rest.RunMetricsResource;
 import io.trainwatch.metrics.rest.RunResource;
 import io.trainwatch.metrics.rest.RunViews;
+import io.trainwatch.metrics.security.Access;
+import io.trainwatch.metrics.security.AuditLog;
+import io.trainwatch.metrics.security.Caller;
+import io.trainwatch.metrics.security.Scope;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import jakarta.ws.rs.core.Response;
@@ -26,6 +30,7 @@ import org.jboss.logging.Logger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -37,8 +42,7 @@ import java.util.function.Supplier;
 public class TrainwatchTools {
 
     private static final Logger LOG = Logger.getLogger(TrainwatchTools.class);
-    static final List<String> STATUSES = List.of("queued", "running", "cancelling", "completed", "failed", "cancelled",
-            "stopped_early");
+    static final List<String> STATUSES = RunRow.STATUSES;
     static final int DEFAULT_LIST_LIMIT = 20;
     static final int MAX_LIST_LIMIT = 500;
 
@@ -66,8 +70,16 @@ public class TrainwatchTools {
     @Inject
     ObjectMapper mapper;
 
+    @Inject
+    Access access;
+
+    @Inject
+    AuditLog audit;
+
     @Tool(name = "list_runs", description = "Lists training runs, newest first. Each entry has run_id, name, project, "
-            + "status (queued, running, cancelling, completed, failed, cancelled, stopped_early), total_epochs, "
+            + "status (queued, running, stalled, cancelling, cancel_unconfirmed, completed, failed, cancelled, "
+            + "stopped_early; `stalled`: the trainer went silent past the run's pace), "
+            + "total_epochs, "
             + "latest_epoch, progress_percent and, once analysed, `action` (the headline recommendation: continue, "
             + "stop, reduce_lr or investigate) with its confidence. Use it to find a run_id or to see which runs need "
             + "attention.")
@@ -78,6 +90,7 @@ public class TrainwatchTools {
             @ToolArg(name = "limit", required = false, description = "at most this many runs, 1 to 500; default 20")
             Integer limit) {
         return answer(() -> {
+            access.require(Scope.READ);
             if (status != null && !status.isBlank() && !STATUSES.contains(status)) {
                 throw new QueryParameterException("status", "must be one of " + String.join(", ", STATUSES)
                         + ", was \"" + status + "\"");
@@ -86,7 +99,7 @@ public class TrainwatchTools {
             if (pageSize < 1 || pageSize > MAX_LIST_LIMIT) {
                 throw new QueryParameterException("limit", "must be >= 1 and <= " + MAX_LIST_LIMIT + ", was " + pageSize);
             }
-            return queries.list(blankToNull(status), blankToNull(project), null, null, pageSize).chain(rows -> {
+            return queries.list(blankToNull(status), blankToNull(project), null, null, pageSize, access.projectsOrNull()).chain(rows -> {
                 List<Uni<ObjectNode>> entries = new ArrayList<>(rows.size());
                 for (RunRow row : rows) {
                     entries.add(analysisView.headline(row).map(headline -> {
@@ -115,7 +128,7 @@ public class TrainwatchTools {
             + "verdict (best_epoch, best_val_loss, epochs_since_improvement, recommendation {action, confidence, "
             + "reason}). Use it to check on a run; call analyze_run for the full evidence.")
     public Uni<String> getRun(@ToolArg(name = "run_id", description = "the run's id, as in list_runs") String runId) {
-        return answer(() -> runs.get(requireId(runId)));
+        return onRun(Scope.READ, runId, runs::get);
     }
 
     @Tool(name = "get_training_metrics", description = "The per-epoch history of a run: epoch, train_loss, val_loss, "
@@ -129,7 +142,7 @@ public class TrainwatchTools {
             Integer maxPoints,
             @ToolArg(name = "fields", required = false,
                     description = "comma-separated fields to return, e.g. train_loss,val_loss; default all") String fields) {
-        return answer(() -> metrics.history(requireId(runId), text(sinceEpoch), blankToNull(fields), text(maxPoints),
+        return onRun(Scope.READ, runId, id -> metrics.history(id, text(sinceEpoch), blankToNull(fields), text(maxPoints),
                 null, null));
     }
 
@@ -139,14 +152,14 @@ public class TrainwatchTools {
             + "not_assessed, and recommendation {action: continue|stop|reduce_lr|investigate, confidence 0..1, reason, "
             + "evidence (each rule that fired with its params and values)}. Use it before deciding to cancel a run.")
     public Uni<String> analyzeRun(@ToolArg(name = "run_id", description = "the run's id") String runId) {
-        return answer(() -> analysis.analysis(requireId(runId)));
+        return onRun(Scope.READ, runId, analysis::analysis);
     }
 
     @Tool(name = "get_alerts", description = "Every alert of a run, open and resolved: id, kind (e.g. overfitting, "
             + "plateau, divergence), severity, opened_epoch, resolved_epoch, state (open|resolved) and message. Use it "
             + "to see what went wrong and when.")
     public Uni<String> getAlerts(@ToolArg(name = "run_id", description = "the run's id") String runId) {
-        return answer(() -> analysis.alerts(requireId(runId), null));
+        return onRun(Scope.READ, runId, id -> analysis.alerts(id, null));
     }
 
     @Tool(name = "compare_runs", description = "Two or more runs side by side (at most as many as the REST compare "
@@ -160,6 +173,7 @@ public class TrainwatchTools {
             @ToolArg(name = "max_points", required = false,
                     description = "downsample each history to at most this many epochs") Integer maxPoints) {
         return answer(() -> {
+            access.require(Scope.READ);
             List<String> ids = new ArrayList<>();
             for (String part : runIds == null ? List.<String>of() : runIds) {
                 for (String id : part.split(",")) {
@@ -174,7 +188,7 @@ public class TrainwatchTools {
 
     @Tool(name = "cancel_run", description = "Stops a running training run: publishes run.cancel-requested (the "
             + "trainer stops at its next batch) and the run shows status `cancelling` until the trainer confirms "
-            + "`cancelled`. The reason is required and recorded on the run: pass the recommendation's reason when "
+            + "`cancelled` (`cancel_unconfirmed` if no trainer confirms within a minute: its host may be down). The reason is required and recorded on the run: pass the recommendation's reason when "
             + "analyze_run says stop. Fails if the run already finished.")
     public Uni<String> cancelRun(
             @ToolArg(name = "run_id", description = "the run's id") String runId,
@@ -182,8 +196,7 @@ public class TrainwatchTools {
                     description = "why the run should stop (required; recorded on the run)") String reason,
             @ToolArg(name = "requested_by", required = false,
                     description = "who asks, e.g. your agent's name; default mcp-agent") String requestedBy) {
-        return answer(() -> {
-            String id = requireId(runId);
+        return onRun(Scope.CONTROL, runId, id -> {
             if (reason == null || reason.isBlank()) {
                 throw new QueryParameterException("reason", "is required: say why the run should stop (it is recorded on the run)");
             }
@@ -191,6 +204,25 @@ public class TrainwatchTools {
             body.put("reason", reason);
             body.put("requested_by", requestedBy == null || requestedBy.isBlank() ? "mcp-agent" : requestedBy);
             return runs.cancel(id, json(body));
+        });
+    }
+
+    /**
+     * A tool on one run: the caller needs {@code scope} (a refused control attempt is audited) and must see the run
+     * (another project's run answers like an unknown one), checked before the call as the REST filters do.
+     */
+    private Uni<String> onRun(Scope scope, String runId, Function<String, Uni<?>> call) {
+        return answer(() -> {
+            Caller caller = access.caller();
+            if (!caller.has(scope)) {
+                if (scope == Scope.CONTROL) {
+                    audit.recordLater(caller.name(), access.remoteAddress(), "mcp cancel_run", runId,
+                            "missing scope " + scope.wire());
+                }
+                access.require(scope);
+            }
+            String id = requireId(runId);
+            return access.requireRun(id).chain(() -> call.apply(id));
         });
     }
 
@@ -224,8 +256,8 @@ public class TrainwatchTools {
             return new ToolCallException("Invalid argument: " + q.getMessage());
         }
         LOG.errorf(failure, "MCP tool call failed");
-        return new ToolCallException("Internal error: " + failure.getClass().getSimpleName()
-                + (failure.getMessage() == null ? "" : ": " + firstLine(failure.getMessage())));
+        // Never the exception's class or message: they may name internals (SQL, classes); the log has them.
+        return new ToolCallException("Internal error: the server failed to answer; the log has the details");
     }
 
     private static String requireId(String runId) {
@@ -249,10 +281,5 @@ public class TrainwatchTools {
 
     private static String blankToNull(String s) {
         return s == null || s.isBlank() ? null : s;
-    }
-
-    private static String firstLine(String s) {
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
     }
 }

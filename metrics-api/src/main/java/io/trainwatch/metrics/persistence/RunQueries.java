@@ -52,13 +52,17 @@ public class RunQueries {
 
     /**
      * Runs, newest first, filtered; {@code beforeKey} is the cursor (run keys grow with creation). Returns up to
-     * {@code limit + 1} rows so the caller knows whether there is a next page.
+     * {@code limit + 1} rows so the caller knows whether there is a next page. {@code projects}, when not null, limits
+     * the list to those projects (a project-limited token's view).
      */
-    public Uni<List<RunRow>> list(String status, String project, String tag, Integer beforeKey, int limit) {
+    public Uni<List<RunRow>> list(String status, String project, String tag, Integer beforeKey, int limit,
+                                  List<String> projects) {
         return pool.preparedQuery("SELECT " + Rows.RUN_COLUMNS + " FROM runs WHERE ($1::text IS NULL OR status = $1) "
                         + "AND ($2::text IS NULL OR project = $2) AND ($3::text IS NULL OR $3 = ANY(tags)) "
-                        + "AND ($4::int4 IS NULL OR run_key < $4) ORDER BY run_key DESC LIMIT $5")
-                .execute(Tuple.from(Arrays.asList(status, project, tag, beforeKey, limit + 1)))
+                        + "AND ($4::int4 IS NULL OR run_key < $4) AND ($6::text[] IS NULL OR project = ANY($6)) "
+                        + "ORDER BY run_key DESC LIMIT $5")
+                .execute(Tuple.from(Arrays.asList(status, project, tag, beforeKey, limit + 1,
+                        projects == null ? null : projects.toArray(String[]::new))))
                 .map(rs -> {
                     List<RunRow> out = new ArrayList<>();
                     rs.forEach(r -> out.add(rowMapper.runRow(r)));

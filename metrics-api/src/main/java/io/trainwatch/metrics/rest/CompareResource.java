@@ -47,6 +47,9 @@ public class CompareResource {
     @Inject
     ObjectMapper mapper;
 
+    @Inject
+    io.trainwatch.metrics.security.Access access;
+
     @GET
     @Operation(summary = "Compare runs: ?run=a&run=b[&fields=…&max_points=…]")
     public Uni<Response> compare(@QueryParam("run") List<String> runIds, @QueryParam("fields") String fields,
@@ -56,10 +59,12 @@ public class CompareResource {
             throw new QueryParameterException("run", "must be given 1 to " + MAX_RUNS + " times, was given " + ids.size());
         }
         HistoryQuery query = HistoryQuery.parse("since_epoch", null, fields, maxPoints, null, EpochRow.FIELDS);
+        io.trainwatch.metrics.security.Caller caller = access.caller();
         return queries.runs(ids).chain(found -> {
             Map<String, RunRow> byId = found.stream().collect(Collectors.toMap(RunRow::id, Function.identity()));
             for (String id : ids) {
-                if (!byId.containsKey(id)) {
+                // Another project's run answers like an unknown one: a limited token learns nothing of it.
+                if (!byId.containsKey(id) || !caller.sees(byId.get(id).project())) {
                     throw ProblemException.runNotFound(id);
                 }
             }

@@ -12,6 +12,9 @@ import io.trainwatch.metrics.messaging.EventPublisher;
 import io.trainwatch.metrics.persistence.RunQueries;
 import io.trainwatch.metrics.persistence.RunRow;
 import io.trainwatch.metrics.persistence.RunStore;
+import io.trainwatch.metrics.security.Access;
+import io.trainwatch.metrics.security.AuditLog;
+import io.trainwatch.metrics.security.Caller;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -37,8 +40,7 @@ public class RunResource {
 
     static final int DEFAULT_LIMIT = 50;
     static final int MAX_LIMIT = 500;
-    static final List<String> STATUSES = List.of("queued", "running", "cancelling", "completed", "failed", "cancelled",
-            "stopped_early");
+    static final List<String> STATUSES = RunRow.STATUSES;
 
     @Inject
     RunQueries queries;
@@ -64,6 +66,12 @@ public class RunResource {
     @Inject
     HttpIngest ingest;
 
+    @Inject
+    Access access;
+
+    @Inject
+    AuditLog audit;
+
     @GET
     @Operation(summary = "Runs, newest first, filtered by status, project and tag; cursor pagination")
     public Uni<Response> list(@QueryParam("status") String status, @QueryParam("project") String project,
@@ -74,7 +82,7 @@ public class RunResource {
         }
         int pageSize = parseLimit(limit);
         Integer before = parseCursor(cursor);
-        return queries.list(status, project, tag, before, pageSize).map(rows -> {
+        return queries.list(status, project, tag, before, pageSize, access.projectsOrNull()).map(rows -> {
             ObjectNode body = mapper.createObjectNode();
             ArrayNode runs = body.putArray("runs");
             for (int i = 0; i < Math.min(rows.size(), pageSize); i++) {
@@ -93,6 +101,7 @@ public class RunResource {
     public Uni<Response> start(byte[] body) {
         PostedEvent<RunStarted> posted = bodies.posted(bodies.parse(body), RunStarted.class, null, false).get(0);
         RunStarted started = posted.event();
+        access.requireProject(started.project());
         if (started.monitor() != null) {
             try {
                 io.trainwatch.analysis.AnalysisSettings.defaults().withOverrides(started.monitor().patience(),
@@ -127,7 +136,14 @@ public class RunResource {
     @Path("{id}/cancel")
     @Operation(summary = "Ask the trainer to stop the run: publishes run.cancel-requested, the run shows `cancelling`")
     public Uni<Response> cancel(@PathParam("id") String id, byte[] body) {
-        RunCancelRequested request = bodies.events(bodies.parse(body), RunCancelRequested.class, id, false).get(0);
+        RunCancelRequested asked = bodies.events(bodies.parse(body), RunCancelRequested.class, id, false).get(0);
+        // Who cancelled is the token's name, not what the client says it is (requested_by is only a claim).
+        Caller caller = access.caller();
+        // Every cancel has an id the trainer echoes in its run.finished; a client may choose it, else it is made here.
+        RunCancelRequested request = new RunCancelRequested(asked.schemaVersion(), asked.runId(), asked.reason(),
+                caller.name(), asked.requestedAt()).withCancelId(asked.cancelId() != null ? asked.cancelId()
+                : "c-" + io.trainwatch.contracts.CloudEvents.newId());
+        String remote = access.remoteAddress();
         return requireRun(id).chain(run -> {
             if (run.finished()) {
                 throw finishedConflict(run);
@@ -141,8 +157,12 @@ public class RunResource {
                                 }
                                 ObjectNode answer = accepted(id, List.of(ceId));
                                 answer.put("status", "cancelling");
+                                answer.put("cancel_id", request.cancelId());
                                 return Response.accepted(answer).build();
-                            }));
+                            }))
+                    .call(() -> audit.record(caller.name(), remote, "run.cancel", AuditLog.ALLOWED, id,
+                            "reason: " + request.reason() + (asked.requestedBy() == null ? ""
+                                    : "; client said requested_by " + asked.requestedBy())));
         });
     }
 

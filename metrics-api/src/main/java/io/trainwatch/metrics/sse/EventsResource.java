@@ -25,6 +25,9 @@ public class EventsResource {
     @Inject
     ChangeFeed feed;
 
+    @Inject
+    io.trainwatch.metrics.security.Access access;
+
     @ConfigProperty(name = "trainwatch.sse.heartbeat", defaultValue = "PT15S")
     Duration heartbeat;
 
@@ -36,8 +39,14 @@ public class EventsResource {
                                           @QueryParam("last_event_id") String lastEventIdParam, @Context Sse sse) {
         Long after = FeedEvent.positionOf(lastEventId != null ? lastEventId : lastEventIdParam);
         java.util.Set<String> wanted = SseEvents.types(types);
-        Multi<OutboundSseEvent> events = feed.subscribe(null, project, wanted, after,
-                e -> SseEvents.event(sse, Long.toString(e.position()), e), null, io.vertx.core.Vertx.currentContext());
+        io.trainwatch.metrics.security.Caller caller = access.caller();
+        Multi<OutboundSseEvent> events = caller.allProjects()
+                ? feed.subscribe(null, project, wanted, after,
+                        e -> SseEvents.event(sse, Long.toString(e.position()), e), null, io.vertx.core.Vertx.currentContext())
+                // A project-limited token's stream carries its projects' events only.
+                : feed.<FeedEvent>subscribe(null, project, wanted, after, e -> e, null, io.vertx.core.Vertx.currentContext())
+                        .select().where(e -> caller.sees(e.project()))
+                        .map(e -> SseEvents.event(sse, Long.toString(e.position()), e));
         return SseEvents.withHeartbeats(sse, events, heartbeat);
     }
 }

@@ -39,9 +39,10 @@ public class ControlListener {
             return;
         }
         // A group of its own: every trainer host must see every cancel.
-        consumer = new ControlConsumer(bootstrapServers, "trainwatch-trainer-control-" + TrainerHost.INSTANCE_ID, cancel -> {
+        consumer = new ControlConsumer(bootstrapServers, "trainwatch-trainer-control-" + TrainerHost.INSTANCE_ID,
+                config.control().lookBack(), cancel -> {
             if (jobs.owns(cancel.runId())) {
-                jobs.cancel(cancel.runId(), cancel.reason(), cancel.requestedBy());
+                jobs.cancel(cancel.runId(), cancel.reason(), cancel.requestedBy(), cancel.cancelId());
             } else {
                 // It may still wait in the job queue: whichever host takes it later skips it.
                 queuedCancels.remember(cancel);

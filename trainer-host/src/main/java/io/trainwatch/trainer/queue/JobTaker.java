@@ -21,6 +21,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.jboss.logging.Logger;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
@@ -57,6 +58,7 @@ public final class JobTaker implements AutoCloseable {
     private final RunEventSink events;
     private final int maxAttempts;
     private final String instanceId;
+    private final Path dataRoot;
     private final Queue<Ended> ended = new ConcurrentLinkedQueue<>();
     private final Thread thread;
     private volatile boolean running = true;
@@ -65,9 +67,11 @@ public final class JobTaker implements AutoCloseable {
     /**
      * @param topic the job topic ({@link Topics#JOBS}; tests use their own)
      * @param group the consumer group every host shares ({@link Topics#JOB_TAKERS_GROUP})
+     * @param dataRoot this host's {@code trainwatch.trainer.data-root}: dataset files must lie inside it
      */
     public JobTaker(String bootstrapServers, String topic, String group, Duration sessionTimeout, int maxAttempts, String instanceId,
-                    JobRunner jobs, QueuedCancels cancels, RunEventSink events) {
+                    Path dataRoot, JobRunner jobs, QueuedCancels cancels, RunEventSink events) {
+        this.dataRoot = dataRoot;
         this.state = new TakerState(topic, jobs::freeSlots);
         this.jobs = jobs;
         this.cancels = cancels;
@@ -213,7 +217,8 @@ public final class JobTaker implements AutoCloseable {
             finishLost(lostRun, lostHost, "retried as " + runId);
         }
         try {
-            JobSpec spec = JobSpecParser.parse(job.spec());
+            // Parsed again under this host's data root: a dataset file must be inside it here too.
+            JobSpec spec = JobSpecParser.parse(job.spec(), dataRoot);
             Consumer<JobView> onEnd = view -> ended.add(new Ended(tp, offset));
             Optional<RunCancelRequested> cancelled = cancels.take(job.runId());
             if (cancelled.isPresent()) {

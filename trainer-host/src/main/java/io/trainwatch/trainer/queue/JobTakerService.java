@@ -12,6 +12,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import java.nio.file.Path;
+
 /** Starts this host's {@link JobTaker} when the queue is on, and stops it after the jobs have ended at shutdown. */
 @Startup
 @ApplicationScoped
@@ -38,7 +40,8 @@ public class JobTakerService {
     void start() {
         if (config.queue().enabled()) {
             TrainerConfig.Queue q = config.queue();
-            taker = new JobTaker(bootstrapServers, Topics.JOBS, Topics.JOB_TAKERS_GROUP, q.sessionTimeout(), q.maxAttempts(), TrainerHost.INSTANCE_ID, jobs, cancels, events);
+            taker = new JobTaker(bootstrapServers, Topics.JOBS, Topics.JOB_TAKERS_GROUP, q.sessionTimeout(), q.maxAttempts(), TrainerHost.INSTANCE_ID,
+                    Path.of(config.trainer().dataRoot()), jobs, cancels, events);
         }
     }
 

@@ -44,6 +44,9 @@ public class JobResource {
     @Inject
     JobQueue queue;
 
+    @Inject
+    io.trainwatch.trainer.TrainerConfig config;
+
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Blocking // reads dataset files before accepting the job
@@ -64,7 +67,7 @@ public class JobResource {
     @APIResponse(responseCode = "503", description = "Too many jobs waiting", content = @Content(mediaType = Problem.MEDIA_TYPE,
             schema = @Schema(implementation = Problem.class)))
     public Response submit(JsonNode body) {
-        JobSpec spec = JobSpecParser.parse(body);
+        JobSpec spec = JobSpecParser.parse(body, java.nio.file.Path.of(config.trainer().dataRoot()));
         JobView job = queue.submit(spec, body);
         return Response.accepted(job).location(URI.create("/api/v1/jobs/" + job.runId())).build();
     }

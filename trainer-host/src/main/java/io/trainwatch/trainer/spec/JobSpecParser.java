@@ -39,6 +39,9 @@ public final class JobSpecParser {
 
     private final List<FieldError> errors = new ArrayList<>();
 
+    /** Null: paths are taken as given (trusted callers: tests, benchmarks). */
+    private Path dataRoot;
+
     private JobSpecParser() {
     }
 
@@ -49,11 +52,21 @@ public final class JobSpecParser {
      * @throws InvalidSpecException naming every bad field
      */
     public static JobSpec parse(JsonNode submitted) {
+        return parse(submitted, null);
+    }
+
+    /**
+     * As {@link #parse(JsonNode)}, with every dataset file confined to {@code dataRoot}: a relative path resolves
+     * against it, and the file's real path (symbolic links followed) must lie inside the root's real path — so an
+     * API caller cannot make the host read any other file. The spec carries the checked real path.
+     */
+    public static JobSpec parse(JsonNode submitted, Path dataRoot) {
         if (submitted == null || !submitted.isObject()) {
             throw new InvalidSpecException("$", "must be a JSON object");
         }
         JsonNode expanded = Presets.expand((ObjectNode) submitted);
         JobSpecParser p = new JobSpecParser();
+        p.dataRoot = dataRoot;
         JobSpec spec = p.read(expanded);
         if (!p.errors.isEmpty()) {
             throw new InvalidSpecException(p.errors);
@@ -156,15 +169,15 @@ public final class JobSpecParser {
             return null;
         }
         if (type.equals("csv") || type.equals("idx")) {
-            requireFile("dataset.path", path);
+            path = requireFile("dataset.path", path);
             if (valPath != null) {
-                requireFile("dataset.val_path", valPath);
+                valPath = requireFile("dataset.val_path", valPath);
             }
         }
         if (type.equals("idx")) {
-            requireFile("dataset.labels_path", labelsPath);
+            labelsPath = requireFile("dataset.labels_path", labelsPath);
             if (valPath != null) {
-                requireFile("dataset.val_labels_path", valLabelsPath);
+                valLabelsPath = requireFile("dataset.val_labels_path", valLabelsPath);
             } else if (valLabelsPath != null) {
                 errors.add(new FieldError("dataset.val_path", "is required when dataset.val_labels_path is given"));
             }
@@ -178,10 +191,14 @@ public final class JobSpecParser {
                 valLabelsPath, labelColumn, header, valFraction, task, limit);
     }
 
-    private void requireFile(String field, String path) {
+    /** The path to read (the checked real path under a data root), or {@code path} itself after an error. */
+    private String requireFile(String field, String path) {
         if (path == null) {
             errors.add(new FieldError(field, "is required for this dataset type"));
-            return;
+            return null;
+        }
+        if (dataRoot != null) {
+            return insideRoot(field, path);
         }
         try {
             Path p = Path.of(path);
@@ -192,6 +209,24 @@ public final class JobSpecParser {
             }
         } catch (RuntimeException e) {
             errors.add(new FieldError(field, "must be a file path, was \"" + path + "\" (" + e.getMessage() + ")"));
+        }
+        return path;
+    }
+
+    private String insideRoot(String field, String path) {
+        String rule = "must be a readable file inside the data root (trainwatch.trainer.data-root), was \"" + path + "\"";
+        try {
+            Path root = dataRoot.toRealPath();
+            Path real = root.resolve(path).normalize().toRealPath();
+            if (!real.startsWith(root) || !Files.isRegularFile(real) || !Files.isReadable(real)) {
+                errors.add(new FieldError(field, rule));
+                return path;
+            }
+            return real.toString();
+        } catch (java.io.IOException | RuntimeException e) {
+            // Missing, unreadable or outside: one answer, so the API is no oracle for files outside the root.
+            errors.add(new FieldError(field, rule));
+            return path;
         }
     }
 

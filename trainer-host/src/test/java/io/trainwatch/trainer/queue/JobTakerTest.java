@@ -57,7 +57,8 @@ class JobTakerTest {
     private Host host(String name, Duration jobTakes) {
         RecordingSink sink = new RecordingSink();
         FakeRunner jobs = new FakeRunner(jobTakes);
-        JobTaker taker = new JobTaker(bootstrap, topic, group, Duration.ofSeconds(6), 3, name, jobs, new QueuedCancels(), sink);
+        JobTaker taker = new JobTaker(bootstrap, topic, group, Duration.ofSeconds(6), 3, name, java.nio.file.Path.of("datasets"),
+                jobs, new QueuedCancels(), sink);
         return new Host(jobs, taker, sink);
     }
 

@@ -1,0 +1,176 @@
+package io.trainwatch.metrics.security;
+
+import io.quarkus.vertx.http.runtime.filters.Filters;
+import io.smallrye.common.vertx.ContextLocals;
+import io.smallrye.common.vertx.VertxContext;
+import io.trainwatch.metrics.rest.ProblemException;
+import io.trainwatch.metrics.rest.ProblemMapper;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.core.Response;
+
+import java.net.URI;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Authenticates every request before it reaches a route, on the event loop and without I/O: the bearer token is
+ * looked up in {@link TokenCache}; the route's scope comes from {@link RouteRules}. Answers 401 (with
+ * {@code WWW-Authenticate: Bearer}) or 403 as problem+json, and leaves the {@link Caller} in the request's context for
+ * the project checks further in. Tokens are read from the {@code Authorization} header only — never a cookie, so a
+ * forged cross-site request carries none — except on the two SSE routes, where {@code ?access_token=} is accepted
+ * because a browser's EventSource cannot set headers.
+ */
+@ApplicationScoped
+public class AuthFilter {
+
+    /** After Quarkus' CORS filter (so preflights are answered first), before every route. */
+    static final int PRIORITY = 100;
+    static final String QUERY_TOKEN = "access_token";
+
+    @Inject
+    AuthConfig config;
+
+    @Inject
+    TokenCache cache;
+
+    @Inject
+    ProblemMapper problems;
+
+    @Inject
+    AuditLog audit;
+
+    void register(@Observes Filters filters) {
+        filters.register(this::handle, PRIORITY);
+    }
+
+    void handle(RoutingContext rc) {
+        String method = rc.request().method().name();
+        RouteRules.Rule rule = RouteRules.of(method, rc.normalizedPath());
+        if (rule.open()) {
+            rc.next();
+            return;
+        }
+        if (rule.mcp() && !originAllowed(rc)) {
+            refuse(rc, 403, null, new ProblemException(403, "origin-refused", "Origin not allowed",
+                    "the Origin " + rc.request().getHeader(HttpHeaders.ORIGIN) + " may not call /mcp; allow it with "
+                            + "trainwatch.auth.mcp-allowed-origins", List.of()));
+            return;
+        }
+        if (!config.enabled()) {
+            proceed(rc, Caller.AUTH_DISABLED);
+            return;
+        }
+        String token;
+        try {
+            token = token(rc, rule);
+        } catch (IllegalArgumentException malformed) {
+            unauthorized(rc, rule, "invalid_request", malformed.getMessage());
+            return;
+        }
+        if (token == null) {
+            unauthorized(rc, rule, null, "this endpoint needs a bearer token: send Authorization: Bearer <token>");
+            return;
+        }
+        Caller caller = cache.find(TokenSecrets.hash(token), Instant.now()).orElse(null);
+        if (caller == null) {
+            unauthorized(rc, rule, "invalid_token", "the bearer token is unknown, revoked or expired");
+            return;
+        }
+        if (!rule.anyOf().isEmpty() && rule.anyOf().stream().noneMatch(caller::has)) {
+            Scope needed = rule.needed();
+            if (RouteRules.isControl(rule)) {
+                audit.recordLater(caller.name(), remote(rc), method + " " + rc.normalizedPath(), runId(rc),
+                        "missing scope " + needed.wire());
+            }
+            refuse(rc, 403, null, Access.missingScope(caller, needed));
+            return;
+        }
+        proceed(rc, caller);
+    }
+
+    private void proceed(RoutingContext rc, Caller caller) {
+        rc.put(Caller.KEY, caller);
+        if (VertxContext.isOnDuplicatedContext()) {
+            ContextLocals.put(Caller.KEY, caller);
+            String remote = remote(rc);
+            if (remote != null) {
+                ContextLocals.put(Access.REMOTE_KEY, remote);
+            }
+        }
+        rc.next();
+    }
+
+    /** The bearer token, null when none was sent; IllegalArgumentException when one was sent malformed. */
+    private static String token(RoutingContext rc, RouteRules.Rule rule) {
+        String header = rc.request().getHeader(HttpHeaders.AUTHORIZATION);
+        if (header != null) {
+            if (header.length() < 8 || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.substring(7).isBlank()) {
+                throw new IllegalArgumentException("Authorization: must be \"Bearer <token>\"");
+            }
+            return header.substring(7).trim();
+        }
+        if (rule.sse()) {
+            List<String> q = rc.queryParam(QUERY_TOKEN);
+            if (!q.isEmpty() && !q.get(0).isBlank()) {
+                return q.get(0).trim();
+            }
+        }
+        return null;
+    }
+
+    private void unauthorized(RoutingContext rc, RouteRules.Rule rule, String error, String detail) {
+        if (RouteRules.isControl(rule)) {
+            audit.recordLater("(unauthenticated)", remote(rc), rc.request().method().name() + " " + rc.normalizedPath(),
+                    runId(rc), detail);
+        }
+        String challenge = "Bearer realm=\"trainwatch\"" + (error == null ? "" : ", error=\"" + error + "\"");
+        refuse(rc, 401, challenge, new ProblemException(401, "unauthorized", "Unauthorized", detail, List.of()));
+    }
+
+    private void refuse(RoutingContext rc, int status, String challenge, ProblemException problem) {
+        Response r = problems.toResponse(problem);
+        var response = rc.response().setStatusCode(status)
+                .putHeader(HttpHeaders.CONTENT_TYPE, ProblemMapper.PROBLEM_JSON);
+        if (challenge != null) {
+            response.putHeader("WWW-Authenticate", challenge);
+        }
+        response.end(String.valueOf(r.getEntity()));
+    }
+
+    /**
+     * The MCP transport spec asks servers to check Origin against DNS rebinding: a browser page must not reach a
+     * local MCP server. No Origin (every non-browser client) is fine; otherwise the server's own origin or one on the
+     * allow-list.
+     */
+    private boolean originAllowed(RoutingContext rc) {
+        String origin = rc.request().getHeader(HttpHeaders.ORIGIN);
+        if (origin == null) {
+            return true;
+        }
+        List<String> allowed = config.mcpAllowedOrigins().orElse(List.of());
+        if (allowed.contains(origin)) {
+            return true;
+        }
+        try {
+            URI o = URI.create(origin);
+            String host = rc.request().getHeader(HttpHeaders.HOST);
+            return host != null && o.getRawAuthority() != null && o.getRawAuthority().equalsIgnoreCase(host);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    static String remote(RoutingContext rc) {
+        var address = rc.request().remoteAddress();
+        return address == null ? null : address.hostAddress();
+    }
+
+    private static String runId(RoutingContext rc) {
+        List<String> p = RouteRules.segments(rc.normalizedPath());
+        return p.size() >= 4 && p.get(2).equals("runs") ? p.get(3) : null;
+    }
+}
