@@ -13,11 +13,15 @@ public final class Topics {
     public static final String RUN_INSIGHTS = "trainwatch.run-insights.v1";
     /** Run events that could not be read or stored, with the reason in headers. */
     public static final String RUN_EVENTS_DLQ = "trainwatch.run-events.v1.dlq";
+    /** Submitted training jobs waiting for a trainer host, keyed by run id: any trainer host to the one that takes it. */
+    public static final String JOBS = "trainwatch.jobs.v1";
 
     /** The consumer group that stores run events. */
     public static final String INGEST_GROUP = "trainwatch-ingest";
+    /** The consumer group of every trainer host taking jobs from {@link #JOBS}. */
+    public static final String JOB_TAKERS_GROUP = "trainwatch-job-takers";
 
-    public static final List<String> ALL = List.of(RUN_EVENTS, RUN_CONTROL, RUN_INSIGHTS, RUN_EVENTS_DLQ);
+    public static final List<String> ALL = List.of(RUN_EVENTS, RUN_CONTROL, RUN_INSIGHTS, RUN_EVENTS_DLQ, JOBS);
 
     private Topics() {
     }

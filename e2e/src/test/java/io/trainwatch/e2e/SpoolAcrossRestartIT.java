@@ -154,9 +154,12 @@ class SpoolAcrossRestartIT {
     private static AppProcess startTrainer(String name, Path work, Path spool, String kafka) throws IOException {
         Path tmp = Files.createDirectories(work.resolve("tmp"));
         return AppProcess.start(name, system.repoRoot, "trainer-host", TrainwatchSystem.freePort(),
-                // Job API tokens are checked with the shared system's metrics-api, as every trainer-host does.
+                // Job API tokens are checked with the shared system's metrics-api, as every trainer-host does. The
+                // queue off: the first host trains with Kafka unreachable (so it cannot take jobs from the job topic),
+                // and neither host may take the shared system's jobs.
                 Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka, "TRAINWATCH_SPOOL_DIR", spool.toString(),
-                        "TRAINWATCH_PUBLISHER_DRAIN_TIMEOUT", "1s", "TRAINWATCH_METRICS_API_URL", system.metricsApi.url("")),
+                        "TRAINWATCH_PUBLISHER_DRAIN_TIMEOUT", "1s", "TRAINWATCH_METRICS_API_URL", system.metricsApi.url(""),
+                        "TRAINWATCH_QUEUE_ENABLED", "false"),
                 List.of("-Djava.io.tmpdir=" + tmp, "-Djna.tmpdir=" + tmp, "-Dai.djl.offline=true"),
                 Path.of(System.getProperty("trainwatch.e2e.logs", "target/e2e-logs")).toAbsolutePath());
     }

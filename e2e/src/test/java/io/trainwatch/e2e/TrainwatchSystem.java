@@ -96,11 +96,32 @@ final class TrainwatchSystem {
             // trainer-host checks job API tokens with metrics-api.
             env.put("TRAINWATCH_METRICS_API_URL", api.url(""));
             AppProcess trainer = AppProcess.start("trainer-host", repoRoot, "trainer-host", freePort(), env,
-                    List.of(tmp, "-Dai.djl.offline=true", "-Djna.tmpdir=" + work.resolve("tmp")), logs);
+                    trainerJvmOptions(work), logs);
             return new TrainwatchSystem(stack, api, trainer, repoRoot, Map.copyOf(env), List.of(tmp), logs);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Starts one more trainer-host process beside {@link #trainerHost}, serving the same job queue, with its own
+     * host name and spool; returns once it is ready. The caller stops it.
+     */
+    AppProcess startSecondTrainerHost(String name) {
+        try {
+            Path work = Files.createTempDirectory("trainwatch-e2e-" + name);
+            Files.createDirectories(work.resolve("tmp"));
+            Map<String, String> second = new HashMap<>(env);
+            second.put("TRAINWATCH_SPOOL_DIR", work.resolve("spool").toString());
+            second.put("HOSTNAME", name);
+            return AppProcess.start(name, repoRoot, "trainer-host", freePort(), second, trainerJvmOptions(work), logs);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static List<String> trainerJvmOptions(Path work) {
+        return List.of("-Djava.io.tmpdir=" + work.resolve("tmp"), "-Dai.djl.offline=true", "-Djna.tmpdir=" + work.resolve("tmp"));
     }
 
     private void stop() {

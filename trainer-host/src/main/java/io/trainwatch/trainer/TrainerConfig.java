@@ -17,6 +17,8 @@ public interface TrainerConfig {
 
     Control control();
 
+    Queue queue();
+
     Auth auth();
 
     Trainer trainer();
@@ -114,5 +116,26 @@ public interface TrainerConfig {
         /** How long a checked token is trusted without asking again: the bound on how late a revocation applies. */
         @WithDefault("1s")
         Duration cacheFor();
+    }
+
+    interface Queue {
+        /** Off: POST /api/v1/jobs trains on this host directly, without Kafka's job topic (one host, offline use). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * How long a host may be silent before the job-takers group gives its partitions, and the jobs it was running,
+         * to another host. A killed host's job starts again that much later.
+         */
+        @WithDefault("10s")
+        Duration sessionTimeout();
+
+        /** Times one job is started (the first run and the retries after its host was lost); then it ends failed. */
+        @WithDefault("3")
+        int maxAttempts();
+
+        /** How long a submit waits for Kafka to store the job before answering 503. */
+        @WithDefault("10s")
+        Duration sendTimeout();
     }
 }

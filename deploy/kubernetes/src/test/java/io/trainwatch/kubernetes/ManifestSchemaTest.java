@@ -1,6 +1,7 @@
 package io.trainwatch.kubernetes;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.trainwatch.contracts.Topics;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -46,7 +47,7 @@ class ManifestSchemaTest {
                 .collect(Collectors.groupingBy(o -> o.path("kind").asText(), TreeMap::new, Collectors.counting()));
         assertEquals(new TreeMap<>(Map.ofEntries(
                 Map.entry("Namespace", 1L), Map.entry("ConfigMap", 1L), Map.entry("Secret", 2L),
-                Map.entry("Kafka", 1L), Map.entry("KafkaNodePool", 1L), Map.entry("KafkaTopic", 4L),
+                Map.entry("Kafka", 1L), Map.entry("KafkaNodePool", 1L), Map.entry("KafkaTopic", (long) Topics.ALL.size()),
                 Map.entry("Cluster", 1L), Map.entry("Deployment", 1L), Map.entry("Service", 2L),
                 Map.entry("PodDisruptionBudget", 1L), Map.entry("HorizontalPodAutoscaler", 1L),
                 Map.entry("StatefulSet", 1L), Map.entry("NetworkPolicy", 2L))), kinds);

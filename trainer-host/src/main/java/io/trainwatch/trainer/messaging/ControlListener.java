@@ -3,6 +3,7 @@ package io.trainwatch.trainer.messaging;
 import io.quarkus.runtime.Startup;
 import io.trainwatch.trainer.TrainerConfig;
 import io.trainwatch.trainer.TrainerHost;
+import io.trainwatch.trainer.queue.QueuedCancels;
 import io.trainwatch.trainer.training.JobManager;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
@@ -24,6 +25,9 @@ public class ControlListener {
     @Inject
     JobManager jobs;
 
+    @Inject
+    QueuedCancels queuedCancels;
+
     @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092")
     String bootstrapServers;
 
@@ -40,7 +44,9 @@ public class ControlListener {
             if (jobs.owns(cancel.runId())) {
                 jobs.cancel(cancel.runId(), cancel.reason(), cancel.requestedBy(), cancel.cancelId());
             } else {
-                LOG.debugf("cancel for run %s ignored: not trained here", cancel.runId());
+                // It may still wait in the job queue: whichever host takes it later skips it.
+                queuedCancels.remember(cancel);
+                LOG.debugf("cancel for run %s kept: not trained here (yet)", cancel.runId());
             }
         });
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.common.annotation.Blocking;
 import io.trainwatch.trainer.spec.JobSpec;
 import io.trainwatch.trainer.spec.JobSpecParser;
+import io.trainwatch.trainer.queue.JobQueue;
 import io.trainwatch.trainer.training.JobManager;
 import io.trainwatch.trainer.training.JobView;
 import jakarta.inject.Inject;
@@ -41,6 +42,9 @@ public class JobResource {
     JobManager jobs;
 
     @Inject
+    JobQueue queue;
+
+    @Inject
     io.trainwatch.trainer.TrainerConfig config;
 
     @POST
@@ -64,7 +68,7 @@ public class JobResource {
             schema = @Schema(implementation = Problem.class)))
     public Response submit(JsonNode body) {
         JobSpec spec = JobSpecParser.parse(body, java.nio.file.Path.of(config.trainer().dataRoot()));
-        JobView job = jobs.submit(spec);
+        JobView job = queue.submit(spec, body);
         return Response.accepted(job).location(URI.create("/api/v1/jobs/" + job.runId())).build();
     }
 
@@ -81,7 +85,7 @@ public class JobResource {
     @APIResponse(responseCode = "404", description = "No such job on this host", content = @Content(mediaType = Problem.MEDIA_TYPE,
             schema = @Schema(implementation = Problem.class)))
     public JobView get(@PathParam("run_id") String runId) {
-        return jobs.get(runId).orElseThrow(() -> notFound(runId));
+        return jobs.get(runId).or(() -> queue.submittedElsewhere(runId)).orElseThrow(() -> notFound(runId));
     }
 
     @DELETE
@@ -95,6 +99,12 @@ public class JobResource {
     public Response cancel(@PathParam("run_id") String runId,
                            @Parameter(description = "Why; carried by run.finished") @QueryParam("reason") @DefaultValue("cancelled through the trainer-host API") String reason,
                            @Parameter(description = "Who asks") @QueryParam("requested_by") @DefaultValue("trainer-host-api") String requestedBy) {
+        var elsewhere = queue.submittedElsewhere(runId);
+        if (elsewhere.isPresent()) {
+            // Submitted here, trained wherever the queue put it: the control topic reaches that host.
+            queue.cancelElsewhere(runId, reason, requestedBy);
+            return Response.accepted(elsewhere.get()).build();
+        }
         boolean wasActive = jobs.get(runId).map(j -> !j.status().finished()).orElseThrow(() -> notFound(runId));
         JobView view = jobs.cancel(runId, reason, requestedBy).orElseThrow(() -> notFound(runId));
         return Response.status(wasActive ? 202 : 200).entity(view).build();

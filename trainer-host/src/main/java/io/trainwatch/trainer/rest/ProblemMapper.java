@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import io.trainwatch.trainer.datasets.DatasetException;
 import io.trainwatch.trainer.spec.FieldError;
 import io.trainwatch.trainer.spec.InvalidSpecException;
+import io.trainwatch.trainer.queue.JobQueue;
 import io.trainwatch.trainer.training.JobManager;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Context;
@@ -48,6 +49,12 @@ public class ProblemMapper {
     public Response queueFull(JobManager.QueueFullException e) {
         return Response.fromResponse(Problem.of("queue-full", "Too many jobs waiting", 503, e.getMessage(), instance(), null).toResponse())
                 .header("Retry-After", "30").build();
+    }
+
+    @ServerExceptionMapper
+    public Response queueUnavailable(JobQueue.UnavailableException e) {
+        return Response.fromResponse(Problem.of("queue-unavailable", "The job queue is unavailable", 503, e.getMessage(), instance(), null)
+                .toResponse()).header("Retry-After", "10").build();
     }
 
     @ServerExceptionMapper

@@ -24,13 +24,14 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * Accepts jobs and trains them on a bounded pool of its own threads ({@code maxConcurrent} at once, up to
  * {@code maxQueued} waiting). Keeps every job's state for the REST API, the last {@code retained} finished ones.
  * Plain Java; the Quarkus wiring lives in {@code JobManagerProducer}.
  */
-public final class JobManager implements AutoCloseable {
+public final class JobManager implements JobRunner, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(JobManager.class);
 
@@ -55,11 +56,13 @@ public final class JobManager implements AutoCloseable {
         volatile String requestedBy;
         volatile Instant startedAt;
         volatile Instant finishedAt;
+        final Consumer<JobView> onEnd;
 
-        Job(String runId, JobSpec spec, TrainValData data) {
+        Job(String runId, JobSpec spec, TrainValData data, Consumer<JobView> onEnd) {
             this.runId = runId;
             this.spec = spec;
             this.data = data;
+            this.onEnd = onEnd;
         }
 
         JobView view() {
@@ -74,6 +77,7 @@ public final class JobManager implements AutoCloseable {
     private final String host;
     private final int retained;
     private final int maxQueued;
+    private final int maxConcurrent;
     private final ThreadPoolExecutor executor;
     private final Map<String, Job> jobs = new LinkedHashMap<>();
 
@@ -83,6 +87,7 @@ public final class JobManager implements AutoCloseable {
         this.host = host;
         this.retained = retained;
         this.maxQueued = maxQueued;
+        this.maxConcurrent = maxConcurrent;
         AtomicInteger n = new AtomicInteger();
         this.executor = new ThreadPoolExecutor(maxConcurrent, maxConcurrent, 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(maxQueued), r -> {
@@ -100,14 +105,17 @@ public final class JobManager implements AutoCloseable {
      * @throws QueueFullException when {@code maxQueued} jobs already wait
      */
     public JobView submit(JobSpec spec) {
-        try {
-            Devices.resolve(spec.device());
-        } catch (IllegalArgumentException e) {
-            throw new InvalidSpecException("device", e.getMessage().replaceFirst("^device: ", ""));
-        }
-        TrainValData data = Datasets.load(spec.dataset());
-        String runId = "run-" + UUID.randomUUID();
-        Job job = new Job(runId, spec, data);
+        return submit(spec, "run-" + UUID.randomUUID(), view -> { });
+    }
+
+    /**
+     * As {@link #submit(JobSpec)}, under a run id chosen by the caller (the job queue assigns it at submit time);
+     * {@code onEnd} runs once the job has ended, however it ended, with its final view.
+     */
+    @Override
+    public JobView submit(JobSpec spec, String runId, Consumer<JobView> onEnd) {
+        TrainValData data = load(spec);
+        Job job = new Job(runId, spec, data, onEnd);
         synchronized (jobs) {
             jobs.put(runId, job);
             evictFinished();
@@ -124,6 +132,37 @@ public final class JobManager implements AutoCloseable {
         }
         LOG.infof("job %s (%s) queued: %d epochs of %s on %s", runId, spec.name(), spec.epochs(), spec.model().type(), spec.dataset().type());
         return accepted;
+    }
+
+    @Override
+    public JobView submitCancelled(JobSpec spec, String runId, String reason, String requestedBy, Consumer<JobView> onEnd) {
+        Job job = new Job(runId, spec, load(spec), onEnd); // loaded: its run.started describes the data
+        synchronized (jobs) {
+            jobs.put(runId, job);
+            evictFinished();
+        }
+        // Never handed to the training pool, so the cancel below ends it as a queued job: nothing is trained.
+        cancel(runId, reason, requestedBy);
+        return job.view();
+    }
+
+    /**
+     * What {@link #submit} checks before it accepts a job: the device is there and the data can be made or read.
+     *
+     * @throws InvalidSpecException when the requested device is not there
+     * @throws io.trainwatch.trainer.datasets.DatasetException when the data cannot be made or read
+     */
+    public static void check(JobSpec spec) {
+        load(spec);
+    }
+
+    private static TrainValData load(JobSpec spec) {
+        try {
+            Devices.resolve(spec.device());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSpecException("device", e.getMessage().replaceFirst("^device: ", ""));
+        }
+        return Datasets.load(spec.dataset());
     }
 
     private void train(Job job) {
@@ -172,6 +211,19 @@ public final class JobManager implements AutoCloseable {
         job.finishedAt = Instant.now();
         job.status = status;
         LOG.infof("job %s %s after %d epochs%s", job.runId, status, job.epochsCompleted, reason == null ? "" : ": " + reason);
+        try {
+            job.onEnd.accept(job.view());
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "job %s: its end handler failed", job.runId);
+        }
+    }
+
+    /** Jobs this host could start now without waiting: {@code maxConcurrent} less those queued or running here. */
+    @Override
+    public int freeSlots() {
+        synchronized (jobs) {
+            return maxConcurrent - (int) jobs.values().stream().filter(j -> !j.status.finished()).count();
+        }
     }
 
     private void evictFinished() {
@@ -210,6 +262,7 @@ public final class JobManager implements AutoCloseable {
      *
      * @return the job after the request, empty if this host does not know the run
      */
+    @Override
     public Optional<JobView> cancel(String runId, String reason, String requestedBy) {
         return cancel(runId, reason, requestedBy, null);
     }

@@ -1,0 +1,59 @@
+package io.trainwatch.trainer.queue;
+
+import io.quarkus.runtime.Startup;
+import io.trainwatch.contracts.Topics;
+import io.trainwatch.trainer.TrainerConfig;
+import io.trainwatch.trainer.TrainerHost;
+import io.trainwatch.trainer.messaging.EventPublisher;
+import io.trainwatch.trainer.training.JobManager;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import java.nio.file.Path;
+
+/** Starts this host's {@link JobTaker} when the queue is on, and stops it after the jobs have ended at shutdown. */
+@Startup
+@ApplicationScoped
+public class JobTakerService {
+
+    @Inject
+    TrainerConfig config;
+
+    @Inject
+    JobManager jobs;
+
+    @Inject
+    QueuedCancels cancels;
+
+    @Inject
+    EventPublisher events;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092")
+    String bootstrapServers;
+
+    private JobTaker taker;
+
+    @PostConstruct
+    void start() {
+        if (config.queue().enabled()) {
+            TrainerConfig.Queue q = config.queue();
+            taker = new JobTaker(bootstrapServers, Topics.JOBS, Topics.JOB_TAKERS_GROUP, q.sessionTimeout(), q.maxAttempts(), TrainerHost.INSTANCE_ID,
+                    Path.of(config.trainer().dataRoot()), jobs, cancels, events);
+        }
+    }
+
+    /** True once this host is in the job-takers group (always true with the queue off). */
+    public boolean ready() {
+        return taker == null || taker.joined();
+    }
+
+    @PreDestroy
+    void stop() {
+        if (taker != null) {
+            taker.close();
+        }
+    }
+}
