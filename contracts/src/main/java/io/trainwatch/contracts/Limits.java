@@ -24,6 +24,16 @@ public final class Limits {
     public static final int MAX_EXTRA = 256;
     public static final int MAX_HYPERPARAMETERS = 256;
     public static final int MAX_EPOCH = 10_000_000;
+    /**
+     * Most events in one HTTP ingest request. Checked before anything is published, so a request is taken whole or
+     * refused whole; 1,000 keeps one request well inside the API's Kafka send buffer.
+     */
+    public static final int MAX_EVENTS_PER_REQUEST = 1_000;
+    /** Largest HTTP ingest request body: one event of the largest size, or many small ones. */
+    public static final int MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+    public static final int MAX_EVENT_ID_LENGTH = 128;
+    /** Producer-chosen event ids (used as ce_id) are URL- and header-safe: letters, digits, '.', '_', '-', ':'. */
+    public static final Pattern EVENT_ID_PATTERN = Pattern.compile("[A-Za-z0-9._:-]+");
 
     private Limits() {
     }
@@ -36,6 +46,19 @@ public final class Limits {
         if (!RUN_ID_PATTERN.matcher(v).matches()) {
             throw new EventValidationException(field,
                     "must start with a letter or digit and contain only letters, digits, '.', '_', '-', ':', was \"" + abbreviate(v) + "\"");
+        }
+        return v;
+    }
+
+    /** An event id chosen by the producer (HTTP ingest's {@code event_id}): 1 to 128 of [A-Za-z0-9._:-]. */
+    public static String eventId(String field, String value) {
+        String v = required(field, value);
+        if (length(v) > MAX_EVENT_ID_LENGTH) {
+            throw new EventValidationException(field, "must be at most " + MAX_EVENT_ID_LENGTH + " characters, was " + length(v));
+        }
+        if (!EVENT_ID_PATTERN.matcher(v).matches()) {
+            throw new EventValidationException(field,
+                    "must contain only letters, digits, '.', '_', '-', ':', was \"" + abbreviate(v) + "\"");
         }
         return v;
     }
@@ -60,8 +83,49 @@ public final class Limits {
             if (length > max) {
                 throw new EventValidationException(field, "must be at most " + max + " characters, was " + length);
             }
+            storable(field, value);
         }
         return value;
+    }
+
+    /**
+     * Refuses text that PostgreSQL cannot store (it has no NUL in text or jsonb) or that is not valid Unicode (a lone
+     * surrogate has no UTF-8 form): found only after an event was accepted, it would be dead-lettered, not stored.
+     */
+    private static void storable(String field, String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == 0) {
+                throw new EventValidationException(field, "must not contain the NUL character (\\u0000), found at index " + i);
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new EventValidationException(field, "must be valid Unicode, has a lone surrogate "
+                        + String.format("\\u%04x", (int) c) + " at index " + i);
+            }
+        }
+    }
+
+    /**
+     * Free-form values (hyperparameters): every string inside, however deep, obeys {@link #text}; so do the keys of
+     * nested objects.
+     */
+    public static void freeForm(String field, Object value) {
+        if (value instanceof String s) {
+            text(field, s, MAX_TEXT_LENGTH);
+        } else if (value instanceof Map<?, ?> m) {
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                String key = String.valueOf(e.getKey());
+                text(field, key, MAX_KEY_LENGTH);
+                freeForm(field + "." + abbreviate(key), e.getValue());
+            }
+        } else if (value instanceof Collection<?> c) {
+            int i = 0;
+            for (Object item : c) {
+                freeForm(field + "[" + i++ + "]", item);
+            }
+        }
     }
 
     /** A share or confidence: a finite number within [0, 1]. */
@@ -116,9 +180,11 @@ public final class Limits {
             if (length(k) > MAX_KEY_LENGTH) {
                 throw new EventValidationException(field + "." + abbreviate(k), "key must be at most " + MAX_KEY_LENGTH + " characters, was " + length(k));
             }
+            text(field, k, MAX_KEY_LENGTH);
             if (e.getValue() == null) {
                 throw new EventValidationException(field + "." + k, "must not be null (leave the entry out when unknown)");
             }
+            freeForm(field + "." + abbreviate(k), e.getValue());
         }
         return Map.copyOf(map);
     }

@@ -12,16 +12,23 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.EntityTag;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 
 /** A run's health verdict (computed on write) and its alerts. */
@@ -42,10 +49,16 @@ public class RunAnalysisResource {
     @Inject
     ObjectMapper mapper;
 
+    /**
+     * The verdict with a strong ETag, the hash of the body itself: it changes exactly when the verdict or the run's
+     * status does, so an agent polling with {@code If-None-Match} gets {@code 304} and no body until a new epoch
+     * has been analysed.
+     */
     @GET
     @Path("analysis")
-    @Operation(summary = "The verdict: trends, overfitting, plateau, divergence, gradients, forecast, recommendation, alerts")
-    public Uni<Response> analysis(@PathParam("id") String id) {
+    @Operation(summary = "The verdict: trends, overfitting, plateau, divergence, gradients, forecast, recommendation, alerts; ETag/304")
+    public Uni<Response> analysis(@PathParam("id") String id,
+                                  @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch) {
         return runs.requireRun(id).chain(run -> analysis.verdict(run).map(found -> {
             ObjectNode doc = mapper.createObjectNode();
             doc.put("run_id", run.id());
@@ -57,8 +70,36 @@ public class RunAnalysisResource {
                     doc.set(e.getKey(), e.getValue());
                 }
             });
-            return Response.ok(doc).build();
+            byte[] body = bytes(doc);
+            String etag = etag(body);
+            if (HistoryResponses.matches(ifNoneMatch, etag)) {
+                return Response.notModified(new EntityTag(etag)).build();
+            }
+            return Response.ok(body).type(MediaType.APPLICATION_JSON).tag(new EntityTag(etag))
+                    .header("Cache-Control", "no-cache").build();
         }));
+    }
+
+    /** The verdict, unconditionally (the MCP tools call this). */
+    public Uni<Response> analysis(String id) {
+        return analysis(id, null);
+    }
+
+    private byte[] bytes(JsonNode doc) {
+        try {
+            return mapper.writeValueAsBytes(doc);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("verdict could not be rendered", e);
+        }
+    }
+
+    /** The strong ETag (unquoted) of a rendered verdict: 96 bits of its SHA-256. */
+    static String etag(byte[] body) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body), 0, 12);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @GET

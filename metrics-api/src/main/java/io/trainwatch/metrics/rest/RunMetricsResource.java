@@ -1,13 +1,9 @@
 package io.trainwatch.metrics.rest;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.trainwatch.contracts.EpochCompleted;
 import io.trainwatch.metrics.history.EpochRow;
 import io.trainwatch.metrics.history.HistoryQuery;
-import io.trainwatch.metrics.messaging.EventPublisher;
 import io.trainwatch.metrics.persistence.RunQueries;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -22,9 +18,6 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
-
-import java.util.ArrayList;
-import java.util.List;
 
 /** A run's epoch history: incremental, selectable, downsampled, JSON or CSV, with strong ETags; and its HTTP ingest. */
 @Path("/api/v1/runs/{id}/metrics")
@@ -41,10 +34,7 @@ public class RunMetricsResource {
     JsonBodies bodies;
 
     @Inject
-    EventPublisher publisher;
-
-    @Inject
-    ObjectMapper mapper;
+    HttpIngest ingest;
 
     @GET
     @Produces({MediaType.APPLICATION_JSON, HistoryResponses.CSV})
@@ -59,21 +49,9 @@ public class RunMetricsResource {
 
     @POST
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "HTTP ingest of one epoch.completed or an array of them (run_id from the path): 202")
+    @Operation(summary = "HTTP ingest of one epoch.completed or an array of them (run_id from the path; at most 1,000; "
+            + "optional event_id each): 202 with the run's control state, once the run is readable")
     public Uni<Response> ingest(@PathParam("id") String id, byte[] body) {
-        List<EpochCompleted> epochs = bodies.events(bodies.parse(body), EpochCompleted.class, id, true);
-        List<Uni<String>> sends = new ArrayList<>(epochs.size());
-        for (EpochCompleted e : epochs) {
-            sends.add(publisher.publish(e));
-        }
-        // Uni.join subscribes in list order, so the records are handed to the producer in the order given.
-        return Uni.join().all(sends).andFailFast().map(ceIds -> {
-            ObjectNode n = mapper.createObjectNode();
-            n.put("run_id", id);
-            n.put("accepted", ceIds.size());
-            ArrayNode ids = n.putArray("ce_ids");
-            ceIds.forEach(ids::add);
-            return Response.accepted(n).build();
-        });
+        return ingest.accept(id, bodies.posted(bodies.parse(body), EpochCompleted.class, id, true), null);
     }
 }

@@ -37,8 +37,7 @@ public class RunResource {
 
     static final int DEFAULT_LIMIT = 50;
     static final int MAX_LIMIT = 500;
-    static final List<String> STATUSES = List.of("queued", "running", "cancelling", "completed", "failed", "cancelled",
-            "stopped_early");
+    static final List<String> STATUSES = RunRow.STATUSES;
 
     @Inject
     RunQueries queries;
@@ -60,6 +59,9 @@ public class RunResource {
 
     @Inject
     AnalysisView analysis;
+
+    @Inject
+    HttpIngest ingest;
 
     @GET
     @Operation(summary = "Runs, newest first, filtered by status, project and tag; cursor pagination")
@@ -85,9 +87,11 @@ public class RunResource {
     }
 
     @POST
-    @Operation(summary = "HTTP ingest of a run.started (validated, published to Kafka, stored by the consumer): 202")
+    @Operation(summary = "HTTP ingest of a run.started (validated, published to Kafka, stored by the consumer): 202 once "
+            + "the run is readable, with its control state")
     public Uni<Response> start(byte[] body) {
-        RunStarted started = bodies.events(bodies.parse(body), RunStarted.class, null, false).get(0);
+        PostedEvent<RunStarted> posted = bodies.posted(bodies.parse(body), RunStarted.class, null, false).get(0);
+        RunStarted started = posted.event();
         if (started.monitor() != null) {
             try {
                 io.trainwatch.analysis.AnalysisSettings.defaults().withOverrides(started.monitor().patience(),
@@ -96,8 +100,7 @@ public class RunResource {
                 throw ProblemException.invalid(List.of(new ProblemException.FieldError("monitor", e.getMessage())));
             }
         }
-        return publisher.publish(started).map(ceId -> Response.accepted(accepted(started.runId(), List.of(ceId)))
-                .location(URI.create("/api/v1/runs/" + started.runId())).build());
+        return ingest.accept(started.runId(), List.of(posted), URI.create("/api/v1/runs/" + started.runId()));
     }
 
     @GET
@@ -113,17 +116,20 @@ public class RunResource {
 
     @POST
     @Path("{id}/finish")
-    @Operation(summary = "HTTP ingest of a run.finished: 202")
+    @Operation(summary = "HTTP ingest of a run.finished (cancelled or stopped_early ends a cancelling run): 202 with the "
+            + "control state")
     public Uni<Response> finish(@PathParam("id") String id, byte[] body) {
-        RunFinished finished = bodies.events(bodies.parse(body), RunFinished.class, id, false).get(0);
-        return publisher.publish(finished).map(ceId -> Response.accepted(accepted(id, List.of(ceId))).build());
+        return ingest.accept(id, bodies.posted(bodies.parse(body), RunFinished.class, id, false), null);
     }
 
     @POST
     @Path("{id}/cancel")
     @Operation(summary = "Ask the trainer to stop the run: publishes run.cancel-requested, the run shows `cancelling`")
     public Uni<Response> cancel(@PathParam("id") String id, byte[] body) {
-        RunCancelRequested request = bodies.events(bodies.parse(body), RunCancelRequested.class, id, false).get(0);
+        RunCancelRequested given = bodies.events(bodies.parse(body), RunCancelRequested.class, id, false).get(0);
+        // Every cancel has an id the trainer echoes in its run.finished; a client may choose it, else it is made here.
+        RunCancelRequested request = given.cancelId() != null ? given
+                : given.withCancelId("c-" + io.trainwatch.contracts.CloudEvents.newId());
         return requireRun(id).chain(run -> {
             if (run.finished()) {
                 throw finishedConflict(run);
@@ -137,6 +143,7 @@ public class RunResource {
                                 }
                                 ObjectNode answer = accepted(id, List.of(ceId));
                                 answer.put("status", "cancelling");
+                                answer.put("cancel_id", request.cancelId());
                                 return Response.accepted(answer).build();
                             }));
         });
