@@ -110,6 +110,11 @@ final class AppProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** The operating-system process id (CPU accounting in benchmarks). */
+    long pid() {
+        return process.pid();
+    }
+
     boolean alive() {
         return process.isAlive();
     }

@@ -81,14 +81,13 @@ public class InsightStore {
             documents[i] = v.document().toString();
         }
         Integer[] runKeys = verdicts.stream().map(v -> v.run().runKey()).toArray(Integer[]::new);
-        return conn.query("SELECT pg_advisory_xact_lock(" + RunStore.POSITION_LOCK + ")").execute()
-                .chain(() -> conn.preparedQuery("INSERT INTO run_analysis (run_key, epoch, position, verdict) "
-                                + "SELECT t.run_key, t.epoch, nextval('change_position'), t.verdict::jsonb "
+        return conn.preparedQuery("INSERT INTO run_analysis (run_key, epoch, position, verdict) "
+                                + "SELECT t.run_key, t.epoch, next_change_position(), t.verdict::jsonb "
                                 + "FROM unnest($1::int4[], $2::int4[], $3::text[]) AS t(run_key, epoch, verdict) "
                                 + "ON CONFLICT (run_key) DO UPDATE "
                                 + "SET epoch = excluded.epoch, position = excluded.position, verdict = excluded.verdict, "
                                 + "updated_at = now() RETURNING position")
-                        .execute(Tuple.of(keys, epochs, documents)))
+                        .execute(Tuple.of(keys, epochs, documents))
                 .invoke(rows -> last[0] = Math.max(last[0], maxPosition(rows)))
                 .chain(() -> conn.preparedQuery("SELECT run_key, alert_id, resolved_epoch FROM alerts WHERE run_key = ANY($1) "
                                 + "AND (message IS NULL OR message NOT LIKE '" + WITHDRAWN + "%')")
@@ -154,7 +153,7 @@ public class InsightStore {
                                     .executeBatch(deletes).replaceWithVoid())
                             .chain(() -> withdrawals.isEmpty() ? Uni.createFrom().voidItem()
                                     : conn.preparedQuery("UPDATE alerts SET resolved_epoch = $3, message = $4, "
-                                                    + "position = nextval('change_position') "
+                                                    + "position = next_change_position() "
                                                     + "WHERE run_key = $1 AND alert_id = $2 RETURNING position")
                                             .executeBatch(withdrawals)
                                             .invoke(rows -> last[0] = Math.max(last[0], maxPosition(rows)))
@@ -164,7 +163,7 @@ public class InsightStore {
                     }
                     return deleted.chain(() -> conn.preparedQuery("INSERT INTO alerts (run_key, alert_id, kind, severity, opened_epoch, "
                                     + "resolved_epoch, message, position) VALUES ($1, $2, coalesce($3, '?'), coalesce($4, 'info'), "
-                                    + "$5, $6, $7, nextval('change_position')) ON CONFLICT (run_key, alert_id) DO UPDATE SET "
+                                    + "$5, $6, $7, next_change_position()) ON CONFLICT (run_key, alert_id) DO UPDATE SET "
                                     + "resolved_epoch = excluded.resolved_epoch, message = excluded.message, position = excluded.position "
                                     + "RETURNING position")
                             .executeBatch(upserts)

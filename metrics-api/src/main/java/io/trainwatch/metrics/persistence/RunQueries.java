@@ -132,12 +132,11 @@ public class RunQueries {
                 .execute().chain(() -> work.apply(conn)));
     }
 
-    /** Positions of those of {@code runKeys} whose epochs or steps changed after {@code after}: one indexed lookup. */
-    public Uni<List<long[]>> historyPositionsAfter(int[] runKeys, long after) {
+    /** The history positions of {@code runKeys}: one indexed lookup. */
+    public Uni<List<long[]>> historyPositions(int[] runKeys) {
         Integer[] keys = Arrays.stream(runKeys).boxed().toArray(Integer[]::new);
-        return pool.preparedQuery("SELECT run_key, epochs_position, steps_position FROM runs WHERE run_key = ANY($1) "
-                        + "AND (epochs_position > $2 OR steps_position > $2)")
-                .execute(Tuple.of(keys, after))
+        return pool.preparedQuery("SELECT run_key, epochs_position, steps_position FROM runs WHERE run_key = ANY($1)")
+                .execute(Tuple.of(keys))
                 .map(rs -> {
                     List<long[]> out = new ArrayList<>(rs.size());
                     rs.forEach(r -> out.add(new long[] {r.getInteger(0), r.getLong(1), r.getLong(2)}));

@@ -37,22 +37,28 @@ import java.util.TreeMap;
  * (unnest arrays into INSERT … ON CONFLICT), then one pg_notify with the last change position. Idempotent: epochs
  * and steps upsert on their key and skip rows whose values did not change; run.started and run.finished are applied
  * once per ce_id.
+ *
+ * <p>Change positions come from {@code next_change_position()} / {@code change_positions(n)} (migration V30): they
+ * are derived from the writing transaction's id, so no transaction waits for another to draw them, and readers serve
+ * them only below {@code change_horizon()} (see docs/architecture.md "Change positions").
  */
 @ApplicationScoped
 public class RunStore {
 
-    /** Advisory lock held by every transaction that draws change positions, so they commit in position order. */
-    public static final long POSITION_LOCK = 0x7472_6169_6e77L;
     public static final String CHANGES_CHANNEL = "trainwatch_changes";
 
     private static final String EPOCH_COLUMNS = "global_step, emitted_at, train_loss, val_loss, train_accuracy, "
             + "val_accuracy, learning_rate, samples_per_second, grad_norm, grad_norm_max, param_norm, duration_ms, "
             + "memory_bytes, clipped_steps, metrics";
 
-    private static final String UPSERT_EPOCHS = "INSERT INTO epoch_metrics (position, run_key, epoch, " + EPOCH_COLUMNS + ") "
-            + "SELECT nextval('change_position'), t.* FROM unnest($1::int4[], $2::int4[], $3::int8[], $4::timestamptz[], "
+    // One reservation for all rows (a materialised CTE runs once), not one function call per row.
+    private static final String UPSERT_EPOCHS = "WITH p AS MATERIALIZED (SELECT change_positions($18) AS first) "
+            + "INSERT INTO epoch_metrics (position, run_key, epoch, " + EPOCH_COLUMNS + ") "
+            + "SELECT p.first + t.n - 1, t.run_key, t.epoch, " + prefixed("t", EPOCH_COLUMNS) + " FROM p, "
+            + "unnest($1::int4[], $2::int4[], $3::int8[], $4::timestamptz[], "
             + "$5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::float8[], $11::float8[], "
-            + "$12::float8[], $13::float8[], $14::int8[], $15::int8[], $16::int4[], $17::bytea[]) AS t "
+            + "$12::float8[], $13::float8[], $14::int8[], $15::int8[], $16::int4[], $17::bytea[]) WITH ORDINALITY "
+            + "AS t(run_key, epoch, " + EPOCH_COLUMNS + ", n) "
             + "ON CONFLICT (run_key, epoch) DO UPDATE SET position = excluded.position, "
             + set(EPOCH_COLUMNS) + " WHERE (" + prefixed("epoch_metrics", EPOCH_COLUMNS) + ") IS DISTINCT FROM ("
             + prefixed("excluded", EPOCH_COLUMNS) + ") RETURNING run_key, epoch, position, (xmax = 0) AS inserted";
@@ -84,13 +90,12 @@ public class RunStore {
      * ended (run.finished won the race).
      */
     public Uni<Boolean> markCancelling(String runId, String reason, String requestedBy) {
-        return pool.withTransaction(conn -> lock(conn)
-                .chain(() -> conn.preparedQuery("UPDATE runs SET status = 'cancelling', cancel_reason = $2, "
+        return pool.withTransaction(conn -> conn.preparedQuery("UPDATE runs SET status = 'cancelling', cancel_reason = $2, "
                                 + "cancel_requested_by = $3, cancel_requested_at = now(), "
-                                + "status_position = nextval('change_position'), updated_at = now() "
+                                + "status_position = next_change_position(), updated_at = now() "
                                 + "WHERE id = $1 AND status IN ('queued', 'running', 'stalled', 'cancelling', 'cancel_unconfirmed') "
                                 + "RETURNING status_position")
-                        .execute(Tuple.of(runId, reason, requestedBy)))
+                        .execute(Tuple.of(runId, reason, requestedBy))
                 .chain(rows -> {
                     if (rows.rowCount() == 0) {
                         return Uni.createFrom().item(false);
@@ -105,12 +110,11 @@ public class RunStore {
      * {@code cancel_unconfirmed}, with a status change for SSE. The cancel itself stays as it was. Returns their ids.
      */
     public Uni<List<String>> markCancelUnconfirmed(java.time.Duration limit) {
-        return pool.withTransaction(conn -> lock(conn)
-                .chain(() -> conn.preparedQuery("UPDATE runs SET status = 'cancel_unconfirmed', "
-                                + "status_position = nextval('change_position'), updated_at = now() "
+        return pool.withTransaction(conn -> conn.preparedQuery("UPDATE runs SET status = 'cancel_unconfirmed', "
+                                + "status_position = next_change_position(), updated_at = now() "
                                 + "WHERE status = 'cancelling' AND cancel_requested_at < now() - make_interval(secs => $1) "
                                 + "RETURNING id, status_position")
-                        .execute(Tuple.of(limit.toMillis() / 1000.0)))
+                        .execute(Tuple.of(limit.toMillis() / 1000.0))
                 .chain(rows -> changedRuns(conn, rows)));
     }
 
@@ -120,15 +124,14 @@ public class RunStore {
      * their ids. Ingest turns them back to {@code running} when they send again.
      */
     public Uni<List<String>> markStalled(java.time.Duration floor, int paces) {
-        return pool.withTransaction(conn -> lock(conn)
-                .chain(() -> conn.preparedQuery("UPDATE runs r SET status = 'stalled', "
-                                + "status_position = nextval('change_position'), updated_at = now() "
+        return pool.withTransaction(conn -> conn.preparedQuery("UPDATE runs r SET status = 'stalled', "
+                                + "status_position = next_change_position(), updated_at = now() "
                                 + "WHERE r.status = 'running' AND r.updated_at < now() - make_interval(secs => $1) "
                                 + "AND r.updated_at < now() - make_interval(secs => $2 * coalesce((SELECT percentile_cont(0.5) "
                                 + "WITHIN GROUP (ORDER BY d.duration_ms::float8) FROM (SELECT duration_ms FROM epoch_metrics e "
                                 + "WHERE e.run_key = r.run_key AND e.duration_ms IS NOT NULL ORDER BY e.epoch DESC LIMIT 20) d), 0) / 1000.0) "
                                 + "RETURNING id, status_position")
-                        .execute(Tuple.of(floor.toMillis() / 1000.0, paces)))
+                        .execute(Tuple.of(floor.toMillis() / 1000.0, paces))
                 .chain(rows -> changedRuns(conn, rows)));
     }
 
@@ -148,10 +151,6 @@ public class RunStore {
         return pool.preparedQuery("DELETE FROM processed_events WHERE processed_at < now() - make_interval(secs => $1)")
                 .execute(Tuple.of((double) retention.toSeconds()))
                 .map(RowSet::rowCount);
-    }
-
-    static Uni<Void> lock(SqlConnection conn) {
-        return conn.query("SELECT pg_advisory_xact_lock(" + POSITION_LOCK + ")").execute().replaceWithVoid();
     }
 
     static Uni<Void> notifyChanges(SqlConnection conn, long position) {
@@ -176,8 +175,7 @@ public class RunStore {
         }
 
         Uni<StoredBatch> run() {
-            return lock(conn)
-                    .chain(this::dedupeRunLevel)
+            return dedupeRunLevel()
                     .chain(this::ensureRuns)
                     .chain(this::applyStarted)
                     .chain(this::upsertEpochs)
@@ -227,7 +225,7 @@ public class RunStore {
 
         private Uni<Void> ensureRuns() {
             String[] ids = events.stream().map(e -> e.event().runId()).distinct().toArray(String[]::new);
-            return conn.preparedQuery("INSERT INTO runs (id, status_position) SELECT id, nextval('change_position') "
+            return conn.preparedQuery("INSERT INTO runs (id, status_position) SELECT id, next_change_position() "
                             + "FROM unnest($1::text[]) AS t(id) ON CONFLICT (id) DO NOTHING RETURNING status_position")
                     .execute(Tuple.of(ids))
                     .invoke(rows -> rows.forEach(r -> seen(r.getLong(0))))
@@ -259,7 +257,7 @@ public class RunStore {
             return conn.preparedQuery("UPDATE runs SET name = coalesce($2, name), project = coalesce($3, project), "
                             + "tags = coalesce($4::text[], tags), started = coalesce($5::text::jsonb, started), "
                             + "started_at = coalesce($6, started_at), total_epochs = coalesce($7, total_epochs), "
-                            + "status_position = nextval('change_position'), updated_at = now() "
+                            + "status_position = next_change_position(), updated_at = now() "
                             + "WHERE run_key = $1 RETURNING status_position")
                     .executeBatch(tuples)
                     .invoke(this::seenAll)
@@ -327,7 +325,7 @@ public class RunStore {
             runs.forEach((id, ref) -> idByKey.put(ref.runKey, id));
             return conn.preparedQuery(UPSERT_EPOCHS)
                     .execute(Tuple.from(Arrays.asList(runKey, epoch, globalStep, emittedAt, d[0], d[1], d[2], d[3], d[4],
-                            d[5], d[6], d[7], d[8], durationMs, memoryBytes, clipped, metrics)))
+                            d[5], d[6], d[7], d[8], durationMs, memoryBytes, clipped, metrics, n)))
                     .invoke(rows -> {
                         for (Row r : rows) {
                             String id = idByKey.get(r.getInteger("run_key"));
@@ -432,16 +430,20 @@ public class RunStore {
                 stepsChanged[i] = ref.stepsChanged;
             }
             // One statement for every run of the batch. The steps position is drawn only when steps changed, so
-            // step-only batches still invalidate step ETags.
+            // step-only batches still invalidate step ETags. Both history positions only grow per run (ETags and the
+            // replicas' run view merge them by maximum), also when a transaction with an older id writes after a
+            // younger one: positions follow transaction ids, not commit order.
             return namesWritten.chain(() -> conn.preparedQuery("UPDATE runs r SET "
                             + "latest_epoch = greatest(r.latest_epoch, t.max_epoch), epoch_count = r.epoch_count + t.inserted, "
-                            + "epochs_position = greatest(r.epochs_position, t.epochs_position), "
+                            + "epochs_position = CASE WHEN t.epochs_position > 0 "
+                            + "THEN greatest(r.epochs_position + 1, t.epochs_position) ELSE r.epochs_position END, "
                             + "total_epochs = coalesce(t.total_epochs, r.total_epochs), "
                             + "step_count = r.step_count + t.steps_inserted, "
-                            + "steps_position = CASE WHEN t.steps_changed > 0 THEN nextval('change_position') ELSE r.steps_position END, "
+                            + "steps_position = CASE WHEN t.steps_changed > 0 "
+                            + "THEN greatest(r.steps_position + 1, next_change_position()) ELSE r.steps_position END, "
                             // A stalled run that sends again is running again (a status change, for SSE).
                             + "status = CASE WHEN r.status = 'stalled' THEN 'running' ELSE r.status END, "
-                            + "status_position = CASE WHEN r.status = 'stalled' THEN nextval('change_position') ELSE r.status_position END, "
+                            + "status_position = CASE WHEN r.status = 'stalled' THEN next_change_position() ELSE r.status_position END, "
                             + "updated_at = now() FROM unnest($1::int4[], $2::int4[], $3::int4[], $4::int8[], $5::int4[], "
                             + "$6::int4[], $7::int4[]) AS t(run_key, max_epoch, inserted, epochs_position, total_epochs, "
                             + "steps_inserted, steps_changed) WHERE r.run_key = t.run_key "
@@ -466,7 +468,7 @@ public class RunStore {
             // run.finished is the trainer's word: it ends a run whatever its status, `cancelling` included.
             return conn.preparedQuery("UPDATE runs SET status = $2, finish_reason = $3, epochs_completed = $4, "
                             + "finish_requested_by = $5, finished_at = coalesce($6, now()), "
-                            + "status_position = nextval('change_position'), updated_at = now() "
+                            + "status_position = next_change_position(), updated_at = now() "
                             + "WHERE run_key = $1 RETURNING status_position")
                     .executeBatch(tuples)
                     .invoke(this::seenAll)

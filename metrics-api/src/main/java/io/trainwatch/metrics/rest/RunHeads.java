@@ -22,14 +22,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * This replica's in-memory view of each polled run's identity and history change positions: what a history ETag is
  * made of. It lets a conditional read (304) or a cached body be answered with no database I/O.
  *
- * <p>Why it is never stale after a notified commit: every ingest transaction ends with {@code pg_notify} of its last
- * change position, delivered to every replica only once the commit is visible ({@link #notified(long)}, called by
- * the SSE change feed for every notification, whether or not SSE clients are connected). Each entry records the
- * notified position through which it is known to be current ({@code validThrough}: the notified position observed
- * before the database read that produced it). A read that arrives when the notified position is {@code n} uses an
- * entry only when {@code validThrough >= n}; otherwise it waits (asynchronously, never blocking the event loop) for a
- * refresh that re-reads the positions of every stale entry in one indexed query. Positions only grow, so entries are
- * merged by maximum and never go backwards.
+ * <p>Why it is never stale after a notified commit: every writing transaction ends with {@code pg_notify}, delivered
+ * to every replica only once the commit is visible, in commit order ({@link #notified()}, called by the SSE change
+ * feed for every notification, whether or not SSE clients are connected). The replica counts them: the count is a
+ * clock that grows with commit order (change positions themselves do not: they follow transaction ids). Each entry
+ * records the count through which it is known to be current ({@code validThrough}: the count observed before the
+ * database read that produced it). A read that arrives when the count is {@code n} uses an entry only when
+ * {@code validThrough >= n}; otherwise it waits (asynchronously, never blocking the event loop) for a refresh that
+ * re-reads the positions of every stale entry in one indexed query. A run's history positions only grow (ingest
+ * keeps them increasing per run), so entries are merged by maximum and never go backwards.
  */
 @ApplicationScoped
 public class RunHeads {
@@ -72,17 +73,17 @@ public class RunHeads {
                 .description("History reads that had to read the run from the database").register(registry);
     }
 
-    /** The highest change position this replica has been notified of. */
+    /** How many commits this replica has been notified of: the clock of {@code validThrough}. */
     public long notifiedPosition() {
         return notified.get();
     }
 
-    /** A commit up to {@code position} is visible: entries older than that must be refreshed before use. */
-    public void notified(long position) {
-        long before = notified.getAndAccumulate(position, Math::max);
-        if (position > before && !heads.isEmpty()) {
+    /** One more commit is visible: entries older than it must be refreshed before use. */
+    public void notified() {
+        long count = notified.incrementAndGet();
+        if (!heads.isEmpty()) {
             // Eagerly, so that pollers seldom wait; failures are retried by the next read or notification.
-            refresh(position).subscribe().with(ok -> { }, f -> LOG.debugf("run view refresh failed: %s", f.toString()));
+            refresh(count).subscribe().with(ok -> { }, f -> LOG.debugf("run view refresh failed: %s", f.toString()));
         }
     }
 
@@ -153,25 +154,23 @@ public class RunHeads {
 
     private Uni<Void> doRefresh(long target) {
         List<Head> stale = new ArrayList<>();
-        long oldest = Long.MAX_VALUE;
         for (Head h : heads.values()) {
             if (h.validThrough() < target) {
                 stale.add(h);
-                oldest = Math.min(oldest, h.validThrough());
             }
         }
         if (stale.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
         int[] keys = stale.stream().mapToInt(Head::runKey).toArray();
-        // Rows not returned did not change after the oldest stale entry's position: they are current as they are.
-        return queries.historyPositionsAfter(keys, oldest).invoke(changed -> {
+        // A run not returned no longer exists: its entry goes (null removes it), the next read asks the database.
+        return queries.historyPositions(keys).invoke(changed -> {
             Map<Integer, long[]> byKey = new java.util.HashMap<>();
             changed.forEach(c -> byKey.put((int) c[0], c));
             for (Head h : stale) {
                 long[] c = byKey.get(h.runKey());
                 heads.computeIfPresent(h.id(), (id, old) -> old.runKey() != h.runKey() ? old
-                        : c == null ? old.merge(0, 0, target) : old.merge(c[1], c[2], target));
+                        : c == null ? null : old.merge(c[1], c[2], target));
             }
         }).replaceWithVoid();
     }

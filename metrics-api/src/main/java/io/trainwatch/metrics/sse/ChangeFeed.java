@@ -27,11 +27,14 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
- * The replica's view of stored changes, for SSE. Every ingest transaction ends with {@code pg_notify} carrying its
+ * The replica's view of stored changes, for SSE. Every writing transaction ends with {@code pg_notify} carrying its
  * last change position; PostgreSQL delivers it, on commit, to the LISTEN connection of every replica. The replica
- * then reads the changes after the position it has delivered, once, and offers them to each local client's own
- * bounded buffer. Positions become visible in commit order (ingest holds an advisory lock while drawing them), so
- * "everything up to P" is a complete, gap-free prefix: resume and fan-out rest on that.
+ * then reads the changes after the position it has delivered up to the change horizon, once, and offers them to
+ * each local client's own bounded buffer. Below the horizon no transaction is running or can still write (positions
+ * derive from transaction ids, see migration V30), so "everything up to P" is a complete, gap-free prefix for every
+ * P at or below it: resume and fan-out rest on that. A commit whose positions lie above the horizon (an older
+ * transaction is still open) is read once that transaction ends: its own notification, or a retry with backoff when
+ * the transaction holding the horizon back does not notify (one that is not Trainwatch's).
  */
 @ApplicationScoped
 public class ChangeFeed {
@@ -68,6 +71,11 @@ public class ChangeFeed {
     private long delivered;
     private final AtomicLong notified = new AtomicLong();
     private final AtomicBoolean fetching = new AtomicBoolean();
+    private final AtomicBoolean retryScheduled = new AtomicBoolean();
+    /** The wait before re-reading the horizon while a notified commit lies above it; doubles, reset on progress. */
+    private long retryDelayMs = RETRY_FIRST_MS;
+    private static final long RETRY_FIRST_MS = 5;
+    private static final long RETRY_MAX_MS = 1000;
     private volatile boolean ready;
     private PgSubscriber subscriber;
     private io.micrometer.core.instrument.Timer fanOutTimer;
@@ -95,7 +103,7 @@ public class ChangeFeed {
         // After a reconnect, notifications sent meanwhile are lost: catch up from the database.
         channel.subscribeHandler(() -> currentPosition().subscribe().with(this::onNotification,
                 f -> LOG.warnf("cannot read the change position: %s", f.toString())));
-        // Start from the position committed now: taken under the advisory lock, so no transaction is in flight.
+        // Start from the horizon now: every change at or below it is committed, none can still appear there.
         currentPosition().invoke(p -> {
             synchronized (this) {
                 delivered = p;
@@ -115,20 +123,20 @@ public class ChangeFeed {
     }
 
     private Uni<Long> currentPosition() {
-        return pool.withTransaction(conn -> conn.query("SELECT pg_advisory_xact_lock(" + RunStore.POSITION_LOCK + ")")
-                .execute()
-                .chain(() -> conn.query("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM change_position").execute())
-                .map(rows -> rows.iterator().next().getLong(0)));
+        return changes.horizon();
     }
 
     void onNotification(long position) {
         // The history view first: it must learn of every commit, whether or not SSE clients are connected.
-        runHeads.notified(position);
+        runHeads.notified();
         notified.accumulateAndGet(position, Math::max);
         drain();
     }
 
-    /** One fetch at a time; notifications that arrive meanwhile are folded into the next fetch. */
+    /**
+     * One fetch at a time; notifications that arrive meanwhile are folded into the next fetch. Each fetch reads the
+     * horizon first, then the changes in (delivered, horizon].
+     */
     private void drain() {
         if (!ready || !fetching.compareAndSet(false, true)) {
             return;
@@ -137,40 +145,63 @@ public class ChangeFeed {
         synchronized (this) {
             from = delivered;
         }
-        long to = notified.get();
-        if (to <= from) {
+        long wanted = notified.get();
+        if (wanted <= from) {
             fetching.set(false);
-            if (notified.get() > to) {
+            if (notified.get() > from) {
                 drain();
             }
             return;
         }
-        if (clients.isEmpty()) {
-            // Nobody to tell: move on without reading. A client that connects later replays from the database.
-            boolean skipped = false;
+        changes.horizon().chain(horizon -> {
+            if (horizon <= from) {
+                return Uni.createFrom().item(false);
+            }
             synchronized (this) {
                 if (clients.isEmpty()) {
-                    delivered = to;
-                    fetching.set(false);
-                    skipped = true;
+                    // Nobody to tell: move on without reading. A client that connects later replays from the database.
+                    delivered = horizon;
+                    return Uni.createFrom().item(true);
                 }
             }
-            if (skipped) {
-                if (notified.get() > to) {
-                    drain();
-                }
-                return;
-            }
-        }
-        changes.changes(from, to, null).subscribe().with(events -> {
-            fanOut(events, to);
-            fetching.set(false);
-            drain();
-        }, failure -> {
-            LOG.warnf("cannot read changes (%d, %d]: %s", from, to, failure.toString());
+            return changes.changes(from, horizon, null).map(events -> {
+                fanOut(events, horizon);
+                return true;
+            });
+        }).subscribe().with(progressed -> afterFetch(wanted, progressed), failure -> {
+            LOG.warnf("cannot read changes after %d: %s", from, failure.toString());
             fetching.set(false);
             vertx.setTimer(500, t -> drain());
         });
+    }
+
+    /**
+     * After a fetch: read again at once when notifications arrived meanwhile (one of them may be the commit that
+     * moves the horizon); else, while a notified commit still lies above the horizon, retry with backoff.
+     */
+    private void afterFetch(long wantedBefore, boolean progressed) {
+        fetching.set(false);
+        if (progressed) {
+            retryDelayMs = RETRY_FIRST_MS;
+        }
+        long now = notified.get();
+        long done;
+        synchronized (this) {
+            done = delivered;
+        }
+        if (now <= done) {
+            return;
+        }
+        if (now > wantedBefore || progressed) {
+            drain();
+        } else if (retryScheduled.compareAndSet(false, true)) {
+            long delay = retryDelayMs;
+            retryDelayMs = Math.min(RETRY_MAX_MS, retryDelayMs * 2);
+            vertx.setTimer(delay, t -> {
+                retryScheduled.set(false);
+                drain();
+            });
+        }
     }
 
     /**

@@ -50,7 +50,15 @@ public class ChangeQueries {
     @Inject
     Rows rowMapper;
 
-    /** Changes in (after, upTo]; {@code runId} null for every run. */
+    /**
+     * The change horizon: every change at or below it is committed and no transaction can still write one there
+     * (migration V30's {@code change_horizon()}). Changes are served up to it, never past it.
+     */
+    public Uni<Long> horizon() {
+        return pool.query("SELECT change_horizon()").execute().map(rows -> rows.iterator().next().getLong(0));
+    }
+
+    /** Changes in (after, upTo]; {@code runId} null for every run; {@code upTo} at or below the horizon. */
     public Uni<List<FeedEvent>> changes(long after, long upTo, String runId) {
         if (upTo <= after) {
             return Uni.createFrom().item(List.of());
