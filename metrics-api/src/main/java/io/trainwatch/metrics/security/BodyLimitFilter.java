@@ -43,7 +43,9 @@ public class BodyLimitFilter {
             }
             if (declared > limit) {
                 ProblemException p = new ProblemException(413, "body-too-large", "Request body too large",
-                        "the body has " + declared + " bytes; at most " + limit + " are accepted", List.of());
+                        "the body has " + declared + " bytes; at most " + limit + " are accepted",
+                        // "$" is the whole body, as the ingest's own limit check names it.
+                        List.of(new ProblemException.FieldError("$", "must be at most " + limit + " bytes, was " + declared)));
                 rc.response().setStatusCode(413).putHeader(HttpHeaders.CONTENT_TYPE, ProblemMapper.PROBLEM_JSON)
                         .putHeader(HttpHeaders.CONNECTION, "close")
                         .end(String.valueOf(problems.toResponse(p).getEntity()));
