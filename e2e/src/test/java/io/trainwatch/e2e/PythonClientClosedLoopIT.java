@@ -42,10 +42,12 @@ class PythonClientClosedLoopIT {
             String run = system.metricsApi.url("/api/v1/runs/" + runId);
 
             Path out = Files.createTempFile("loss-analyzer-python", ".log");
-            Process agent = new ProcessBuilder(PythonTraining.PYTHON,
+            ProcessBuilder agentProcess = new ProcessBuilder(PythonTraining.PYTHON,
                     system.repoRoot.resolve("docs/examples/agents/loss_analyzer.py").toString(), runId,
                     "--url", system.metricsApi.url(""), "--act", "--wait", "--interval", "0.5", "--min-confidence", "0.7")
-                    .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+                    .redirectErrorStream(true).redirectOutput(out.toFile());
+            agentProcess.environment().put("TRAINWATCH_TOKEN", TrainwatchSystem.ADMIN_SECRET);
+            Process agent = agentProcess.start();
             boolean agentExited = agent.waitFor(180, TimeUnit.SECONDS);
             String agentSaid = Files.readString(out, StandardCharsets.UTF_8);
             if (!agentExited) {
@@ -67,7 +69,8 @@ class PythonClientClosedLoopIT {
             String reason = stored.path("cancel").path("reason").asText();
             assertTrue(!reason.isBlank() && agentSaid.contains(reason), "the agent's reason is on the run: " + stored
                     + "\nagent:\n" + agentSaid);
-            assertEquals("loss_analyzer.py", stored.path("cancel").path("requested_by").asText(), stored.toString());
+            // The canceller is the token the agent used, whatever requested_by the agent claimed.
+            assertEquals("e2e-admin", stored.path("cancel").path("requested_by").asText(), stored.toString());
             assertTrue(stored.path("finish_reason").asText().contains(reason),
                     "the client's run.finished echoes the agent's reason: " + stored);
             assertTrue(trained.contains(reason), "the script printed the stop reason:\n" + trained);

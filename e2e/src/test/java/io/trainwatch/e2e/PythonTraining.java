@@ -75,7 +75,8 @@ final class PythonTraining implements AutoCloseable {
         // One thread: two cores are shared with Kafka, PostgreSQL and the apps; more threads only contend.
         pb.environment().put("OMP_NUM_THREADS", "1");
         pb.environment().remove("TRAINWATCH_URL");
-        pb.environment().remove("TRAINWATCH_TOKEN");
+        // The client ingests with the system's token (an ingest scope would do; the e2e system preloads one admin token).
+        pb.environment().put("TRAINWATCH_TOKEN", TrainwatchSystem.ADMIN_SECRET);
         return new PythonTraining(pb.start(), out);
     }
 
