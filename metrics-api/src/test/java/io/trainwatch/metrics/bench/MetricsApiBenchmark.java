@@ -50,7 +50,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The budgets of DESIGN.md, measured on the real stack in this JVM (broker, PostgreSQL and the app share the
+ * The budgets of docs/benchmarks.md, measured on the real stack in this JVM (broker, PostgreSQL and the app share the
  * machine, as on the 2-core reference box). Not part of {@code verify}: run with
  * {@code ./mvnw -B -o -pl metrics-api verify -Dtest=MetricsApiBenchmark -Dsurefire.failIfNoSpecifiedTests=false}
  * (sizes: {@code -Dbench.runs=100 -Dbench.epochs=1000 -Dbench.pollers=100}). Prints lines starting with BENCH and
@@ -105,7 +105,7 @@ class MetricsApiBenchmark {
     }
 
     /**
-     * SSE at scale (DESIGN.md: at least 10,000 subscribers on one instance, none missing an event). Runs only with
+     * SSE at scale (the budget: at least 10,000 subscribers on one instance, none missing an event). Runs only with
      * {@code -Dbench.sse-subscribers=N}: opens N SSE connections from a separate JVM ({@link SseSubscribersClient}),
      * publishes {@code bench.sse-fanout-epochs} epochs (default 20, 5 per second) and requires that every subscriber
      * received every epoch exactly once and in order. Appends its line to {@code target/benchmark.txt}.
