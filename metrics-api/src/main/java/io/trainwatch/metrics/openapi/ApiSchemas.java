@@ -66,7 +66,7 @@ public final class ApiSchemas {
             @Schema(description = "Remaining epochs x mean duration of the last ten; only while the run is running",
                     minimum = "0") Double etaSeconds,
             @Schema(minimum = "0") long stepsRecorded,
-            @Schema(ref = ContractOpenApiFilter.SCHEMAS + "HistoryEpoch") Object latest,
+            HistoryEpochRef latest,
             AnalysisHeadline analysis) {
     }
 
@@ -80,8 +80,7 @@ public final class ApiSchemas {
             @Schema(ref = ContractOpenApiFilter.DEFS_PREFIX + "RunId") String runId,
             @Schema(minimum = "0") int count,
             boolean downsampled,
-            @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.ARRAY,
-                    ref = ContractOpenApiFilter.SCHEMAS + "HistoryEpoch") List<Object> epochs) {
+            List<HistoryEpochRef> epochs) {
     }
 
     @Schema(name = "StepHistory", requiredProperties = {"run_id", "count", "downsampled", "steps"})
@@ -89,8 +88,7 @@ public final class ApiSchemas {
             @Schema(ref = ContractOpenApiFilter.DEFS_PREFIX + "RunId") String runId,
             @Schema(minimum = "0") int count,
             boolean downsampled,
-            @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.ARRAY,
-                    ref = ContractOpenApiFilter.SCHEMAS + "HistoryStep") List<Object> steps) {
+            List<HistoryStepRef> steps) {
     }
 
     @Schema(name = "RunAnalysis", description = "The verdict (docs/analysis.md describes every field) with the run's id "
@@ -138,8 +136,7 @@ public final class ApiSchemas {
 
     @Schema(name = "ComparedRunExtras", requiredProperties = "epochs")
     public record ComparedExtras(AnalysisHeadline analysis, Boolean downsampled,
-                                 @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.ARRAY,
-                                         ref = ContractOpenApiFilter.SCHEMAS + "HistoryEpoch") List<Object> epochs) {
+                                 List<HistoryEpochRef> epochs) {
     }
 
     @Schema(name = "IngestAccepted", description = "The events were durably written to Kafka (not yet stored).",
@@ -214,8 +211,12 @@ public final class ApiSchemas {
     static final String LIVE_ID = "<run id>/<position> on a run's stream, <position> on the global stream; "
             + "send it back as Last-Event-ID to resume";
 
-    @Schema(name = "JsonSchemaDocument", description = "A JSON Schema (draft 2020-12) document.",
-            requiredProperties = {"$schema", "$id"})
-    public interface JsonSchemaDocument {
+    /** An epoch of a history: the contract's epoch.completed, derived by {@link ContractOpenApiFilter}. */
+    @Schema(ref = ContractOpenApiFilter.SCHEMAS + "HistoryEpoch")
+    public interface HistoryEpochRef {
+    }
+
+    @Schema(ref = ContractOpenApiFilter.SCHEMAS + "HistoryStep")
+    public interface HistoryStepRef {
     }
 }

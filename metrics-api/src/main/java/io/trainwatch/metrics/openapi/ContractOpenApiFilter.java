@@ -74,6 +74,10 @@ public class ContractOpenApiFilter implements OASFilter {
             new ProblemAnswer("BadRequest", 400, "invalid-query-parameter", "Invalid query parameter",
                     "A query parameter or the body is malformed; errors names it.",
                     "limit: must be >= 1 and <= 500, was 0", "limit"),
+            new ProblemAnswer("Unauthorized", 401, "unauthorized", "Unauthorized",
+                    "No valid bearer token.", "a bearer token is required", null),
+            new ProblemAnswer("Forbidden", 403, "forbidden", "Forbidden",
+                    "The token lacks the scope this operation needs.", "this operation needs the scope read", null),
             new ProblemAnswer("RunNotFound", 404, "run-not-found", "Run not found", "No run with this id.",
                     "no run with id \"r-404\"", null),
             new ProblemAnswer("SchemaNotFound", 404, "schema-not-found", "Schema not found",
@@ -105,11 +109,17 @@ public class ContractOpenApiFilter implements OASFilter {
         Components components = openAPI.getComponents();
         addContractSchemas(components);
         addProblemResponses(components);
+        components.addSchema("JsonSchemaDocument", OASFactory.createSchema().addType(Schema.SchemaType.OBJECT)
+                .description("A JSON Schema (draft 2020-12) document; its $id is the events' ce_dataschema.")
+                .addProperty("$schema", OASFactory.createSchema().addType(Schema.SchemaType.STRING).format("uri"))
+                .addProperty("$id", OASFactory.createSchema().addType(Schema.SchemaType.STRING).format("uri"))
+                .required(List.of("$schema", "$id")));
         components.addSecurityScheme(BEARER, OASFactory.createSecurityScheme().type(SecurityScheme.Type.HTTP)
                 .scheme("bearer").description("A Trainwatch API token: Authorization: Bearer <token>."));
         openAPI.setSecurity(List.of(OASFactory.createSecurityRequirement().addScheme(BEARER)));
-        openAPI.setServers(List.of(OASFactory.createServer().url("http://localhost:8080")
-                .description("./run on this machine; replace with your deployment's address")));
+        // Relative: the document is served by the API it describes (/q/openapi), wherever that is deployed.
+        openAPI.setServers(List.of(OASFactory.createServer().url("/")
+                .description("The server that serves this document")));
         List<org.eclipse.microprofile.openapi.models.tags.Tag> tags = new java.util.ArrayList<>();
         TAGS.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(t ->
                 tags.add(OASFactory.createTag().name(t.getKey()).description(t.getValue())));
@@ -119,6 +129,7 @@ public class ContractOpenApiFilter implements OASFilter {
         openAPI.setTags(tags);
         if (openAPI.getPaths() != null) {
             openAPI.getPaths().getPathItems().values().forEach(this::addRequestExamples);
+            openAPI.getPaths().getPathItems().values().forEach(ContractOpenApiFilter::addSecurityResponses);
         }
     }
 
@@ -161,6 +172,17 @@ public class ContractOpenApiFilter implements OASFilter {
                     .addExample(p.kind(), OASFactory.createExample().value(JsonSchemaModels.plain(example)));
             components.addResponse(p.name(), OASFactory.createAPIResponse().description(p.description())
                     .content(OASFactory.createContent().addMediaType(PROBLEM_JSON, media)));
+        }
+    }
+
+    /** Every operation requires a token (the document-wide security): say what a missing or weak one answers. */
+    private static void addSecurityResponses(PathItem item) {
+        for (Operation op : item.getOperations().values()) {
+            if (op.getSecurity() != null && op.getSecurity().isEmpty()) {
+                continue;
+            }
+            op.getResponses().addAPIResponse("401", OASFactory.createAPIResponse().ref("Unauthorized"));
+            op.getResponses().addAPIResponse("403", OASFactory.createAPIResponse().ref("Forbidden"));
         }
     }
 
