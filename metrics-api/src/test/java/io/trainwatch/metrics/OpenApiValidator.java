@@ -36,6 +36,7 @@ final class OpenApiValidator {
     private final JsonNode document;
     private final List<Operation> operations = new ArrayList<>();
     private final Map<String, Set<String>> seen = new TreeMap<>();
+    private final Map<String, JsonSchema> schemas = new java.util.HashMap<>();
     private final JsonSchemaFactory factory = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
 
     OpenApiValidator(String documentJson) throws IOException {
@@ -117,10 +118,7 @@ final class OpenApiValidator {
 
     /** The problems of a JSON value against a schema of the document (e.g. {@code {"$ref": "#/components/..."}}). */
     List<String> validate(String where, JsonNode schema, String json) {
-        ObjectNode root = document.deepCopy();
-        root.put("$schema", SCHEMA_2020_12);
-        schema.fields().forEachRemaining(e -> root.set(e.getKey(), e.getValue()));
-        JsonSchema compiled = factory.getSchema(root);
+        JsonSchema compiled = compiled(schema);
         try {
             Set<ValidationMessage> errors = compiled.validate(mapper.readTree(json));
             List<String> out = new ArrayList<>();
@@ -129,6 +127,17 @@ final class OpenApiValidator {
         } catch (IOException e) {
             return List.of(where + ": body is not JSON: " + e.getMessage());
         }
+    }
+
+    /** The schema with the document's components beside it, so that its {@code #/components/...} refs resolve. */
+    private JsonSchema compiled(JsonNode schema) {
+        return schemas.computeIfAbsent(schema.toString(), key -> {
+            ObjectNode root = mapper.createObjectNode();
+            root.put("$schema", SCHEMA_2020_12);
+            root.set("components", document.get("components"));
+            schema.fields().forEachRemaining(e -> root.set(e.getKey(), e.getValue()));
+            return factory.getSchema(root);
+        });
     }
 
     private JsonNode resolve(JsonNode node) {
