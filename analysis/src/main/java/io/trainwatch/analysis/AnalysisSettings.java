@@ -131,6 +131,14 @@ public record AnalysisSettings(int patience, double minDelta, Map<String, Double
                 "epochs of exactly constant validation accuracy/loss after which the validation set is suspect");
         put(d, "recommendation.min_confidence", 0.6,
                 "confidence an overfitting verdict needs before it advises stop");
+        put(d, "learning_rate.plateau_factor", 0.5,
+                "factor the reduce_lr advice of a plateau suggests: halve, and look again after the grace epochs");
+        put(d, "learning_rate.divergence_factor", 0.1,
+                "factor the reduce_lr advice of a divergence or exploding gradients suggests: an order of magnitude");
+        put(d, "alerts.open_epochs", 2,
+                "epochs running an info condition must hold before its alert opens (warning, critical: at once)");
+        put(d, "alerts.resolve_epochs", 3,
+                "epochs running a condition must be absent before its alert resolves, and before it may reopen");
         return Collections.unmodifiableMap(d);
     }
 

@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * The training-health verdict after an epoch. Component names, written in snake_case, are the contract of
- * {@code DESIGN.md} ("Analysis"); the caller adds {@code run_id} and {@code status}. Every section is present (a
+ * docs/analysis.md and docs/contracts.md; the caller adds {@code run_id} and {@code status}. Every section is present (a
  * client never meets a null object); a value the engine could not compute is {@code null} inside it and
  * {@link #notAssessed()} says why. No number in a verdict is NaN or infinite.
  *

@@ -116,6 +116,8 @@ class RulesTest {
             assertTrue(v.plateau().detected());
             assertFalse(v.plateau().converged());
             assertEquals(Verdict.REDUCE_LR, v.recommendation().action(), v.recommendation().reason());
+            assertTrue(v.recommendation().reason().startsWith("Reduce the learning rate (e.g. × 0.5)"),
+                    "halve it (learning_rate.plateau_factor): " + v.recommendation().reason());
         }
 
         @Test
@@ -184,8 +186,10 @@ class RulesTest {
             assertTrue(last.divergence().recovered());
             assertEquals("val_loss", last.divergence().series());
             assertEquals(Verdict.CONTINUE, last.recommendation().action());
+            // Back to normal at epoch 13; the alert resolves once the condition has been absent resolve_epochs running.
+            int resolveEpochs = AlertBook.resolveEpochs(AnalysisSettings.defaults());
             assertTrue(last.alerts().stream().anyMatch(a -> a.id().equals("divergence.nan@12")
-                    && Integer.valueOf(13).equals(a.resolvedEpoch())));
+                    && Integer.valueOf(13 + resolveEpochs - 1).equals(a.resolvedEpoch())), last.alerts().toString());
         }
 
         @Test
@@ -212,11 +216,19 @@ class RulesTest {
                 double train = e < 20 ? 1.0 - 0.02 * e : 0.6 * Math.pow(1.12, e - 20);
                 return EpochPoint.ofLosses(e, train, train + 0.1);
             });
-            Verdict v = Curves.replay(epochs).verdict();
+            List<AnalysisResult> results = Curves.feed(epochs);
+            Verdict v = results.get(39).verdict();
             assertTrue(v.divergence().detected());
             assertEquals("sustained_rise", v.divergence().kind());
             assertFalse(v.divergence().recovered());
-            assertEquals(Verdict.REDUCE_LR, v.recommendation().action());
+            int start = v.divergence().epoch();
+            assertEquals(Verdict.REDUCE_LR, results.get(start).verdict().recommendation().action(),
+                    "first: reduce the learning rate");
+            assertEquals(Verdict.REDUCE_LR, results.get(start + 9).verdict().recommendation().action());
+            // Not recovered after a whole patience (10): the run will not come back by itself.
+            Verdict.Recommendation late = results.get(start + 10).verdict().recommendation();
+            assertEquals(Verdict.STOP, late.action(), late.reason());
+            assertTrue(late.reason().contains("has not recovered in 10 epochs"), late.reason());
         }
 
         @Test
@@ -270,6 +282,12 @@ class RulesTest {
             assertTrue(v.gradients().exploding());
             assertEquals(Verdict.REDUCE_LR, v.recommendation().action());
             assertEquals(4.0, v.gradients().suggestedClip(), 1e-9, "twice the median recent norm");
+            // The advice says by how much: an order of magnitude (learning_rate.divergence_factor), in the reason and
+            // in the evidence's params.
+            assertTrue(v.recommendation().reason().startsWith("Reduce the learning rate (e.g. × 0.1) or clip"),
+                    v.recommendation().reason());
+            assertEquals(0.1, v.recommendation().evidence().stream().filter(x -> x.rule().equals("gradients.exploding"))
+                    .findFirst().orElseThrow().params().get("lr_factor"));
             assertTrue(v.alerts().stream().anyMatch(a -> a.kind().equals("gradients.exploding")
                     && a.severity().equals(Alert.CRITICAL)));
         }

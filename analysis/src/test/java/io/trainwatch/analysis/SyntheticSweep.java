@@ -2,6 +2,8 @@ package io.trainwatch.analysis;
 
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Out-of-sample check beside the real curves: 720 synthetic still-improving runs and 720 synthetic overfitting runs
@@ -22,6 +24,7 @@ public final class SyntheticSweep {
         int[] lengths = {30, 60, 120};
         double[] noises = {0.01, 0.03, 0.06, 0.1};
         double[] speeds = {10, 30, 80};
+        Map<String, Integer> falseStopsByRule = new TreeMap<>();
         int improving = 0;
         int improvingStopped = 0;
         int patienceStopped = 0;
@@ -47,7 +50,12 @@ public final class SyntheticSweep {
                             double base = 0.1 + 2 * Math.exp(-e / tau);
                             EpochPoint p = EpochPoint.ofLosses(e, base * (1 + 0.3 * noise * Curves.noise(e + seed
                                     * 1000)), (base + 0.1) * (1 + noise * Curves.noise(e + 7 + seed * 1000)));
-                            stop |= Verdict.STOP.equals(a.onEpoch(p).verdict().recommendation().action());
+                            Verdict.Recommendation rec = a.onEpoch(p).verdict().recommendation();
+                            if (!stop && Verdict.STOP.equals(rec.action())) {
+                                falseStopsByRule.merge(RealCurvesHarness.STOP_RULES[RealCurvesHarness.stopRule(
+                                        rec.reason())], 1, Integer::sum);
+                            }
+                            stop |= Verdict.STOP.equals(rec.action());
                             if (p.valLoss() < pBest) {
                                 pBest = p.valLoss();
                                 pBestEpoch = e;
@@ -111,6 +119,8 @@ public final class SyntheticSweep {
         System.out.printf(Locale.ROOT, "still-improving runs: %d, told to stop: %d (%.1f %%); patience-10 stops %d"
                 + " (%.1f %%)%n", improving, improvingStopped, 100.0 * improvingStopped / improving, patienceStopped,
                 100.0 * patienceStopped / improving);
+        System.out.println("  still-improving runs told to stop, by the rule of the first stop: "
+                + falseStopsByRule);
         System.out.printf(Locale.ROOT, "overfitting runs: %d, detected: %d, stopped: %d, mean stop %.1f epochs after"
                 + " the true best, mean regret %.4f%n", overfit, detected, stopped, delay / Math.max(1, stopped),
                 regret / Math.max(1, stopped));

@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** The verdict as the metrics API serialises it (Jackson, SNAKE_CASE): the DESIGN.md names, no NaN, no surprises. */
+/** The verdict as the metrics API serialises it (Jackson, SNAKE_CASE): the contract names of docs/analysis.md, no NaN, no surprises. */
 class VerdictContractTest {
 
     private static final ObjectMapper MAPPER = new ObjectMapper()

@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class VerdictTextTest {
 
-    /** The DESIGN.md example verdict, with the sections docs/analysis.md adds. */
+    /** An overfitting verdict with every section docs/analysis.md describes. */
     static final String OVERFITTING = """
             {"run_id": "r1", "epoch": 41, "status": "running",
              "best_epoch": 30, "best_val_loss": 0.6789, "epochs_since_improvement": 11,

@@ -24,6 +24,16 @@ public final class Limits {
     public static final int MAX_EXTRA = 256;
     public static final int MAX_HYPERPARAMETERS = 256;
     public static final int MAX_EPOCH = 10_000_000;
+    /**
+     * Most events in one HTTP ingest request. Checked before anything is published, so a request is taken whole or
+     * refused whole; 1,000 keeps one request well inside the API's Kafka send buffer.
+     */
+    public static final int MAX_EVENTS_PER_REQUEST = 1_000;
+    /** Largest HTTP ingest request body: one event of the largest size, or many small ones. */
+    public static final int MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+    public static final int MAX_EVENT_ID_LENGTH = 128;
+    /** Producer-chosen event ids (used as ce_id) are URL- and header-safe: letters, digits, '.', '_', '-', ':'. */
+    public static final Pattern EVENT_ID_PATTERN = Pattern.compile("[A-Za-z0-9._:-]+");
 
     private Limits() {
     }
@@ -36,6 +46,19 @@ public final class Limits {
         if (!RUN_ID_PATTERN.matcher(v).matches()) {
             throw new EventValidationException(field,
                     "must start with a letter or digit and contain only letters, digits, '.', '_', '-', ':', was \"" + abbreviate(v) + "\"");
+        }
+        return v;
+    }
+
+    /** An event id chosen by the producer (HTTP ingest's {@code event_id}): 1 to 128 of [A-Za-z0-9._:-]. */
+    public static String eventId(String field, String value) {
+        String v = required(field, value);
+        if (length(v) > MAX_EVENT_ID_LENGTH) {
+            throw new EventValidationException(field, "must be at most " + MAX_EVENT_ID_LENGTH + " characters, was " + length(v));
+        }
+        if (!EVENT_ID_PATTERN.matcher(v).matches()) {
+            throw new EventValidationException(field,
+                    "must contain only letters, digits, '.', '_', '-', ':', was \"" + abbreviate(v) + "\"");
         }
         return v;
     }

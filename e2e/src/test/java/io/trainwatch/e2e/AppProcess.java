@@ -75,6 +75,10 @@ final class AppProcess implements AutoCloseable {
                 });
     }
 
+    int port() {
+        return port;
+    }
+
     String url(String path) {
         return "http://127.0.0.1:" + port + path;
     }

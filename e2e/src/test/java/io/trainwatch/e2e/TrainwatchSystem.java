@@ -21,15 +21,38 @@ final class TrainwatchSystem {
     private static TrainwatchSystem instance;
 
     final LocalStack stack;
-    final AppProcess metricsApi;
+    /** Replaced by {@link #restartMetricsApi}; on the same port, so URLs taken from it stay valid. */
+    volatile AppProcess metricsApi;
     final AppProcess trainerHost;
     final Path repoRoot;
+    private final Map<String, String> env;
+    private final List<String> apiJvmOptions;
+    private final Path logs;
 
-    private TrainwatchSystem(LocalStack stack, AppProcess metricsApi, AppProcess trainerHost, Path repoRoot) {
+    private TrainwatchSystem(LocalStack stack, AppProcess metricsApi, AppProcess trainerHost, Path repoRoot,
+                             Map<String, String> env, List<String> apiJvmOptions, Path logs) {
         this.stack = stack;
         this.metricsApi = metricsApi;
         this.trainerHost = trainerHost;
         this.repoRoot = repoRoot;
+        this.env = env;
+        this.apiJvmOptions = apiJvmOptions;
+        this.logs = logs;
+    }
+
+    /** Stops metrics-api (SIGTERM), as an operator or a crash-looping deployment would. */
+    synchronized void stopMetricsApi() {
+        metricsApi.terminate();
+    }
+
+    /** Starts metrics-api again on its old port; returns once it is ready. */
+    synchronized void restartMetricsApi() {
+        try {
+            metricsApi = AppProcess.start("metrics-api-restarted", repoRoot, "metrics-api", metricsApi.port(), env,
+                    apiJvmOptions, logs);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     static synchronized TrainwatchSystem get() {
@@ -60,7 +83,7 @@ final class TrainwatchSystem {
                     List.of(tmp), logs);
             AppProcess trainer = AppProcess.start("trainer-host", repoRoot, "trainer-host", freePort(), env,
                     List.of(tmp, "-Dai.djl.offline=true", "-Djna.tmpdir=" + work.resolve("tmp")), logs);
-            return new TrainwatchSystem(stack, api, trainer, repoRoot);
+            return new TrainwatchSystem(stack, api, trainer, repoRoot, Map.copyOf(env), List.of(tmp), logs);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -6,6 +6,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.trainwatch.analysis.AnalysisSettings;
 import io.trainwatch.contracts.CloudEvents;
 import io.trainwatch.contracts.EpochCompleted;
 import io.trainwatch.contracts.Topics;
@@ -99,6 +100,35 @@ class AnalysisTest {
         given().get("/api/v1/runs/{id}/analysis", "no-such-run").then().statusCode(404);
     }
 
+    /** A poller that has the verdict gets 304 and no body until a new epoch changes it; the ETag is strong. */
+    @Test
+    void analysisHasAStrongEtagAnd304UntilTheVerdictChanges() {
+        String runId = TestRuns.newRunId("analysis-etag");
+        KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.started(runId, "proj-analysis", 60));
+        for (int e = 0; e < 10; e++) {
+            KafkaTestClient.send(Topics.RUN_EVENTS, overfitting(runId, e));
+        }
+        await().atMost(IngestTest.WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}/analysis", runId)
+                .then().statusCode(200).body("epoch", equalTo(9)));
+        String etag = given().get("/api/v1/runs/{id}/analysis", runId).then().statusCode(200)
+                .header("Cache-Control", equalTo("no-cache")).extract().header("ETag");
+        assertNotNull(etag, "ETag header");
+        assertTrue(etag.startsWith("\"") && etag.endsWith("\""), "a strong (unweak, quoted) ETag: " + etag);
+        assertEquals(etag, given().get("/api/v1/runs/{id}/analysis", runId).then().extract().header("ETag"),
+                "the same verdict has the same ETag");
+        byte[] notModified = given().header("If-None-Match", etag).get("/api/v1/runs/{id}/analysis", runId).then()
+                .statusCode(304).header("ETag", equalTo(etag)).extract().asByteArray();
+        assertEquals(0, notModified.length, "304 carries no body");
+        given().header("If-None-Match", "\"something-else\"").get("/api/v1/runs/{id}/analysis", runId).then()
+                .statusCode(200).body("epoch", equalTo(9));
+
+        KafkaTestClient.send(Topics.RUN_EVENTS, overfitting(runId, 10));
+        await().atMost(IngestTest.WAIT).untilAsserted(() -> given().header("If-None-Match", etag)
+                .get("/api/v1/runs/{id}/analysis", runId).then().statusCode(200).body("epoch", equalTo(10)));
+        String next = given().get("/api/v1/runs/{id}/analysis", runId).then().extract().header("ETag");
+        assertFalse(etag.equals(next), "a new verdict has a new ETag");
+    }
+
     /** Gradients explode at epochs 5 and 6, then recover: the alert opens, then resolves, everywhere it is shown. */
     @Test
     void alertOpensThenResolvesWhenTheDataTurnsOnRestSseAndTheInsightsTopic() throws Exception {
@@ -118,8 +148,12 @@ class AnalysisTest {
             for (int e = 7; e < 10; e++) {
                 KafkaTestClient.send(Topics.RUN_EVENTS, withGradNorm(runId, e, 1.0));
             }
+            // Normal again from epoch 7; the alert resolves once the condition has been absent alerts.resolve_epochs
+            // epochs running (the engine's hysteresis): epoch 9 with the default 3.
+            int resolved = 7 + (int) AnalysisSettings.defaults().threshold("alerts.resolve_epochs") - 1;
             await().atMost(IngestTest.WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}/alerts", runId).then()
-                    .statusCode(200).body("alerts.find { it.kind == 'gradients.exploding' }.resolved_epoch", equalTo(7)));
+                    .statusCode(200).body("alerts.find { it.kind == 'gradients.exploding' }.resolved_epoch",
+                            equalTo(resolved)));
 
             List<String> transitions = new ArrayList<>();
             KafkaTestClient.pollUntil(insights, r -> {

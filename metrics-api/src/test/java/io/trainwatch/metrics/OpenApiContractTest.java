@@ -9,6 +9,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import io.trainwatch.contracts.EventCodec;
+import io.trainwatch.contracts.Limits;
 import io.trainwatch.stack.LocalStackTestResource;
 import org.junit.jupiter.api.Test;
 
@@ -63,6 +64,11 @@ class OpenApiContractTest {
         call(202, json().body(epochs.append("]").toString()), "POST", "/api/v1/runs/" + runId + "/metrics");
         call(422, json().body("{\"epoch\":-3}"), "POST", "/api/v1/runs/" + runId + "/metrics");
         call(400, json().body("{\"epoch\": 1,"), "POST", "/api/v1/runs/" + runId + "/metrics");
+        call(413, json().body("[" + "{\"epoch\":1},".repeat(Limits.MAX_EVENTS_PER_REQUEST) + "{\"epoch\":1}]"),
+                "POST", "/api/v1/runs/" + runId + "/metrics");
+        call(202, json().body("[{\"global_step\":10,\"epoch\":0,\"loss\":0.8,\"event_id\":\"s-10\"},"
+                + "{\"global_step\":20,\"epoch\":0,\"loss\":\"NaN\"}]"), "POST", "/api/v1/runs/" + runId + "/steps");
+        call(422, json().body("{\"loss\":0.5}"), "POST", "/api/v1/runs/" + runId + "/steps");
 
         // Reads, once the consumer has stored the epochs.
         await().atMost(IngestTest.WAIT).until(() -> given().get("/api/v1/runs/{id}/analysis", runId)
@@ -86,7 +92,11 @@ class OpenApiContractTest {
         call(400, given().queryParam("limit", "0"), "GET", "/api/v1/runs");
         call(200, given(), "GET", "/api/v1/runs/" + runId);
         call(404, given(), "GET", "/api/v1/runs/" + unknown);
-        call(200, given(), "GET", "/api/v1/runs/" + runId + "/analysis");
+        Response verdict = call(200, given(), "GET", "/api/v1/runs/" + runId + "/analysis");
+        call(304, given().header("If-None-Match", verdict.header("ETag")), "GET", "/api/v1/runs/" + runId + "/analysis");
+        call(200, given().queryParam("wait", "0"), "GET", "/api/v1/runs/" + runId + "/control");
+        call(400, given().queryParam("wait", "61"), "GET", "/api/v1/runs/" + runId + "/control");
+        call(404, given(), "GET", "/api/v1/runs/" + unknown + "/control");
         call(404, given(), "GET", "/api/v1/runs/" + unknown + "/analysis");
         call(200, given(), "GET", "/api/v1/runs/" + runId + "/alerts");
         call(200, given().queryParam("state", "open"), "GET", "/api/v1/runs/" + runId + "/alerts");

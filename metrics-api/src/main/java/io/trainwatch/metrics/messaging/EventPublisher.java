@@ -47,7 +47,15 @@ public class EventPublisher {
 
     /** Publishes the event with a fresh ce_id; the Uni yields that id once the broker acknowledged it. */
     public Uni<String> publish(TrainwatchEvent event) {
-        String id = CloudEvents.newId();
+        return publish(event, null);
+    }
+
+    /**
+     * Publishes the event with the producer's id as ce_id ({@code null}: a fresh one), so a retried HTTP request
+     * carrying the same ids is applied once; the Uni yields the id once the broker acknowledged it.
+     */
+    public Uni<String> publish(TrainwatchEvent event, String eventId) {
+        String id = eventId == null ? CloudEvents.newId() : eventId;
         Map<String, String> ce = CloudEvents.headers(event, id, SOURCE, Instant.now());
         RecordHeaders headers = new RecordHeaders();
         ce.forEach((k, v) -> headers.add(k, v.getBytes(StandardCharsets.UTF_8)));

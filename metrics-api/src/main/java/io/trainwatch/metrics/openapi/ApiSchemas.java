@@ -1,6 +1,7 @@
 package io.trainwatch.metrics.openapi;
 
 import io.trainwatch.analysis.Verdict;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 import java.util.List;
@@ -139,12 +140,23 @@ public final class ApiSchemas {
                                  List<HistoryEpochRef> epochs) {
     }
 
-    @Schema(name = "IngestAccepted", description = "The events were durably written to Kafka (not yet stored).",
-            requiredProperties = {"run_id", "accepted", "ce_ids"})
+    @Schema(name = "IngestAccepted", description = "The events are durably on Kafka and the run is readable "
+            + "(read-your-writes); control says whether the trainer should stop.",
+            requiredProperties = {"run_id", "accepted", "ce_ids", "control"})
     public record IngestAccepted(@Schema(ref = ContractOpenApiFilter.DEFS_PREFIX + "RunId") String runId,
                                  @Schema(minimum = "1") int accepted,
                                  @Schema(description = "The CloudEvents ids (ce_id) of the published events, in order")
-                                 List<String> ceIds) {
+                                 List<String> ceIds,
+                                 ControlState control) {
+    }
+
+    @Schema(name = "ControlState", description = "What a trainer acts on. Unlike the rest of the API, absent values "
+            + "are explicit nulls: trainers read a fixed shape.",
+            requiredProperties = {"cancel_requested", "reason", "requested_by", "status"})
+    public record ControlState(boolean cancelRequested,
+                               @Schema(type = SchemaType.STRING, nullable = true) String reason,
+                               @Schema(type = SchemaType.STRING, nullable = true) String requestedBy,
+                               @Schema(description = STATUSES_DESCRIPTION) String status) {
     }
 
     @Schema(name = "CancelAccepted", requiredProperties = {"run_id", "accepted", "ce_ids", "status"})

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.smallrye.openapi.OpenApiFilter;
 import io.trainwatch.contracts.EventType;
+import io.trainwatch.contracts.Limits;
+import io.trainwatch.metrics.rest.JsonBodies;
 import org.eclipse.microprofile.openapi.OASFactory;
 import org.eclipse.microprofile.openapi.OASFilter;
 import org.eclipse.microprofile.openapi.models.Components;
@@ -47,23 +49,30 @@ public class ContractOpenApiFilter implements OASFilter {
     static final String PROBLEM_JSON = "application/problem+json";
     static final String BEARER = "bearer";
 
-    /** Derived schemas: name, source event, the properties that stay required. */
-    private record Derived(String name, EventType source, List<String> required, String description) {
+    /**
+     * Derived schemas: name, source event, the properties that stay required, and whether it is an HTTP ingest body
+     * (which may carry the producer's {@code event_id}, an HTTP-only field).
+     */
+    private record Derived(String name, EventType source, List<String> required, boolean ingest, String description) {
     }
 
+    private static final String FROM_PATH = "; run_id may be left out (it comes from the path) and must equal it when given.";
+
     private static final List<Derived> DERIVED = List.of(
-            new Derived("HistoryEpoch", EventType.EPOCH_COMPLETED, List.of("epoch"),
+            new Derived("HistoryEpoch", EventType.EPOCH_COMPLETED, List.of("epoch"), false,
                     "An epoch as the history serves it: epoch.completed's fields without run_id; absent = not measured."),
-            new Derived("HistoryStep", EventType.STEP_SAMPLED, List.of("global_step"),
+            new Derived("HistoryStep", EventType.STEP_SAMPLED, List.of("global_step"), false,
                     "A sampled step as the history serves it: step.sampled's fields without run_id."),
-            new Derived("RunStartedDetails", EventType.RUN_STARTED, List.of(),
+            new Derived("RunStartedDetails", EventType.RUN_STARTED, List.of(), false,
                     "The run.started fields a run view repeats."),
-            new Derived("EpochCompletedBody", EventType.EPOCH_COMPLETED, List.of("epoch"),
-                    "An epoch.completed; run_id may be left out (it comes from the path) and must equal it when given."),
-            new Derived("RunFinishedBody", EventType.RUN_FINISHED, List.of("status"),
-                    "A run.finished; run_id may be left out (it comes from the path) and must equal it when given."),
-            new Derived("RunCancelRequestedBody", EventType.RUN_CANCEL_REQUESTED, List.of("reason"),
-                    "A run.cancel-requested; run_id may be left out (it comes from the path) and must equal it when given."));
+            new Derived("RunStartedBody", EventType.RUN_STARTED, List.of("run_id"), true, "A run.started."),
+            new Derived("EpochCompletedBody", EventType.EPOCH_COMPLETED, List.of("epoch"), true,
+                    "An epoch.completed" + FROM_PATH),
+            new Derived("StepSampledBody", EventType.STEP_SAMPLED, List.of("global_step"), true,
+                    "A step.sampled" + FROM_PATH),
+            new Derived("RunFinishedBody", EventType.RUN_FINISHED, List.of("status"), true, "A run.finished" + FROM_PATH),
+            new Derived("RunCancelRequestedBody", EventType.RUN_CANCEL_REQUESTED, List.of("reason"), false,
+                    "A run.cancel-requested" + FROM_PATH));
 
     /** Reusable problem answers: name, status, description, an example detail. */
     private record ProblemAnswer(String name, int status, String kind, String title, String description, String detail,
@@ -85,6 +94,9 @@ public class ContractOpenApiFilter implements OASFilter {
             new ProblemAnswer("RunFinished", 409, "run-finished", "Run already finished",
                     "The run already finished: there is nothing to cancel.",
                     "run \"r-42\" already finished with status completed; there is nothing to cancel", null),
+            new ProblemAnswer("RequestTooLarge", 413, "request-too-large", "Request too large",
+                    "The body breaks a per-request limit (bytes, events per request).",
+                    "$: a request may hold at most 1000 events, was 1001", "$"),
             new ProblemAnswer("InvalidFields", 422, "invalid-fields", "Invalid fields",
                     "The body breaks the event contract; errors names every field at fault.", "[1].epoch: is required",
                     "[1].epoch"),
@@ -155,6 +167,13 @@ public class ContractOpenApiFilter implements OASFilter {
             }
             schema.put("title", d.name());
             schema.put("description", d.description());
+            if (d.ingest()) {
+                ((ObjectNode) schema.get("properties")).putObject(JsonBodies.EVENT_ID)
+                        .put("description", "The producer's id of this event, for idempotent retries: a repeated "
+                                + "event_id is stored once. Absent: the API draws a fresh ce_id.")
+                        .put("type", "string").put("minLength", 1).put("maxLength", Limits.MAX_EVENT_ID_LENGTH)
+                        .put("pattern", "^" + Limits.EVENT_ID_PATTERN.pattern() + "$");
+            }
             components.addSchema(d.name(), JsonSchemaModels.toSchema(schema, ContractOpenApiFilter::ref));
         }
     }

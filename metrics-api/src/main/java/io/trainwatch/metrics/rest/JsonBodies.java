@@ -19,6 +19,9 @@ import java.util.List;
 @ApplicationScoped
 public class JsonBodies {
 
+    /** The optional per-event id of HTTP ingest, used as the event's ce_id (not part of the event's data). */
+    public static final String EVENT_ID = "event_id";
+
     @Inject
     ObjectMapper mapper;
 
@@ -26,9 +29,9 @@ public class JsonBodies {
         if (body == null || body.length == 0) {
             throw ProblemException.malformed("body is empty; a JSON document is required");
         }
-        if (body.length > Limits.MAX_EVENT_BYTES * 4) {
-            throw ProblemException.invalid(List.of(new ProblemException.FieldError("$",
-                    "must be at most " + Limits.MAX_EVENT_BYTES * 4 + " bytes, was " + body.length)));
+        if (body.length > Limits.MAX_REQUEST_BYTES) {
+            throw ProblemException.tooLarge(
+                    "a request body must be at most " + Limits.MAX_REQUEST_BYTES + " bytes, was " + body.length);
         }
         try {
             JsonNode node = mapper.readTree(body);
@@ -49,9 +52,22 @@ public class JsonBodies {
      * prefixed with the element index for arrays ({@code [2].epoch}).
      */
     public <T extends TrainwatchEvent> List<T> events(JsonNode body, Class<T> type, String pathRunId, boolean arrayAllowed) {
+        return posted(body, type, pathRunId, arrayAllowed).stream().map(PostedEvent::event).toList();
+    }
+
+    /**
+     * As {@link #events}, each event with its optional {@code event_id} (validated: 1 to 128 of [A-Za-z0-9._:-]).
+     * An array of more than {@link Limits#MAX_EVENTS_PER_REQUEST} events is refused (413) before anything is decoded.
+     */
+    public <T extends TrainwatchEvent> List<PostedEvent<T>> posted(JsonNode body, Class<T> type, String pathRunId,
+                                                                    boolean arrayAllowed) {
         List<JsonNode> items = new ArrayList<>();
         boolean array = body.isArray();
         if (array && arrayAllowed) {
+            if (body.size() > Limits.MAX_EVENTS_PER_REQUEST) {
+                throw ProblemException.tooLarge("a request may hold at most "
+                        + Limits.MAX_EVENTS_PER_REQUEST + " events (split the batch), had " + body.size());
+            }
             body.forEach(items::add);
             if (items.isEmpty()) {
                 throw ProblemException.invalid(List.of(new ProblemException.FieldError("$", "must not be an empty array")));
@@ -62,7 +78,7 @@ public class JsonBodies {
             throw ProblemException.invalid(List.of(new ProblemException.FieldError("$",
                     arrayAllowed ? "must be a JSON object or an array of objects" : "must be a JSON object")));
         }
-        List<T> events = new ArrayList<>(items.size());
+        List<PostedEvent<T>> events = new ArrayList<>(items.size());
         List<ProblemException.FieldError> errors = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
             String prefix = array ? "[" + i + "]" : "";
@@ -82,8 +98,16 @@ public class JsonBodies {
                     continue;
                 }
             }
+            String eventId = null;
             try {
-                events.add(EventCodec.instance().decode(obj, type));
+                JsonNode id = obj.remove(EVENT_ID);
+                if (id != null && !id.isNull()) {
+                    if (!id.isTextual()) {
+                        throw new EventValidationException(EVENT_ID, "must be a string, was " + id);
+                    }
+                    eventId = Limits.eventId(EVENT_ID, id.asText());
+                }
+                events.add(new PostedEvent<>(EventCodec.instance().decode(obj, type), eventId));
             } catch (EventValidationException e) {
                 String rule = e.getMessage().startsWith(e.field() + ": ")
                         ? e.getMessage().substring(e.field().length() + 2) : e.getMessage();

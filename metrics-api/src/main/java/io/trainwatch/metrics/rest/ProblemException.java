@@ -32,6 +32,12 @@ public class ProblemException extends RuntimeException {
         return new ProblemException(422, "invalid-fields", "Invalid fields", detail, errors);
     }
 
+    /** 413: the body breaks a per-request limit, which {@code rule} states with its value; the field is "$". */
+    public static ProblemException tooLarge(String rule) {
+        return new ProblemException(413, "request-too-large", "Request too large", "$: " + rule,
+                List.of(new FieldError("$", rule)));
+    }
+
     public static ProblemException malformed(String detail) {
         return new ProblemException(400, "malformed-json", "Malformed JSON", detail, List.of(new FieldError("$", detail)));
     }

@@ -26,6 +26,7 @@ public class ProblemMapper implements ExceptionMapper<Throwable> {
 
     public static final String PROBLEM_JSON = "application/problem+json";
     static final String TYPE_PREFIX = "urn:trainwatch:problem:";
+    static final int RETRY_AFTER_SECONDS = 2;
 
     private static final Logger LOG = Logger.getLogger(ProblemMapper.class);
 
@@ -50,7 +51,12 @@ public class ProblemMapper implements ExceptionMapper<Throwable> {
         for (ProblemException.FieldError fe : problem.errors()) {
             errors.addObject().put("field", fe.field()).put("message", fe.message());
         }
-        return Response.status(problem.status()).type(PROBLEM_JSON).entity(body.toString()).build();
+        Response.ResponseBuilder answer = Response.status(problem.status()).type(PROBLEM_JSON).entity(body.toString());
+        if (problem.status() == 503) {
+            // Every 503 here is transient (Kafka, the store or the waiter bound): tell clients when to come back.
+            answer.header("Retry-After", RETRY_AFTER_SECONDS);
+        }
+        return answer.build();
     }
 
     static Throwable unwrap(Throwable e) {

@@ -1,13 +1,10 @@
 package io.trainwatch.metrics.rest;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.trainwatch.contracts.EpochCompleted;
+import io.trainwatch.contracts.Limits;
 import io.trainwatch.metrics.history.EpochRow;
 import io.trainwatch.metrics.history.HistoryQuery;
-import io.trainwatch.metrics.messaging.EventPublisher;
 import io.trainwatch.metrics.persistence.RunQueries;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -31,9 +28,6 @@ import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-import java.util.ArrayList;
-import java.util.List;
-
 /** A run's epoch history: incremental, selectable, downsampled, JSON or CSV, with strong ETags; and its HTTP ingest. */
 @Path("/api/v1/runs/{id}/metrics")
 @Tag(name = "metrics")
@@ -47,7 +41,7 @@ public class RunMetricsResource {
     interface EpochBody {
     }
 
-    @Schema(type = SchemaType.ARRAY, minItems = 1, implementation = EpochBody.class)
+    @Schema(type = SchemaType.ARRAY, minItems = 1, maxItems = Limits.MAX_EVENTS_PER_REQUEST, implementation = EpochBody.class)
     interface EpochBodies {
     }
 
@@ -61,10 +55,7 @@ public class RunMetricsResource {
     JsonBodies bodies;
 
     @Inject
-    EventPublisher publisher;
-
-    @Inject
-    ObjectMapper mapper;
+    HttpIngest ingest;
 
     @GET
     @Produces({MediaType.APPLICATION_JSON, HistoryResponses.CSV})
@@ -105,26 +96,14 @@ public class RunMetricsResource {
             description = "One epoch.completed or an array of them, published to Kafka in the order given.")
     @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(oneOf = {EpochBody.class, EpochBodies.class})))
-    @APIResponse(responseCode = "202", description = "Published to Kafka", content = @Content(
+    @APIResponse(responseCode = "202", description = "Published to Kafka, and the run is readable", content = @Content(
             mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "IngestAccepted"),
             examples = @ExampleObject(name = "accepted", value = RunResource.EXAMPLE_ACCEPTED)))
     @APIResponse(responseCode = "400", ref = "BadRequest")
+    @APIResponse(responseCode = "413", ref = "RequestTooLarge")
     @APIResponse(responseCode = "422", ref = "InvalidFields")
     @APIResponse(responseCode = "503", ref = "Unavailable")
     public Uni<Response> ingest(@Parameter(description = "The run id", schema = @Schema(ref = "ContractRunId")) @PathParam("id") String id, byte[] body) {
-        List<EpochCompleted> epochs = bodies.events(bodies.parse(body), EpochCompleted.class, id, true);
-        List<Uni<String>> sends = new ArrayList<>(epochs.size());
-        for (EpochCompleted e : epochs) {
-            sends.add(publisher.publish(e));
-        }
-        // Uni.join subscribes in list order, so the records are handed to the producer in the order given.
-        return Uni.join().all(sends).andFailFast().map(ceIds -> {
-            ObjectNode n = mapper.createObjectNode();
-            n.put("run_id", id);
-            n.put("accepted", ceIds.size());
-            ArrayNode ids = n.putArray("ce_ids");
-            ceIds.forEach(ids::add);
-            return Response.accepted(n).build();
-        });
+        return ingest.accept(id, bodies.posted(bodies.parse(body), EpochCompleted.class, id, true), null);
     }
 }

@@ -56,7 +56,8 @@ public class RunResource {
             + "\"epochs_since_improvement\": 1, \"recommendation\": {\"action\": \"continue\", \"confidence\": 0.6, "
             + "\"reason\": \"validation loss is still improving\", \"evidence\": []}}}";
     static final String EXAMPLE_ACCEPTED = "{\"run_id\": \"r-42\", \"accepted\": 1, "
-            + "\"ce_ids\": [\"7f0c5e2a-3b1d-4c36-9a53-0d9b1c2e4f10\"]}";
+            + "\"ce_ids\": [\"7f0c5e2a-3b1d-4c36-9a53-0d9b1c2e4f10\"], \"control\": {\"cancel_requested\": false, "
+            + "\"reason\": null, \"requested_by\": null, \"status\": \"running\"}}";
     static final String EXAMPLE_CANCELLING = "{\"run_id\": \"r-42\", \"accepted\": 1, "
             + "\"ce_ids\": [\"7f0c5e2a-3b1d-4c36-9a53-0d9b1c2e4f10\"], \"status\": \"cancelling\"}";
 
@@ -85,6 +86,9 @@ public class RunResource {
 
     @Inject
     AnalysisView analysis;
+
+    @Inject
+    HttpIngest ingest;
 
     @GET
     @Operation(operationId = "listRuns", summary = "List runs, newest first",
@@ -124,16 +128,18 @@ public class RunResource {
             description = "Validated with the contracts codec and published to Kafka; the consumer stores it. 202 once "
                     + "Kafka has acknowledged: the run is visible a few milliseconds later.")
     @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
-            schema = @Schema(ref = "RunStarted")))
-    @APIResponse(responseCode = "202", description = "Published to Kafka", headers = @Header(name = "Location",
+            schema = @Schema(ref = "RunStartedBody")))
+    @APIResponse(responseCode = "202", description = "Published to Kafka, and the run is readable", headers = @Header(name = "Location",
             description = "/api/v1/runs/{id}", schema = @Schema(type = SchemaType.STRING)), content = @Content(
             mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "IngestAccepted"),
             examples = @ExampleObject(name = "accepted", value = EXAMPLE_ACCEPTED)))
     @APIResponse(responseCode = "400", ref = "BadRequest")
+    @APIResponse(responseCode = "413", ref = "RequestTooLarge")
     @APIResponse(responseCode = "422", ref = "InvalidFields")
     @APIResponse(responseCode = "503", ref = "Unavailable")
     public Uni<Response> start(byte[] body) {
-        RunStarted started = bodies.events(bodies.parse(body), RunStarted.class, null, false).get(0);
+        PostedEvent<RunStarted> posted = bodies.posted(bodies.parse(body), RunStarted.class, null, false).get(0);
+        RunStarted started = posted.event();
         if (started.monitor() != null) {
             try {
                 io.trainwatch.analysis.AnalysisSettings.defaults().withOverrides(started.monitor().patience(),
@@ -142,8 +148,7 @@ public class RunResource {
                 throw ProblemException.invalid(List.of(new ProblemException.FieldError("monitor", e.getMessage())));
             }
         }
-        return publisher.publish(started).map(ceId -> Response.accepted(accepted(started.runId(), List.of(ceId)))
-                .location(URI.create("/api/v1/runs/" + started.runId())).build());
+        return ingest.accept(started.runId(), List.of(posted), URI.create("/api/v1/runs/" + started.runId()));
     }
 
     @GET
@@ -167,15 +172,15 @@ public class RunResource {
     @Operation(operationId = "finishRun", summary = "Finish a run (HTTP ingest of a run.finished)")
     @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(ref = "RunFinishedBody")))
-    @APIResponse(responseCode = "202", description = "Published to Kafka", content = @Content(
+    @APIResponse(responseCode = "202", description = "Published to Kafka, and the run is readable", content = @Content(
             mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "IngestAccepted"),
             examples = @ExampleObject(name = "accepted", value = EXAMPLE_ACCEPTED)))
     @APIResponse(responseCode = "400", ref = "BadRequest")
+    @APIResponse(responseCode = "413", ref = "RequestTooLarge")
     @APIResponse(responseCode = "422", ref = "InvalidFields")
     @APIResponse(responseCode = "503", ref = "Unavailable")
     public Uni<Response> finish(@Parameter(description = "The run id", schema = @Schema(ref = "ContractRunId")) @PathParam("id") String id, byte[] body) {
-        RunFinished finished = bodies.events(bodies.parse(body), RunFinished.class, id, false).get(0);
-        return publisher.publish(finished).map(ceId -> Response.accepted(accepted(id, List.of(ceId))).build());
+        return ingest.accept(id, bodies.posted(bodies.parse(body), RunFinished.class, id, false), null);
     }
 
     @POST
@@ -191,6 +196,7 @@ public class RunResource {
     @APIResponse(responseCode = "400", ref = "BadRequest")
     @APIResponse(responseCode = "404", ref = "RunNotFound")
     @APIResponse(responseCode = "409", ref = "RunFinished")
+    @APIResponse(responseCode = "413", ref = "RequestTooLarge")
     @APIResponse(responseCode = "422", ref = "InvalidFields")
     @APIResponse(responseCode = "503", ref = "Unavailable")
     public Uni<Response> cancel(@Parameter(description = "The run id", schema = @Schema(ref = "ContractRunId")) @PathParam("id") String id, byte[] body) {

@@ -1,11 +1,14 @@
 package io.trainwatch.metrics.rest;
 
 import io.smallrye.mutiny.Uni;
+import io.trainwatch.contracts.Limits;
+import io.trainwatch.contracts.StepSampled;
 import io.trainwatch.metrics.history.HistoryQuery;
 import io.trainwatch.metrics.history.StepRow;
 import io.trainwatch.metrics.persistence.RunQueries;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -21,13 +24,29 @@ import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-/** A run's sampled steps, with the same query rules as its epochs (since_step instead of since_epoch). */
+/** A run's sampled steps, with the same query rules as its epochs (since_step instead of since_epoch); and their HTTP ingest. */
 @Path("/api/v1/runs/{id}/steps")
 @Tag(name = "metrics")
 public class RunStepsResource {
+
+    @Schema(ref = "StepSampledBody")
+    interface StepBody {
+    }
+
+    @Schema(type = SchemaType.ARRAY, minItems = 1, maxItems = Limits.MAX_EVENTS_PER_REQUEST, implementation = StepBody.class)
+    interface StepBodies {
+    }
 
     static final String EXAMPLE = "{\"run_id\": \"r-42\", \"count\": 1, \"downsampled\": false, \"steps\": ["
             + "{\"global_step\": 1200, \"epoch\": 3, \"loss\": 0.47, \"learning_rate\": 0.001}]}";
@@ -37,6 +56,12 @@ public class RunStepsResource {
 
     @Inject
     HistoryResponses responses;
+
+    @Inject
+    JsonBodies bodies;
+
+    @Inject
+    HttpIngest ingest;
 
     @GET
     @Produces({MediaType.APPLICATION_JSON, HistoryResponses.CSV})
@@ -68,5 +93,24 @@ public class RunStepsResource {
             @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch) {
         HistoryQuery query = HistoryQuery.parse("since_step", sinceStep, fields, maxPoints, format, StepRow.FIELDS);
         return responses.conditional("steps", id, "global_step", query, ifNoneMatch, queries::steps);
+    }
+
+    @POST
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(operationId = "postRunSteps", summary = "Report sampled steps (HTTP ingest of step.sampled)",
+            description = "One step.sampled or an array of them (at most 1,000), published to Kafka in order; 202 "
+                    + "once the run is readable, with its control state.")
+    @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(oneOf = {StepBody.class, StepBodies.class})))
+    @APIResponse(responseCode = "202", description = "Published to Kafka, and the run is readable", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "IngestAccepted"),
+            examples = @ExampleObject(name = "accepted", value = RunResource.EXAMPLE_ACCEPTED)))
+    @APIResponse(responseCode = "400", ref = "BadRequest")
+    @APIResponse(responseCode = "413", ref = "RequestTooLarge")
+    @APIResponse(responseCode = "422", ref = "InvalidFields")
+    @APIResponse(responseCode = "503", ref = "Unavailable")
+    public Uni<Response> ingest(@Parameter(description = "The run id", schema = @Schema(ref = "ContractRunId"))
+                                @PathParam("id") String id, byte[] body) {
+        return ingest.accept(id, bodies.posted(bodies.parse(body), StepSampled.class, id, true), null);
     }
 }

@@ -19,6 +19,7 @@ import ai.djl.training.loss.SoftmaxCrossEntropyLoss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.util.Pair;
+import io.trainwatch.analysis.Patience;
 import io.trainwatch.contracts.EpochCompleted;
 import io.trainwatch.contracts.RunFinished;
 import io.trainwatch.contracts.RunStarted;
@@ -38,7 +39,7 @@ import java.time.Instant;
  * One training run, start to finish, on the calling thread: emits {@code run.started}, an {@code epoch.completed}
  * per epoch (plus sampled steps), and always exactly one {@code run.finished}. Plain Java, so tests drive it without
  * Quarkus. A NaN or infinite training loss is reported as it is, then the run ends {@code failed}. With
- * {@code monitor.stop_early} the run ends {@code stopped_early} once {@link EarlyStopping}'s patience runs out.
+ * {@code monitor.stop_early} the run ends {@code stopped_early} once the analysis engine's {@link Patience} runs out.
  */
 public final class TrainingRun {
 
@@ -98,8 +99,10 @@ public final class TrainingRun {
                     ArrayDataset val = dataset(dataManager, data.val(), Math.max(VALIDATION_BATCH, spec.batchSize()), false);
                     outcome = null;
                     MonitorSpec monitor = spec.monitor();
-                    EarlyStopping earlyStopping = monitor == null || !monitor.stopEarly() ? null
-                            : new EarlyStopping(monitor.effectivePatience(), monitor.effectiveMinDelta(), data.val().size() > 0);
+                    // The analysis engine's own patience rule, so the host stops where the verdict says early_stopping.ready.
+                    Patience earlyStopping = monitor == null || !monitor.stopEarly() ? null
+                            : new Patience(monitor.effectivePatience(), monitor.effectiveMinDelta());
+                    boolean watchVal = data.val().size() > 0;
                     for (int epoch = 0; epoch < spec.epochs() && outcome == null; epoch++) {
                         metrics.beginEpoch(epoch);
                         for (Batch batch : trainer.iterateDataset(train)) {
@@ -131,7 +134,8 @@ public final class TrainingRun {
                             outcome = cancelled(epochsCompleted);
                         } else if (earlyStopping != null && epoch < spec.epochs() - 1) {
                             // Patience running out on the last epoch saves nothing: that run simply completes.
-                            String reason = earlyStopping.onEpoch(epoch, last.trainLoss(), last.valLoss()).orElse(null);
+                            String reason = earlyStopping.onEpoch(epoch, watchVal ? last.valLoss() : last.trainLoss(),
+                                    watchVal ? "val_loss" : "train_loss").orElse(null);
                             if (reason != null) {
                                 outcome = new RunOutcome(RunStatus.STOPPED_EARLY, reason, epochsCompleted, null);
                             }

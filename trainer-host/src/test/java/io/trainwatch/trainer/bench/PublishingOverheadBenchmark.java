@@ -38,7 +38,7 @@ import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
 
 /**
- * Does publishing cost the trainer more than 1 % (DESIGN.md), with Kafka up and with Kafka down? Two measurements,
+ * Does publishing cost the trainer more than 1 % (the budget in docs/benchmarks.md), with Kafka up and with Kafka down? Two measurements,
  * from the same runs:
  *
  * <ol>

@@ -4,6 +4,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.trainwatch.analysis.AnalysisSettings;
+import io.trainwatch.analysis.Patience;
 import io.trainwatch.contracts.CloudEvents;
 import io.trainwatch.contracts.EpochCompleted;
 import io.trainwatch.contracts.EventCodec;
@@ -18,7 +19,6 @@ import io.trainwatch.stack.LocalStackTestResource;
 import io.trainwatch.trainer.messaging.ControlListener;
 import io.trainwatch.trainer.messaging.RunEventsReader;
 import io.trainwatch.trainer.messaging.RunEventsReader.Received;
-import io.trainwatch.trainer.training.EarlyStopping;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -171,12 +171,12 @@ class JobsKafkaTest {
         assertNull(finished.requestedBy(), "nobody asked: the host stopped it");
         // The stop came after exactly the epoch where patience ran out: replaying the emitted losses through the
         // rule stops there and not before. The reason names the best epoch and its loss.
-        EarlyStopping replay = new EarlyStopping(4, AnalysisSettings.DEFAULT_MIN_DELTA, true);
+        Patience replay = new Patience(4, AnalysisSettings.DEFAULT_MIN_DELTA);
         for (EpochCompleted e : epochs.subList(0, epochs.size() - 1)) {
-            assertTrue(replay.onEpoch(e.epoch(), e.trainLoss(), e.valLoss()).isEmpty(), "did not stop at epoch " + e.epoch());
+            assertTrue(replay.onEpoch(e.epoch(), e.valLoss(), "val_loss").isEmpty(), "did not stop at epoch " + e.epoch());
         }
         EpochCompleted last = epochs.get(epochs.size() - 1);
-        assertEquals(Optional.of(finished.reason()), replay.onEpoch(last.epoch(), last.trainLoss(), last.valLoss()));
+        assertEquals(Optional.of(finished.reason()), replay.onEpoch(last.epoch(), last.valLoss(), "val_loss"));
         assertEquals(last.epoch() - 4, replay.bestEpoch());
         assertTrue(finished.reason().startsWith("val_loss has not improved by more than min_delta 0.0001"), finished.reason());
         assertTrue(finished.reason().contains("for 4 epochs (patience 4); best "), finished.reason());

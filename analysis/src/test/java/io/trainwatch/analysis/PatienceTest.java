@@ -1,8 +1,5 @@
-package io.trainwatch.trainer.training;
+package io.trainwatch.analysis;
 
-import io.trainwatch.analysis.AnalysisSettings;
-import io.trainwatch.analysis.EpochPoint;
-import io.trainwatch.analysis.RunAnalyzer;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -13,13 +10,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The patience rule of {@code monitor.stop_early}, and that it is the analysis engine's. */
-class EarlyStoppingTest {
+/** The patience rule of trainer-host's {@code monitor.stop_early}, and that it is the engine's {@code early_stopping.ready}. */
+class PatienceTest {
 
     /** Feeds val losses (train loss 1.0 throughout); returns the epoch after which the rule stops, or -1. */
-    private static int stopEpoch(EarlyStopping rule, double... valLosses) {
+    private static int stopEpoch(Patience rule, double... valLosses) {
         for (int e = 0; e < valLosses.length; e++) {
-            if (rule.onEpoch(e, 1.0, valLosses[e]).isPresent()) {
+            if (rule.onEpoch(e, valLosses[e], "val_loss").isPresent()) {
                 return e;
             }
         }
@@ -28,12 +25,12 @@ class EarlyStoppingTest {
 
     @Test
     void stopsAfterPatienceEpochsWithoutImprovementAndSaysWhy() {
-        EarlyStopping rule = new EarlyStopping(3, 0.0001, true);
+        Patience rule = new Patience(3, 0.0001);
         double[] val = {0.9, 0.7, 0.5, 0.4123, 0.45, 0.43, 0.42, 0.41, 0.40};
         Optional<String> reason = Optional.empty();
         int e = 0;
         for (; e < val.length && reason.isEmpty(); e++) {
-            reason = rule.onEpoch(e, 0.3, val[e]);
+            reason = rule.onEpoch(e, val[e], "val_loss");
         }
         assertEquals(7, e, "epochs 4, 5, 6 did not beat 0.4123: stop after epoch 6");
         assertEquals("val_loss has not improved by more than min_delta 0.0001 (relative to the best: 0.01 %) for 3 epochs "
@@ -45,34 +42,34 @@ class EarlyStoppingTest {
     @Test
     void anImprovementMustExceedMinDeltaRelativeToTheBest() {
         // best 1.0, min_delta 1 %: 0.995 is no improvement, 0.989 is
-        assertEquals(2, stopEpoch(new EarlyStopping(2, 0.01, true), 1.0, 0.995, 0.9905, 0.5));
-        assertEquals(-1, stopEpoch(new EarlyStopping(2, 0.01, true), 1.0, 0.995, 0.989, 0.985));
+        assertEquals(2, stopEpoch(new Patience(2, 0.01), 1.0, 0.995, 0.9905, 0.5));
+        assertEquals(-1, stopEpoch(new Patience(2, 0.01), 1.0, 0.995, 0.989, 0.985));
         // the same relative step on a loss 1000 times smaller counts the same
-        assertEquals(2, stopEpoch(new EarlyStopping(2, 0.01, true), 0.001, 0.000995, 0.0009905, 0.0005));
+        assertEquals(2, stopEpoch(new Patience(2, 0.01), 0.001, 0.000995, 0.0009905, 0.0005));
         // min_delta 0: any strict decrease improves, an equal value does not
-        assertEquals(-1, stopEpoch(new EarlyStopping(2, 0, true), 1.0, 0.99999, 0.99998));
-        assertEquals(2, stopEpoch(new EarlyStopping(2, 0, true), 1.0, 1.0, 1.0));
+        assertEquals(-1, stopEpoch(new Patience(2, 0), 1.0, 0.99999, 0.99998));
+        assertEquals(2, stopEpoch(new Patience(2, 0), 1.0, 1.0, 1.0));
     }
 
     @Test
     void missingOrNonFiniteLossesNeverImprove() {
-        assertEquals(2, stopEpoch(new EarlyStopping(2, 0, true), 1.0, Double.NaN, Double.NEGATIVE_INFINITY));
-        EarlyStopping rule = new EarlyStopping(2, 0, true);
-        assertTrue(rule.onEpoch(0, 1.0, null).isEmpty());
-        assertTrue(rule.onEpoch(1, 1.0, null).isEmpty());
-        assertTrue(rule.onEpoch(2, 1.0, null).isEmpty(), "no best yet: nothing to be patient about");
-        assertTrue(rule.onEpoch(3, 1.0, 0.8).isEmpty());
-        assertTrue(rule.onEpoch(4, 1.0, null).isEmpty());
-        assertTrue(rule.onEpoch(5, 1.0, null).isPresent());
+        assertEquals(2, stopEpoch(new Patience(2, 0), 1.0, Double.NaN, Double.NEGATIVE_INFINITY));
+        Patience rule = new Patience(2, 0);
+        assertTrue(rule.onEpoch(0, null, "val_loss").isEmpty());
+        assertTrue(rule.onEpoch(1, null, "val_loss").isEmpty());
+        assertTrue(rule.onEpoch(2, null, "val_loss").isEmpty(), "no best yet: nothing to be patient about");
+        assertTrue(rule.onEpoch(3, 0.8, "val_loss").isEmpty());
+        assertTrue(rule.onEpoch(4, null, "val_loss").isEmpty());
+        assertTrue(rule.onEpoch(5, null, "val_loss").isPresent());
     }
 
     @Test
-    void withoutAValidationSetTheTrainingLossIsWatched() {
-        EarlyStopping rule = new EarlyStopping(2, 0.0001, false);
-        assertEquals("train_loss", rule.metric());
-        assertTrue(rule.onEpoch(0, 0.5, null).isEmpty());
-        assertTrue(rule.onEpoch(1, 0.6, null).isEmpty());
-        String reason = rule.onEpoch(2, 0.55, null).orElseThrow();
+    void theReasonNamesTheWatchedLoss() {
+        // trainer-host watches train_loss when the run has no validation set.
+        Patience rule = new Patience(2, 0.0001);
+        assertTrue(rule.onEpoch(0, 0.5, "train_loss").isEmpty());
+        assertTrue(rule.onEpoch(1, 0.6, "train_loss").isEmpty());
+        String reason = rule.onEpoch(2, 0.55, "train_loss").orElseThrow();
         assertTrue(reason.startsWith("train_loss has not improved"), reason);
         assertTrue(reason.endsWith("best 0.5 at epoch 0"), reason);
     }
@@ -80,9 +77,9 @@ class EarlyStoppingTest {
     @Test
     void badSettingsAreRefusedNamingTheField() {
         assertEquals("patience: must be >= 1, was 0",
-                assertThrows(IllegalArgumentException.class, () -> new EarlyStopping(0, 0, true)).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> new Patience(0, 0)).getMessage());
         assertEquals("min_delta: must be a finite number >= 0, was -0.1",
-                assertThrows(IllegalArgumentException.class, () -> new EarlyStopping(1, -0.1, true)).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> new Patience(1, -0.1)).getMessage());
     }
 
     /**
@@ -95,7 +92,7 @@ class EarlyStoppingTest {
         for (int curve = 0; curve < 200; curve++) {
             int patience = 1 + random.nextInt(8);
             double minDelta = random.nextBoolean() ? 0 : Math.pow(10, -1 - random.nextInt(4));
-            EarlyStopping rule = new EarlyStopping(patience, minDelta, true);
+            Patience rule = new Patience(patience, minDelta);
             RunAnalyzer analyzer = new RunAnalyzer(AnalysisSettings.defaults().withOverrides(patience, minDelta, Map.of()));
             double val = 1 + random.nextDouble();
             int ruleStop = -1;
@@ -104,7 +101,7 @@ class EarlyStoppingTest {
                 // falling with noise, then drifting: improvements of every size, some below min_delta
                 val *= e < 20 ? 1 - 0.05 * random.nextDouble() : 1 + 0.01 * (random.nextDouble() - 0.6);
                 double train = val * 0.9;
-                if (ruleStop < 0 && rule.onEpoch(e, train, val).isPresent()) {
+                if (ruleStop < 0 && rule.onEpoch(e, val, "val_loss").isPresent()) {
                     ruleStop = e;
                 }
                 boolean ready = analyzer.onEpoch(EpochPoint.ofLosses(e, train, val)).verdict().earlyStopping().ready();
@@ -118,9 +115,9 @@ class EarlyStoppingTest {
 
     @Test
     void numbersInTheReasonHaveFourSignificantDigits() {
-        assertEquals("0.4123", EarlyStopping.number(0.41234567));
-        assertEquals("0.0001", EarlyStopping.number(0.0001));
-        assertEquals("12.35", EarlyStopping.number(12.3456));
-        assertEquals("0", EarlyStopping.number(0));
+        assertEquals("0.4123", Patience.number(0.41234567));
+        assertEquals("0.0001", Patience.number(0.0001));
+        assertEquals("12.35", Patience.number(12.3456));
+        assertEquals("0", Patience.number(0));
     }
 }

@@ -1,0 +1,52 @@
+package io.trainwatch.metrics.rest;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.smallrye.mutiny.Uni;
+import io.trainwatch.contracts.TrainwatchEvent;
+import io.trainwatch.metrics.messaging.EventPublisher;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.core.Response;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The answer of every HTTP ingest request: publish the (already validated) events in order, wait until the run is
+ * stored (read-your-writes), then 202 with {@code run_id}, {@code accepted}, {@code ce_ids} and the run's
+ * {@code control} state, so a trainer learns of a cancel from the answer to its own next post.
+ */
+@ApplicationScoped
+public class HttpIngest {
+
+    @Inject
+    EventPublisher publisher;
+
+    @Inject
+    RunControl control;
+
+    @Inject
+    ObjectMapper mapper;
+
+    public Uni<Response> accept(String runId, List<? extends PostedEvent<? extends TrainwatchEvent>> events, URI location) {
+        List<Uni<String>> sends = new ArrayList<>(events.size());
+        for (PostedEvent<? extends TrainwatchEvent> e : events) {
+            sends.add(publisher.publish(e.event(), e.eventId()));
+        }
+        // Uni.join subscribes in list order, so the records are handed to the producer in the order given.
+        return Uni.join().all(sends).andFailFast()
+                .chain(ceIds -> control.awaitStored(runId).map(run -> {
+                    ObjectNode n = mapper.createObjectNode();
+                    n.put("run_id", runId);
+                    n.put("accepted", ceIds.size());
+                    ArrayNode ids = n.putArray("ce_ids");
+                    ceIds.forEach(ids::add);
+                    n.set("control", control.view(run));
+                    Response.ResponseBuilder answer = Response.accepted(n);
+                    return (location == null ? answer : answer.location(location)).build();
+                }));
+    }
+}
