@@ -7,6 +7,7 @@ import io.trainwatch.e2e.client.api.MetricsApi;
 import io.trainwatch.e2e.client.api.RunsApi;
 import io.trainwatch.e2e.client.model.CancelAccepted;
 import io.trainwatch.e2e.client.model.ContractNumber;
+import io.trainwatch.e2e.client.model.EpochBodies;
 import io.trainwatch.e2e.client.model.EpochCompletedBody;
 import io.trainwatch.e2e.client.model.EpochHistory;
 import io.trainwatch.e2e.client.model.IngestAccepted;
@@ -14,14 +15,12 @@ import io.trainwatch.e2e.client.model.PostRunMetricsRequest;
 import io.trainwatch.e2e.client.model.RunAnalysis;
 import io.trainwatch.e2e.client.model.RunCancelRequestedBody;
 import io.trainwatch.e2e.client.model.RunDetail;
-import io.trainwatch.e2e.client.model.RunStarted;
+import io.trainwatch.e2e.client.model.RunStartedBody;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.UUID;
 
 import static org.awaitility.Awaitility.await;
@@ -52,11 +51,12 @@ class GeneratedClientIT {
         AnalysisApi analysis = new AnalysisApi(client);
         String runId = "generated-" + UUID.randomUUID();
 
-        IngestAccepted started = runs.startRun(new RunStarted().runId(runId).name("generated-client")
+        IngestAccepted started = runs.startRun(new RunStartedBody().runId(runId).name("generated-client")
                 .project("e2e-openapi").totalEpochs(10));
         assertEquals(1, started.getAccepted());
+        assertEquals(false, started.getControl().getCancelRequested());
 
-        List<EpochCompletedBody> epochs = new ArrayList<>();
+        EpochBodies epochs = new EpochBodies();
         for (int e = 0; e < 4; e++) {
             epochs.add(new EpochCompletedBody().epoch(e)
                     .trainLoss(new ContractNumber(BigDecimal.valueOf(1.0 / (e + 1))))
@@ -70,7 +70,7 @@ class GeneratedClientIT {
         assertEquals("NaN", history.getEpochs().get(3).getValLoss().getActualInstance());
 
         RunAnalysis verdict = await("verdict").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
-                .until(() -> analysis.getRunAnalysis(runId), v -> Integer.valueOf(3).equals(v.getEpoch()));
+                .until(() -> analysis.getRunAnalysis(runId, null), v -> Integer.valueOf(3).equals(v.getEpoch()));
         assertNotNull(verdict.getRecommendation().getAction());
         RunDetail detail = runs.getRun(runId);
         assertEquals("generated-client", detail.getName());

@@ -146,6 +146,9 @@ class OpenApiContractTest {
         assertEquals(1, doc.check("GET", "/api/v1/runs", 200, "application/json", "{\"runs\": 5}").size());
         assertEquals(1, doc.check("GET", "/api/v1/runs", 200, "application/json",
                 "{\"runs\": [{\"run_id\": \"r\", \"status\": \"lost\", \"epochs_recorded\": 0}]}").size());
+        assertEquals(1, doc.check("GET", "/api/v1/runs", 200, "application/json",
+                "{\"runs\": [{\"run_id\": \"r\", \"status\": \"running\", \"epochs_recorded\": 0, \"undocumented\": 1}]}")
+                .size(), "a field the document does not declare");
         assertEquals(1, doc.check("GET", "/api/v1/runs", 418, "application/problem+json", "{}").size());
         assertEquals(1, doc.check("GET", "/api/v1/runs", 200, "text/html", "<p>").size());
         assertEquals(1, doc.check("DELETE", "/api/v1/nothing", 204, null, null).size());

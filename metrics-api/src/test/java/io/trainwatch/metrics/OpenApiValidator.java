@@ -34,6 +34,7 @@ final class OpenApiValidator {
 
     private final ObjectMapper mapper = new ObjectMapper();
     private final JsonNode document;
+    private final JsonNode strictComponents;
     private final List<Operation> operations = new ArrayList<>();
     private final Map<String, Set<String>> seen = new TreeMap<>();
     private final Map<String, JsonSchema> schemas = new java.util.HashMap<>();
@@ -41,6 +42,7 @@ final class OpenApiValidator {
 
     OpenApiValidator(String documentJson) throws IOException {
         document = mapper.readTree(documentJson);
+        strictComponents = strict(document.get("components"));
         for (Iterator<Map.Entry<String, JsonNode>> paths = document.get("paths").fields(); paths.hasNext(); ) {
             Map.Entry<String, JsonNode> path = paths.next();
             Pattern pattern = Pattern.compile("^" + path.getKey().replaceAll("\\{[^/]+}", "[^/]+") + "$");
@@ -129,12 +131,61 @@ final class OpenApiValidator {
         }
     }
 
+    /**
+     * The components, with the documents the API builds closed: a field the document does not declare is a
+     * violation here. The published document stays open (clients should accept additive fields); the contracts'
+     * event schemas stay open by design ({@code title} marks them and their derived views). A schema that is part of
+     * an {@code allOf} cannot close itself (it cannot see its siblings' fields): the composite closes instead.
+     */
+    private static JsonNode strict(JsonNode components) {
+        ObjectNode copy = components.deepCopy();
+        ObjectNode schemas = (ObjectNode) copy.get("schemas");
+        Set<String> parts = new TreeSet<>();
+        for (JsonNode allOf : schemas.findValues("allOf")) {
+            allOf.forEach(part -> parts.add(part.path("$ref").asText("").replace(COMPONENT, "")));
+        }
+        List<String> names = new ArrayList<>();
+        schemas.fieldNames().forEachRemaining(names::add);
+        for (String name : names) {
+            JsonNode schema = schemas.get(name);
+            boolean contract = schema.has("title") || name.startsWith("Contract");
+            if (contract || !(schema.has("allOf") || schema.has("properties"))) {
+                continue;
+            }
+            if (parts.contains(name) && !schema.has("allOf")) {
+                // Used inside an allOf: open there; a closed twin serves every other use.
+                schemas.set(name + CLOSED, schema.deepCopy().put("unevaluatedProperties", false));
+            } else {
+                ((ObjectNode) schema).put("unevaluatedProperties", false);
+            }
+        }
+        closeRefs(copy, false, parts);
+        return copy;
+    }
+
+    private static final String COMPONENT = "#/components/schemas/";
+    private static final String CLOSED = "__closed";
+
+    private static void closeRefs(JsonNode node, boolean inAllOf, Set<String> parts) {
+        if (node.isObject()) {
+            ObjectNode object = (ObjectNode) node;
+            String ref = object.path("$ref").asText("");
+            if (!inAllOf && ref.startsWith(COMPONENT) && parts.contains(ref.substring(COMPONENT.length()))
+                    && !ref.endsWith(CLOSED)) {
+                object.put("$ref", ref + CLOSED);
+            }
+            object.fields().forEachRemaining(e -> closeRefs(e.getValue(), e.getKey().equals("allOf"), parts));
+        } else if (node.isArray()) {
+            node.forEach(item -> closeRefs(item, inAllOf, parts));
+        }
+    }
+
     /** The schema with the document's components beside it, so that its {@code #/components/...} refs resolve. */
     private JsonSchema compiled(JsonNode schema) {
         return schemas.computeIfAbsent(schema.toString(), key -> {
             ObjectNode root = mapper.createObjectNode();
             root.put("$schema", SCHEMA_2020_12);
-            root.set("components", document.get("components"));
+            root.set("components", strictComponents);
             schema.fields().forEachRemaining(e -> root.set(e.getKey(), e.getValue()));
             return factory.getSchema(root);
         });
