@@ -154,7 +154,7 @@ final class OpenApiValidator {
             }
             if (parts.contains(name) && !schema.has("allOf")) {
                 // Used inside an allOf: open there; a closed twin serves every other use.
-                schemas.set(name + CLOSED, schema.deepCopy().put("unevaluatedProperties", false));
+                schemas.set(name + CLOSED, ((ObjectNode) schema.deepCopy()).put("unevaluatedProperties", false));
             } else {
                 ((ObjectNode) schema).put("unevaluatedProperties", false);
             }

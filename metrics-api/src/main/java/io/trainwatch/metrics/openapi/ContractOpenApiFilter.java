@@ -125,7 +125,7 @@ public class ContractOpenApiFilter implements OASFilter {
                 .description("A JSON Schema (draft 2020-12) document; its $id is the events' ce_dataschema.")
                 .addProperty("$schema", OASFactory.createSchema().addType(Schema.SchemaType.STRING).format("uri"))
                 .addProperty("$id", OASFactory.createSchema().addType(Schema.SchemaType.STRING).format("uri"))
-                .required(List.of("$schema", "$id")));
+                .required(List.of("$schema", "$id")).additionalPropertiesBoolean(true));
         components.addSecurityScheme(BEARER, OASFactory.createSecurityScheme().type(SecurityScheme.Type.HTTP)
                 .scheme("bearer").description("A Trainwatch API token: Authorization: Bearer <token>."));
         openAPI.setSecurity(List.of(OASFactory.createSecurityRequirement().addScheme(BEARER)));
