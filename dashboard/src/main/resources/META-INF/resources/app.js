@@ -4,8 +4,8 @@ import { LineChart, Heatmap, fmt, esc } from './charts.js';
 
 const main = document.getElementById('main');
 const liveEl = document.getElementById('live-status');
-const ACTIVE = new Set(['queued', 'running', 'cancelling']);
-const STATUSES = ['queued', 'running', 'cancelling', 'completed', 'failed', 'cancelled', 'stopped_early'];
+const ACTIVE = new Set(['queued', 'running', 'stalled', 'cancelling', 'cancel_unconfirmed']);
+const STATUSES = ['queued', 'running', 'stalled', 'cancelling', 'cancel_unconfirmed', 'completed', 'failed', 'cancelled', 'stopped_early'];
 const SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 };
 // Okabe–Ito: distinguishable with every common colour-vision deficiency (CSS variables --c1…--c5).
 const RUN_COLOURS = ['--c1', '--c2', '--c3', '--c4', '--c5'];

@@ -10,7 +10,7 @@ import java.util.List;
 @Command(name = "runs", description = "List runs, newest first.", mixinStandardHelpOptions = true)
 class RunsCommand extends ServerCommand {
 
-    @Option(names = "--status", description = "only runs in this status: queued, running, cancelling, completed, failed, cancelled, stopped_early")
+    @Option(names = "--status", description = "only runs in this status: queued, running, stalled, cancelling, cancel_unconfirmed, completed, failed, cancelled, stopped_early")
     String status;
 
     @Option(names = "--project", description = "only runs of this project")

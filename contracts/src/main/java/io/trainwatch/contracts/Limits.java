@@ -83,8 +83,49 @@ public final class Limits {
             if (length > max) {
                 throw new EventValidationException(field, "must be at most " + max + " characters, was " + length);
             }
+            storable(field, value);
         }
         return value;
+    }
+
+    /**
+     * Refuses text that PostgreSQL cannot store (it has no NUL in text or jsonb) or that is not valid Unicode (a lone
+     * surrogate has no UTF-8 form): found only after an event was accepted, it would be dead-lettered, not stored.
+     */
+    private static void storable(String field, String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == 0) {
+                throw new EventValidationException(field, "must not contain the NUL character (\\u0000), found at index " + i);
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new EventValidationException(field, "must be valid Unicode, has a lone surrogate "
+                        + String.format("\\u%04x", (int) c) + " at index " + i);
+            }
+        }
+    }
+
+    /**
+     * Free-form values (hyperparameters): every string inside, however deep, obeys {@link #text}; so do the keys of
+     * nested objects.
+     */
+    public static void freeForm(String field, Object value) {
+        if (value instanceof String s) {
+            text(field, s, MAX_TEXT_LENGTH);
+        } else if (value instanceof Map<?, ?> m) {
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                String key = String.valueOf(e.getKey());
+                text(field, key, MAX_KEY_LENGTH);
+                freeForm(field + "." + abbreviate(key), e.getValue());
+            }
+        } else if (value instanceof Collection<?> c) {
+            int i = 0;
+            for (Object item : c) {
+                freeForm(field + "[" + i++ + "]", item);
+            }
+        }
     }
 
     /** A share or confidence: a finite number within [0, 1]. */
@@ -139,9 +180,11 @@ public final class Limits {
             if (length(k) > MAX_KEY_LENGTH) {
                 throw new EventValidationException(field + "." + abbreviate(k), "key must be at most " + MAX_KEY_LENGTH + " characters, was " + length(k));
             }
+            text(field, k, MAX_KEY_LENGTH);
             if (e.getValue() == null) {
                 throw new EventValidationException(field + "." + k, "must not be null (leave the entry out when unknown)");
             }
+            freeForm(field + "." + abbreviate(k), e.getValue());
         }
         return Map.copyOf(map);
     }

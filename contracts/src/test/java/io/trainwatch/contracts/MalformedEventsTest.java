@@ -33,6 +33,9 @@ class MalformedEventsTest {
                 Arguments.of("epoch.completed", "{\"run_id\":\"my run 1\",\"epoch\":1}", "run_id", "run_id: must start with a letter or digit"),
                 Arguments.of("epoch.completed", "{\"run_id\":\"" + "r".repeat(200) + "\",\"epoch\":1}", "run_id",
                         "run_id: must be at most 128 characters, was 200"),
+                Arguments.of("epoch.completed", "{\"run_id\":5,\"epoch\":1}", "run_id", "run_id: must be a string, was 5"),
+                Arguments.of("epoch.completed", "{\"run_id\":true,\"epoch\":1}", "run_id", "run_id: must be a string, was true"),
+                Arguments.of("run.started", "{" + RUN + ",\"name\":1.5}", "name", "name: must be a string"),
                 Arguments.of("epoch.completed", "{" + RUN + "}", "epoch", "epoch: is required"),
                 Arguments.of("epoch.completed", "{" + RUN + ",\"epoch\":-3}", "epoch", "epoch: must be >= 0"),
                 Arguments.of("epoch.completed", "{" + RUN + ",\"epoch\":\"abc\"}", "epoch", "epoch: must be an integer, was \"abc\""),
@@ -95,6 +98,37 @@ class MalformedEventsTest {
         EventType type = EventType.fromCeType(ceType).orElseThrow();
         assertFalse(ContractFiles.validate(type, ContractFiles.readTree(json.getBytes(StandardCharsets.UTF_8))).isEmpty(),
                 "the schema accepts what the codec refuses: " + json);
+    }
+
+    static Stream<Arguments> unstorableText() {
+        return Stream.of(
+                // ce_type, JSON (escapes as a client would send them), field
+                Arguments.of("run.started", "{" + RUN + ",\"name\":\"a\\u0000b\"}", "name"),
+                Arguments.of("run.finished", "{" + RUN + ",\"status\":\"failed\",\"reason\":\"\\u0000\"}", "reason"),
+                Arguments.of("run.cancel-requested", "{" + RUN + ",\"reason\":\"stop \\ud800 now\"}", "reason"),
+                Arguments.of("run.started", "{" + RUN + ",\"tags\":[\"ok\",\"x\\udc00\"]}", "tags[1]"),
+                Arguments.of("run.started", "{" + RUN + ",\"hyperparameters\":{\"opt\":\"ad\\u0000am\"}}", "hyperparameters.opt"),
+                Arguments.of("run.started", "{" + RUN + ",\"hyperparameters\":{\"n\\u0000\":1}}", "hyperparameters"),
+                Arguments.of("run.started", "{" + RUN + ",\"hyperparameters\":{\"sched\":{\"kind\":[\"\\u0000\"]}}}",
+                        "hyperparameters.sched.kind[0]"),
+                Arguments.of("epoch.completed", "{" + RUN + ",\"epoch\":1,\"extra\":{\"k\\u0000\":1.0}}", "extra"));
+    }
+
+    /** PostgreSQL stores neither NUL nor lone surrogates: such text is refused here, not dead-lettered later. */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("unstorableText")
+    void textPostgresCannotStoreIsRefusedWithTheFieldNamed(String ceType, String json, String field) {
+        EventValidationException e = assertThrows(EventValidationException.class,
+                () -> codec.decode(ceType, json.getBytes(StandardCharsets.UTF_8)));
+        assertEquals(field, e.field(), e.getMessage());
+        assertTrue(e.getMessage().contains("NUL") || e.getMessage().contains("lone surrogate"), e.getMessage());
+    }
+
+    @Test
+    void surrogatePairsAreText() {
+        RunStarted started = (RunStarted) codec.decode("run.started",
+                ("{" + RUN + ",\"name\":\"\\ud83d\\ude80 launch\"}").getBytes(StandardCharsets.UTF_8));
+        assertEquals("\uD83D\uDE80 launch", started.name());
     }
 
     @Test

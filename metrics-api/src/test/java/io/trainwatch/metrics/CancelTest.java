@@ -20,6 +20,7 @@ import java.util.List;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Cancel: publishes run.cancel-requested on the control topic and shows `cancelling` until run.finished. */
@@ -33,8 +34,10 @@ class CancelTest {
         KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.started(runId, "proj-cancel", 10));
         await().atMost(IngestTest.WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}", runId).then().statusCode(200));
         try (KafkaConsumer<String, byte[]> control = KafkaTestClient.consumer(Topics.RUN_CONTROL)) {
-            given().contentType(ContentType.JSON).body("{\"reason\":\"overfitting since epoch 30\",\"requested_by\":\"agent-7\"}")
-                    .post("/api/v1/runs/{id}/cancel", runId).then().statusCode(202).body("status", equalTo("cancelling"));
+            String cancelId = given().contentType(ContentType.JSON)
+                    .body("{\"reason\":\"overfitting since epoch 30\",\"requested_by\":\"agent-7\"}")
+                    .post("/api/v1/runs/{id}/cancel", runId).then().statusCode(202).body("status", equalTo("cancelling"))
+                    .body("cancel_id", startsWith("c-")).extract().path("cancel_id");
             given().get("/api/v1/runs/{id}", runId).then().body("status", equalTo("cancelling"))
                     .body("cancel.reason", equalTo("overfitting since epoch 30"))
                     .body("cancel.requested_by", equalTo("agent-7"));
@@ -48,6 +51,7 @@ class CancelTest {
             RunCancelRequested sent = EventCodec.instance().decode(r.value(), RunCancelRequested.class);
             assertEquals("overfitting since epoch 30", sent.reason());
             assertEquals("agent-7", sent.requestedBy());
+            assertEquals(cancelId, sent.cancelId(), "the control record carries the id the caller was given");
         }
         // The trainer stops and says so; its status wins over `cancelling`.
         KafkaTestClient.send(Topics.RUN_EVENTS, new RunFinished(1, runId, RunStatus.CANCELLED, "cancelled by agent-7", 4,

@@ -223,6 +223,8 @@ class HistoryApiTest {
             String id = TestRuns.newRunId("page");
             ids.add(id);
             KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.started(id, project, 5));
+            // Runs on different partitions may be stored in any order: wait for each so "newest" is the last sent.
+            await().atMost(IngestTest.WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}", id).then().statusCode(200));
         }
         await().atMost(IngestTest.WAIT).untilAsserted(() -> given().queryParam("project", project)
                 .get("/api/v1/runs").then().body("runs.size()", equalTo(3)));

@@ -55,6 +55,7 @@ class OpenApiContractTest {
         call(202, json().body(started.toString()), "POST", "/api/v1/runs");
         call(422, json().body("{\"name\":\"no id\"}"), "POST", "/api/v1/runs");
         call(400, json().body(""), "POST", "/api/v1/runs");
+        call(415, given().contentType("text/plain").body(started.toString()), "POST", "/api/v1/runs");
         StringBuilder epochs = new StringBuilder("[");
         for (int e = 0; e < 5; e++) {
             JsonNode epoch = JSON.valueToTree(TestRuns.epoch(runId, e, 6));
@@ -106,6 +107,7 @@ class OpenApiContractTest {
         call(400, given(), "GET", "/api/v1/compare");
         call(404, given().queryParam("run", runId, unknown), "GET", "/api/v1/compare");
         call(200, given(), "GET", "/api/v1/schemas");
+        call(400, given().queryParam("x", "\u0000"), "GET", "/api/v1/schemas");
         call(200, given().accept("application/schema+json"), "GET", "/api/v1/schemas/epoch.completed");
         call(404, given(), "GET", "/api/v1/schemas/no.such-event");
 

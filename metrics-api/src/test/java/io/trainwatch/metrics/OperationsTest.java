@@ -6,6 +6,7 @@ import io.trainwatch.stack.LocalStackTestResource;
 import org.junit.jupiter.api.Test;
 
 import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
@@ -16,10 +17,13 @@ import static org.hamcrest.Matchers.hasItem;
 class OperationsTest {
 
     @Test
-    void readinessChecksKafkaAndTheDatabase() {
-        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
+    void readinessChecksKafkaTheDatabaseAndThePartitionAssignment() {
+        // Ready only once the ingest consumer has its partitions: a second or two after start.
+        await().atMost(IngestTest.WAIT).untilAsserted(() -> given().get("/q/health/ready").then().statusCode(200)
+                .body("status", equalTo("UP"))
                 .body("checks.name", hasItem(containsString("Kafka")))
-                .body("checks.name", hasItem(containsString("Reactive PostgreSQL")));
+                .body("checks.name", hasItem(containsString("Reactive PostgreSQL")))
+                .body("checks.name", hasItem("Kafka ingest partitions assigned")));
     }
 
     @Test

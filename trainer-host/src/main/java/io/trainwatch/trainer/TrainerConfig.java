@@ -78,5 +78,12 @@ public interface TrainerConfig {
         /** Consume run.cancel-requested from the control topic. */
         @WithDefault("true")
         boolean enabled();
+
+        /**
+         * At start the control consumer reads cancels sent this long ago, not only new ones: a cancel sent between a
+         * run's run.started and the consumer getting its partitions is honoured instead of lost.
+         */
+        @WithDefault("PT10M")
+        java.time.Duration lookBack();
     }
 }

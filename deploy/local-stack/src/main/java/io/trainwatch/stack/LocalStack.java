@@ -161,6 +161,8 @@ public final class LocalStack implements AutoCloseable {
         handle.put("kafkaRunning", (Supplier<String>) () -> Boolean.toString(kafkaRunning()));
         handle.put("stopKafka", (Runnable) this::stopKafka);
         handle.put("startKafka", (Runnable) this::startKafka);
+        handle.put("stopPostgres", (Runnable) this::stopPostgres);
+        handle.put("startPostgres", (Runnable) this::startPostgres);
         return Map.copyOf(handle);
     }
 
@@ -197,7 +199,7 @@ public final class LocalStack implements AutoCloseable {
                 postgresPort = requestedPostgresPort == 0 ? freePort()
                         : requirePortFree("postgresPort", requestedPostgresPort);
                 LOG.info("PostgreSQL: embedded on {}:{} (data dir {})", HOST, postgresPort, postgresDataDir());
-                startPostgres();
+                startEmbeddedPostgres();
                 createRoleAndDatabase();
             } else {
                 LOG.info("PostgreSQL: external at {} ({} is set); no server started", externalJdbcUrl,
@@ -360,6 +362,107 @@ public final class LocalStack implements AutoCloseable {
         startBroker();
         awaitKafkaAndCreateTopics();
         LOG.info("Kafka broker restarted in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin));
+    }
+
+    /**
+     * Stops only the embedded PostgreSQL (fast shutdown: connections are cut), keeping its port and data, so that
+     * clients see an outage. Does nothing if it is already stopped.
+     *
+     * @throws IllegalStateException when PostgreSQL is external: it cannot be stopped from here
+     */
+    public synchronized void stopPostgres() {
+        if (remote != null) {
+            ((Runnable) remote.get("stopPostgres")).run();
+            return;
+        }
+        withOwnClassLoader(() -> {
+            requireEmbeddedPostgres("stopPostgres");
+            if (postgres != null) {
+                long begin = System.nanoTime();
+                EmbeddedPostgres stopping = postgres;
+                postgres = null;
+                try {
+                    stopping.close();
+                } catch (IOException e) {
+                    throw new UncheckedIOException("PostgreSQL stop failed: " + e.getMessage(), e);
+                }
+                LOG.info("PostgreSQL stopped in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin));
+            }
+            return null;
+        });
+    }
+
+    /** Starts the embedded PostgreSQL again on the same port and data, after {@link #stopPostgres()}. */
+    public synchronized void startPostgres() {
+        if (remote != null) {
+            ((Runnable) remote.get("startPostgres")).run();
+            return;
+        }
+        withOwnClassLoader(() -> {
+            requireEmbeddedPostgres("startPostgres");
+            if (!started) {
+                throw new IllegalStateException("startPostgres: the stack is not started; call start()");
+            }
+            if (postgres == null) {
+                long begin = System.nanoTime();
+                startEmbeddedPostgres();
+                awaitPostgres();
+                LOG.info("PostgreSQL restarted in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin));
+            }
+            return null;
+        });
+    }
+
+    /**
+     * For a supervisor ({@link LocalStackMain}, under {@code ./run}): when the embedded PostgreSQL's server process is
+     * gone (it crashed or was killed), logs it and starts it again on the same port and data. Checks the process
+     * named in {@code postmaster.pid}, not a query, so that a busy server is never restarted.
+     *
+     * @return true if it found PostgreSQL dead and restarted it
+     */
+    public synchronized boolean restartPostgresIfDead() {
+        if (remote != null || externalJdbcUrl != null || !started || closed || postgres == null || postgresAlive()) {
+            return false;
+        }
+        LOG.error("PostgreSQL on {}:{} died (no server process for {}); restarting it", HOST, postgresPort,
+                postgresDataDir().resolve("postmaster.pid"));
+        long begin = System.nanoTime();
+        EmbeddedPostgres dead = postgres;
+        postgres = null;
+        try {
+            dead.close();
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("stopping the dead PostgreSQL: {}", e.toString());
+        }
+        withOwnClassLoader(() -> {
+            startEmbeddedPostgres();
+            awaitPostgres();
+            return null;
+        });
+        LOG.warn("PostgreSQL restarted in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin));
+        return true;
+    }
+
+    /** True while the server process that postmaster.pid names is alive. */
+    private boolean postgresAlive() {
+        try {
+            Path pidFile = postgresDataDir().resolve("postmaster.pid");
+            if (!Files.exists(pidFile)) {
+                return false;
+            }
+            String first = Files.readAllLines(pidFile).stream().findFirst().orElse("").trim();
+            return !first.isEmpty() && ProcessHandle.of(Long.parseLong(first)).map(ProcessHandle::isAlive).orElse(false);
+        } catch (IOException | NumberFormatException e) {
+            // Being rewritten or unreadable: not proof of death.
+            return true;
+        }
+    }
+
+    private void requireEmbeddedPostgres(String operation) {
+        if (externalJdbcUrl != null) {
+            throw new IllegalStateException(operation + ": PostgreSQL is external (" + externalJdbcUrl
+                    + "); only an embedded one can be stopped and started");
+        }
     }
 
     /** Stops the broker (shutdown, then awaitShutdown) and PostgreSQL; deletes the data dir if it was temporary. */
@@ -559,7 +662,7 @@ public final class LocalStack implements AutoCloseable {
         return dataDir.resolve("postgres");
     }
 
-    private void startPostgres() {
+    private void startEmbeddedPostgres() {
         try {
             EmbeddedPostgres.Builder pg = EmbeddedPostgres.builder()
                     .setPort(postgresPort)

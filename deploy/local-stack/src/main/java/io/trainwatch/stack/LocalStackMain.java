@@ -11,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The local stack as a process, for {@code ./run}: starts Kafka and PostgreSQL, writes their endpoints to
@@ -20,6 +21,9 @@ public final class LocalStackMain {
 
     /** Written only when the stack is ready; ./run waits for it, sources it and hands it to the apps. */
     public static final String ENV_FILE = "stack.env";
+
+    /** How often the embedded PostgreSQL's process is checked (and restarted if it died). */
+    static final java.time.Duration SUPERVISE_EVERY = java.time.Duration.ofSeconds(2);
 
     static final String USAGE = """
             Usage: java -jar trainwatch-local-stack-runner.jar [options]
@@ -183,7 +187,15 @@ public final class LocalStackMain {
             return 0;
         }
         try {
-            stopped.await();
+            // Supervise PostgreSQL: ./run's apps cannot work without it, and it does not restart itself.
+            while (!stopped.await(SUPERVISE_EVERY.toMillis(), TimeUnit.MILLISECONDS)) {
+                try {
+                    stack.restartPostgresIfDead();
+                } catch (RuntimeException e) {
+                    System.err.println("Local stack: PostgreSQL is down and could not be restarted (trying again in "
+                            + SUPERVISE_EVERY.toSeconds() + " s): " + e.getMessage());
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

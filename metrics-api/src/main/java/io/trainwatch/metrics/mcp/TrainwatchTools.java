@@ -37,8 +37,7 @@ import java.util.function.Supplier;
 public class TrainwatchTools {
 
     private static final Logger LOG = Logger.getLogger(TrainwatchTools.class);
-    static final List<String> STATUSES = List.of("queued", "running", "cancelling", "completed", "failed", "cancelled",
-            "stopped_early");
+    static final List<String> STATUSES = RunRow.STATUSES;
     static final int DEFAULT_LIST_LIMIT = 20;
     static final int MAX_LIST_LIMIT = 500;
 
@@ -67,7 +66,9 @@ public class TrainwatchTools {
     ObjectMapper mapper;
 
     @Tool(name = "list_runs", description = "Lists training runs, newest first. Each entry has run_id, name, project, "
-            + "status (queued, running, cancelling, completed, failed, cancelled, stopped_early), total_epochs, "
+            + "status (queued, running, stalled, cancelling, cancel_unconfirmed, completed, failed, cancelled, "
+            + "stopped_early; `stalled`: the trainer went silent past the run's pace), "
+            + "total_epochs, "
             + "latest_epoch, progress_percent and, once analysed, `action` (the headline recommendation: continue, "
             + "stop, reduce_lr or investigate) with its confidence. Use it to find a run_id or to see which runs need "
             + "attention.")
@@ -174,7 +175,7 @@ public class TrainwatchTools {
 
     @Tool(name = "cancel_run", description = "Stops a running training run: publishes run.cancel-requested (the "
             + "trainer stops at its next batch) and the run shows status `cancelling` until the trainer confirms "
-            + "`cancelled`. The reason is required and recorded on the run: pass the recommendation's reason when "
+            + "`cancelled` (`cancel_unconfirmed` if no trainer confirms within a minute: its host may be down). The reason is required and recorded on the run: pass the recommendation's reason when "
             + "analyze_run says stop. Fails if the run already finished.")
     public Uni<String> cancelRun(
             @ToolArg(name = "run_id", description = "the run's id") String runId,

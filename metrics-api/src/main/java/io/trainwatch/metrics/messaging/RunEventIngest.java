@@ -12,7 +12,6 @@ import io.trainwatch.contracts.TrainwatchEvent;
 import io.trainwatch.metrics.persistence.EventEnvelope;
 import io.trainwatch.metrics.persistence.RunStore;
 import io.trainwatch.metrics.persistence.StoredBatch;
-import io.vertx.pgclient.PgException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.header.Header;
@@ -237,14 +236,7 @@ public class RunEventIngest {
 
     /** Connection trouble, deadlocks, resource exhaustion: worth waiting for rather than dead-lettering. */
     static boolean transientFailure(Throwable failure) {
-        if (failure instanceof PgException pg) {
-            String state = pg.getSqlState();
-            return state != null && (state.startsWith("08") || state.startsWith("40") || state.startsWith("53")
-                    || state.startsWith("57"));
-        }
-        return failure instanceof io.vertx.core.VertxException || failure instanceof java.net.ConnectException
-                || failure instanceof java.util.concurrent.TimeoutException
-                || failure instanceof io.vertx.core.impl.NoStackTraceThrowable;
+        return io.trainwatch.metrics.persistence.DatabaseFailures.isTransient(failure);
     }
 
     private static String header(ConsumerRecord<?, ?> record, String name) {

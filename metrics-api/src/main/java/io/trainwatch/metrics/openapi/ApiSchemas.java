@@ -18,14 +18,11 @@ public final class ApiSchemas {
     private ApiSchemas() {
     }
 
-    static final String STATUSES_DESCRIPTION = "queued, running, cancelling, completed, failed, cancelled, stopped_early";
-
     @Schema(name = "RunSummary", description = "What every view of a run shows: identity, status, progress.",
             requiredProperties = {"run_id", "status", "epochs_recorded"})
     public record RunSummary(
             @Schema(ref = ContractOpenApiFilter.DEFS_PREFIX + "RunId") String runId,
-            @Schema(enumeration = {"queued", "running", "cancelling", "completed", "failed", "cancelled", "stopped_early"})
-            String status,
+            @Schema(ref = ContractOpenApiFilter.SCHEMAS + "RunStatus") String status,
             String name,
             String project,
             List<String> tags,
@@ -99,7 +96,7 @@ public final class ApiSchemas {
 
     @Schema(name = "RunRef", requiredProperties = {"run_id", "status"})
     public record RunRef(@Schema(ref = ContractOpenApiFilter.DEFS_PREFIX + "RunId") String runId,
-                         @Schema(description = STATUSES_DESCRIPTION) String status) {
+                         @Schema(ref = ContractOpenApiFilter.SCHEMAS + "RunStatus") String status) {
     }
 
     @Schema(name = "AlertList", requiredProperties = {"run_id", "alerts"})
@@ -156,13 +153,15 @@ public final class ApiSchemas {
     public record ControlState(boolean cancelRequested,
                                @Schema(type = SchemaType.STRING, nullable = true) String reason,
                                @Schema(type = SchemaType.STRING, nullable = true) String requestedBy,
-                               @Schema(description = STATUSES_DESCRIPTION) String status) {
+                               @Schema(ref = ContractOpenApiFilter.SCHEMAS + "RunStatus") String status) {
     }
 
-    @Schema(name = "CancelAccepted", requiredProperties = {"run_id", "accepted", "ce_ids", "status"})
+    @Schema(name = "CancelAccepted", requiredProperties = {"run_id", "accepted", "ce_ids", "status", "cancel_id"})
     public record CancelAccepted(@Schema(ref = ContractOpenApiFilter.DEFS_PREFIX + "RunId") String runId,
                                  @Schema(minimum = "1") int accepted, List<String> ceIds,
-                                 @Schema(enumeration = "cancelling") String status) {
+                                 @Schema(enumeration = "cancelling") String status,
+                                 @Schema(description = "The id the trainer echoes in its run.finished: the one given "
+                                         + "in the request, else one made by the API") String cancelId) {
     }
 
     @Schema(name = "SchemaList", requiredProperties = "schemas")

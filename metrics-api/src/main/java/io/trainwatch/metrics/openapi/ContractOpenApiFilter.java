@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.smallrye.openapi.OpenApiFilter;
 import io.trainwatch.contracts.EventType;
 import io.trainwatch.contracts.Limits;
+import io.trainwatch.metrics.persistence.RunRow;
 import io.trainwatch.metrics.rest.JsonBodies;
 import org.eclipse.microprofile.openapi.OASFactory;
 import org.eclipse.microprofile.openapi.OASFilter;
@@ -97,6 +98,9 @@ public class ContractOpenApiFilter implements OASFilter {
             new ProblemAnswer("RequestTooLarge", 413, "request-too-large", "Request too large",
                     "The body breaks a per-request limit (bytes, events per request).",
                     "$: a request may hold at most 1000 events, was 1001", "$"),
+            new ProblemAnswer("UnsupportedMediaType", 415, "unsupported-media-type", "Unsupported media type",
+                    "The body is not sent as JSON.", "Content-Type: must be application/json, was text/plain",
+                    "Content-Type"),
             new ProblemAnswer("InvalidFields", 422, "invalid-fields", "Invalid fields",
                     "The body breaks the event contract; errors names every field at fault.", "[1].epoch: is required",
                     "[1].epoch"),
@@ -121,6 +125,8 @@ public class ContractOpenApiFilter implements OASFilter {
         Components components = openAPI.getComponents();
         addContractSchemas(components);
         addProblemResponses(components);
+        components.addSchema("RunStatus", OASFactory.createSchema().addType(Schema.SchemaType.STRING)
+                .description("A run's status.").enumeration(List.copyOf(RunRow.STATUSES)));
         components.addSchema("JsonSchemaDocument", OASFactory.createSchema().addType(Schema.SchemaType.OBJECT)
                 .description("A JSON Schema (draft 2020-12) document; its $id is the events' ce_dataschema.")
                 .addProperty("$schema", OASFactory.createSchema().addType(Schema.SchemaType.STRING).format("uri"))
@@ -141,7 +147,7 @@ public class ContractOpenApiFilter implements OASFilter {
         openAPI.setTags(tags);
         if (openAPI.getPaths() != null) {
             openAPI.getPaths().getPathItems().values().forEach(this::addRequestExamples);
-            openAPI.getPaths().getPathItems().values().forEach(ContractOpenApiFilter::addSecurityResponses);
+            openAPI.getPaths().getPathItems().values().forEach(ContractOpenApiFilter::addUniversalResponses);
         }
     }
 
@@ -189,19 +195,35 @@ public class ContractOpenApiFilter implements OASFilter {
             }
             MediaType media = OASFactory.createMediaType().schema(OASFactory.createSchema().ref(SCHEMAS + "Problem"))
                     .addExample(p.kind(), OASFactory.createExample().value(JsonSchemaModels.plain(example)));
-            components.addResponse(p.name(), OASFactory.createAPIResponse().description(p.description())
-                    .content(OASFactory.createContent().addMediaType(PROBLEM_JSON, media)));
+            org.eclipse.microprofile.openapi.models.responses.APIResponse response = OASFactory.createAPIResponse()
+                    .description(p.description()).content(OASFactory.createContent().addMediaType(PROBLEM_JSON, media));
+            if (p.status() == 503) {
+                response.addHeader("Retry-After", OASFactory.createHeader().description("Seconds to wait before retrying")
+                        .schema(OASFactory.createSchema().addType(Schema.SchemaType.INTEGER)));
+            }
+            components.addResponse(p.name(), response);
         }
     }
 
-    /** Every operation requires a token (the document-wide security): say what a missing or weak one answers. */
-    private static void addSecurityResponses(PathItem item) {
+    /**
+     * What any operation may answer, whatever it does: 400 (RequestGuard refuses path and query parameters that
+     * cannot be stored, e.g. a NUL), 401/403 (every operation requires a token, the document-wide security) and 503
+     * (Kafka or the database away, with Retry-After).
+     */
+    private static void addUniversalResponses(PathItem item) {
         for (Operation op : item.getOperations().values()) {
-            if (op.getSecurity() != null && op.getSecurity().isEmpty()) {
-                continue;
+            addIfAbsent(op, "400", "BadRequest");
+            if (op.getSecurity() == null || !op.getSecurity().isEmpty()) {
+                addIfAbsent(op, "401", "Unauthorized");
+                addIfAbsent(op, "403", "Forbidden");
             }
-            op.getResponses().addAPIResponse("401", OASFactory.createAPIResponse().ref("Unauthorized"));
-            op.getResponses().addAPIResponse("403", OASFactory.createAPIResponse().ref("Forbidden"));
+            addIfAbsent(op, "503", "Unavailable");
+        }
+    }
+
+    private static void addIfAbsent(Operation op, String status, String response) {
+        if (op.getResponses().getAPIResponse(status) == null) {
+            op.getResponses().addAPIResponse(status, OASFactory.createAPIResponse().ref(response));
         }
     }
 

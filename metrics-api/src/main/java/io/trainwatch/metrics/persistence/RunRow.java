@@ -33,6 +33,9 @@ public record RunRow(
         Instant createdAt,
         Instant updatedAt) {
 
+    /** Every status a run can have, for filters and their error messages (REST and MCP). */
+    public static final List<String> STATUSES = List.of("queued", "running", "stalled", "cancelling", "cancel_unconfirmed",
+            "completed", "failed", "cancelled", "stopped_early");
     public static final List<String> TERMINAL = List.of("completed", "failed", "cancelled", "stopped_early");
 
     public boolean finished() {

@@ -88,7 +88,8 @@ public class RunStore {
                 .chain(() -> conn.preparedQuery("UPDATE runs SET status = 'cancelling', cancel_reason = $2, "
                                 + "cancel_requested_by = $3, cancel_requested_at = now(), "
                                 + "status_position = nextval('change_position'), updated_at = now() "
-                                + "WHERE id = $1 AND status IN ('queued', 'running', 'cancelling') RETURNING status_position")
+                                + "WHERE id = $1 AND status IN ('queued', 'running', 'stalled', 'cancelling', 'cancel_unconfirmed') "
+                                + "RETURNING status_position")
                         .execute(Tuple.of(runId, reason, requestedBy)))
                 .chain(rows -> {
                     if (rows.rowCount() == 0) {
@@ -97,6 +98,49 @@ public class RunStore {
                     long position = rows.iterator().next().getLong(0);
                     return notifyChanges(conn, position).replaceWith(true);
                 }));
+    }
+
+    /**
+     * Runs {@code cancelling} for longer than {@code limit} (no trainer confirmed with run.finished) become
+     * {@code cancel_unconfirmed}, with a status change for SSE. The cancel itself stays as it was. Returns their ids.
+     */
+    public Uni<List<String>> markCancelUnconfirmed(java.time.Duration limit) {
+        return pool.withTransaction(conn -> lock(conn)
+                .chain(() -> conn.preparedQuery("UPDATE runs SET status = 'cancel_unconfirmed', "
+                                + "status_position = nextval('change_position'), updated_at = now() "
+                                + "WHERE status = 'cancelling' AND cancel_requested_at < now() - make_interval(secs => $1) "
+                                + "RETURNING id, status_position")
+                        .execute(Tuple.of(limit.toMillis() / 1000.0)))
+                .chain(rows -> changedRuns(conn, rows)));
+    }
+
+    /**
+     * Running runs silent (no stored event, {@code updated_at}) for longer than max({@code paces} × the median of
+     * their last 20 epoch durations, {@code floor}) become {@code stalled}, with a status change for SSE. Returns
+     * their ids. Ingest turns them back to {@code running} when they send again.
+     */
+    public Uni<List<String>> markStalled(java.time.Duration floor, int paces) {
+        return pool.withTransaction(conn -> lock(conn)
+                .chain(() -> conn.preparedQuery("UPDATE runs r SET status = 'stalled', "
+                                + "status_position = nextval('change_position'), updated_at = now() "
+                                + "WHERE r.status = 'running' AND r.updated_at < now() - make_interval(secs => $1) "
+                                + "AND r.updated_at < now() - make_interval(secs => $2 * coalesce((SELECT percentile_cont(0.5) "
+                                + "WITHIN GROUP (ORDER BY d.duration_ms::float8) FROM (SELECT duration_ms FROM epoch_metrics e "
+                                + "WHERE e.run_key = r.run_key AND e.duration_ms IS NOT NULL ORDER BY e.epoch DESC LIMIT 20) d), 0) / 1000.0) "
+                                + "RETURNING id, status_position")
+                        .execute(Tuple.of(floor.toMillis() / 1000.0, paces)))
+                .chain(rows -> changedRuns(conn, rows)));
+    }
+
+    /** The ids of runs whose status an update changed ({@code RETURNING id, status_position}); notifies SSE once. */
+    private static Uni<List<String>> changedRuns(SqlConnection conn, RowSet<Row> rows) {
+        List<String> ids = new ArrayList<>();
+        long max = 0;
+        for (Row r : rows) {
+            ids.add(r.getString("id"));
+            max = Math.max(max, r.getLong("status_position"));
+        }
+        return ids.isEmpty() ? Uni.createFrom().item(ids) : notifyChanges(conn, max).replaceWith(ids);
     }
 
     /** Deletes processed-event ids older than the retention; run-level redeliveries older than that are re-applied. */
@@ -395,9 +439,13 @@ public class RunStore {
                             + "total_epochs = coalesce(t.total_epochs, r.total_epochs), "
                             + "step_count = r.step_count + t.steps_inserted, "
                             + "steps_position = CASE WHEN t.steps_changed > 0 THEN nextval('change_position') ELSE r.steps_position END, "
+                            // A stalled run that sends again is running again (a status change, for SSE).
+                            + "status = CASE WHEN r.status = 'stalled' THEN 'running' ELSE r.status END, "
+                            + "status_position = CASE WHEN r.status = 'stalled' THEN nextval('change_position') ELSE r.status_position END, "
                             + "updated_at = now() FROM unnest($1::int4[], $2::int4[], $3::int4[], $4::int8[], $5::int4[], "
                             + "$6::int4[], $7::int4[]) AS t(run_key, max_epoch, inserted, epochs_position, total_epochs, "
-                            + "steps_inserted, steps_changed) WHERE r.run_key = t.run_key RETURNING r.steps_position")
+                            + "steps_inserted, steps_changed) WHERE r.run_key = t.run_key "
+                            + "RETURNING greatest(r.steps_position, r.status_position)")
                     .execute(Tuple.from(Arrays.asList(runKey, maxEpoch, inserted, epochsPosition, totalEpochs,
                             stepsInserted, stepsChanged)))
                     .invoke(this::seenAll)

@@ -1,6 +1,7 @@
 package io.trainwatch.metrics.rest;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -34,7 +35,8 @@ public class JsonBodies {
                     "a request body must be at most " + Limits.MAX_REQUEST_BYTES + " bytes, was " + body.length);
         }
         try {
-            JsonNode node = mapper.readTree(body);
+            // Trailing content ({"epoch":1} garbage) is refused: the client meant something we would not store.
+            JsonNode node = mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(body);
             if (node == null || node.isMissingNode()) {
                 throw ProblemException.malformed("body is empty; a JSON document is required");
             }
@@ -92,7 +94,11 @@ public class JsonBodies {
                 JsonNode given = obj.get("run_id");
                 if (given == null || given.isNull()) {
                     obj.put("run_id", pathRunId);
-                } else if (!given.isTextual() || !given.asText().equals(pathRunId)) {
+                } else if (!given.isTextual()) {
+                    errors.add(new ProblemException.FieldError(field(prefix, "run_id"),
+                            "must be a string, was " + given.getNodeType().name().toLowerCase() + " " + given));
+                    continue;
+                } else if (!given.asText().equals(pathRunId)) {
                     errors.add(new ProblemException.FieldError(field(prefix, "run_id"),
                             "must equal the run id in the path \"" + pathRunId + "\", was " + given));
                     continue;

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.CompositeException;
 import io.trainwatch.contracts.EventValidationException;
 import io.trainwatch.metrics.history.QueryParameterException;
+import io.trainwatch.metrics.persistence.DatabaseFailures;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
@@ -26,6 +27,7 @@ public class ProblemMapper implements ExceptionMapper<Throwable> {
 
     public static final String PROBLEM_JSON = "application/problem+json";
     static final String TYPE_PREFIX = "urn:trainwatch:problem:";
+    /** What a 503 tells the client to wait: the Kafka send and database timeouts are a few seconds too. */
     static final int RETRY_AFTER_SECONDS = 2;
 
     private static final Logger LOG = Logger.getLogger(ProblemMapper.class);
@@ -37,7 +39,10 @@ public class ProblemMapper implements ExceptionMapper<Throwable> {
     public Response toResponse(Throwable exception) {
         Throwable e = unwrap(exception);
         ProblemException problem = toProblem(e);
-        if (problem.status() >= 500) {
+        if (problem.status() == 503) {
+            // A dependency is away: one line, no stack trace (a burst of refused requests must not flood the log).
+            LOG.warnf("request refused with 503, dependency unavailable: %s", e.toString());
+        } else if (problem.status() >= 500) {
             LOG.errorf(e, "request failed: %s", e.toString());
         }
         ObjectNode body = mapper.createObjectNode();
@@ -95,9 +100,14 @@ public class ProblemMapper implements ExceptionMapper<Throwable> {
             return new ProblemException(status, "http-" + status, title, wae.getMessage(), List.of());
         }
         if (e instanceof io.smallrye.mutiny.subscription.BackPressureFailure
-                || e instanceof java.util.concurrent.TimeoutException) {
+                || e instanceof java.util.concurrent.TimeoutException
+                || e instanceof org.apache.kafka.common.errors.RetriableException) {
             return new ProblemException(503, "unavailable", "Service unavailable",
                     "the event could not be handed to Kafka in time; retry later", List.of());
+        }
+        if (DatabaseFailures.isTransient(e)) {
+            return new ProblemException(503, "unavailable", "Service unavailable",
+                    "the database is unavailable; retry later", List.of());
         }
         return new ProblemException(500, "internal", "Internal error",
                 "the server failed to answer; the log has the details", List.of());

@@ -101,6 +101,7 @@ public class RunMetricsResource {
             examples = @ExampleObject(name = "accepted", value = RunResource.EXAMPLE_ACCEPTED)))
     @APIResponse(responseCode = "400", ref = "BadRequest")
     @APIResponse(responseCode = "413", ref = "RequestTooLarge")
+    @APIResponse(responseCode = "415", ref = "UnsupportedMediaType")
     @APIResponse(responseCode = "422", ref = "InvalidFields")
     @APIResponse(responseCode = "503", ref = "Unavailable")
     public Uni<Response> ingest(@Parameter(description = "The run id", schema = @Schema(ref = "ContractRunId")) @PathParam("id") String id, byte[] body) {

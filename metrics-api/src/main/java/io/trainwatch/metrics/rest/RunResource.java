@@ -59,12 +59,12 @@ public class RunResource {
             + "\"ce_ids\": [\"7f0c5e2a-3b1d-4c36-9a53-0d9b1c2e4f10\"], \"control\": {\"cancel_requested\": false, "
             + "\"reason\": null, \"requested_by\": null, \"status\": \"running\"}}";
     static final String EXAMPLE_CANCELLING = "{\"run_id\": \"r-42\", \"accepted\": 1, "
-            + "\"ce_ids\": [\"7f0c5e2a-3b1d-4c36-9a53-0d9b1c2e4f10\"], \"status\": \"cancelling\"}";
+            + "\"ce_ids\": [\"7f0c5e2a-3b1d-4c36-9a53-0d9b1c2e4f10\"], \"status\": \"cancelling\", "
+            + "\"cancel_id\": \"c-3f1e0b7a\"}";
 
     static final int DEFAULT_LIMIT = 50;
     static final int MAX_LIMIT = 500;
-    static final List<String> STATUSES = List.of("queued", "running", "cancelling", "completed", "failed", "cancelled",
-            "stopped_early");
+    static final List<String> STATUSES = RunRow.STATUSES;
 
     @Inject
     RunQueries queries;
@@ -98,8 +98,8 @@ public class RunResource {
             examples = @ExampleObject(name = "page", value = EXAMPLE_PAGE)))
     @APIResponse(responseCode = "400", ref = "BadRequest")
     public Uni<Response> list(
-            @Parameter(description = "Only runs with this status", schema = @Schema(enumeration = {"queued", "running",
-                    "cancelling", "completed", "failed", "cancelled", "stopped_early"})) @QueryParam("status") String status,
+            @Parameter(description = "Only runs with this status", schema = @Schema(ref = "RunStatus"))
+            @QueryParam("status") String status,
             @Parameter(description = "Exact project name") @QueryParam("project") String project,
             @Parameter(description = "Runs carrying this tag") @QueryParam("tag") String tag,
             @Parameter(description = "Page size", schema = @Schema(type = SchemaType.INTEGER, minimum = "1",
@@ -135,6 +135,7 @@ public class RunResource {
             examples = @ExampleObject(name = "accepted", value = EXAMPLE_ACCEPTED)))
     @APIResponse(responseCode = "400", ref = "BadRequest")
     @APIResponse(responseCode = "413", ref = "RequestTooLarge")
+    @APIResponse(responseCode = "415", ref = "UnsupportedMediaType")
     @APIResponse(responseCode = "422", ref = "InvalidFields")
     @APIResponse(responseCode = "503", ref = "Unavailable")
     public Uni<Response> start(byte[] body) {
@@ -177,6 +178,7 @@ public class RunResource {
             examples = @ExampleObject(name = "accepted", value = EXAMPLE_ACCEPTED)))
     @APIResponse(responseCode = "400", ref = "BadRequest")
     @APIResponse(responseCode = "413", ref = "RequestTooLarge")
+    @APIResponse(responseCode = "415", ref = "UnsupportedMediaType")
     @APIResponse(responseCode = "422", ref = "InvalidFields")
     @APIResponse(responseCode = "503", ref = "Unavailable")
     public Uni<Response> finish(@Parameter(description = "The run id", schema = @Schema(ref = "ContractRunId")) @PathParam("id") String id, byte[] body) {
@@ -197,10 +199,14 @@ public class RunResource {
     @APIResponse(responseCode = "404", ref = "RunNotFound")
     @APIResponse(responseCode = "409", ref = "RunFinished")
     @APIResponse(responseCode = "413", ref = "RequestTooLarge")
+    @APIResponse(responseCode = "415", ref = "UnsupportedMediaType")
     @APIResponse(responseCode = "422", ref = "InvalidFields")
     @APIResponse(responseCode = "503", ref = "Unavailable")
     public Uni<Response> cancel(@Parameter(description = "The run id", schema = @Schema(ref = "ContractRunId")) @PathParam("id") String id, byte[] body) {
-        RunCancelRequested request = bodies.events(bodies.parse(body), RunCancelRequested.class, id, false).get(0);
+        RunCancelRequested given = bodies.events(bodies.parse(body), RunCancelRequested.class, id, false).get(0);
+        // Every cancel has an id the trainer echoes in its run.finished; a client may choose it, else it is made here.
+        RunCancelRequested request = given.cancelId() != null ? given
+                : given.withCancelId("c-" + io.trainwatch.contracts.CloudEvents.newId());
         return requireRun(id).chain(run -> {
             if (run.finished()) {
                 throw finishedConflict(run);
@@ -214,6 +220,7 @@ public class RunResource {
                                 }
                                 ObjectNode answer = accepted(id, List.of(ceId));
                                 answer.put("status", "cancelling");
+                                answer.put("cancel_id", request.cancelId());
                                 return Response.accepted(answer).build();
                             }));
         });

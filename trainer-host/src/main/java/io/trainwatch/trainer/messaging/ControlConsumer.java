@@ -9,6 +9,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
@@ -20,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -27,7 +29,10 @@ import java.util.function.Consumer;
 /**
  * Reads {@code run.cancel-requested} from the control topic on its own thread. The consumer group is unique to this
  * host instance, so every trainer host sees every cancel (a broadcast); the handler ignores runs it does not own.
- * {@code auto.offset.reset=latest}: a cancel sent while no host ran has nobody to stop.
+ * A new group starts {@code lookBack} before now, not at the end: a cancel for a run this host just started, sent
+ * before the consumer had its partitions, is still read. (A stable group per host would replay cancels for runs a
+ * previous process had; those runs are gone and reported failed at start, see OpenRuns, so a bounded look-back is
+ * what is needed, and it needs no stable host identity.)
  */
 public final class ControlConsumer implements AutoCloseable {
 
@@ -39,7 +44,14 @@ public final class ControlConsumer implements AutoCloseable {
     private volatile boolean running = true;
     private volatile boolean assigned;
 
+    private final Duration lookBack;
+
     public ControlConsumer(String bootstrapServers, String groupId, Consumer<RunCancelRequested> handler) {
+        this(bootstrapServers, groupId, Duration.ZERO, handler);
+    }
+
+    public ControlConsumer(String bootstrapServers, String groupId, Duration lookBack, Consumer<RunCancelRequested> handler) {
+        this.lookBack = lookBack;
         Map<String, Object> c = new HashMap<>();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
@@ -71,6 +83,7 @@ public final class ControlConsumer implements AutoCloseable {
 
                 @Override
                 public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    startLookingBack(partitions);
                     // 'latest' applies lazily, at the first fetch; take the end offsets now so that "assigned"
                     // really means every later cancel will be read.
                     for (TopicPartition tp : partitions) {
@@ -101,6 +114,29 @@ public final class ControlConsumer implements AutoCloseable {
             assigned = false;
             consumer.close(Duration.ofSeconds(2));
         }
+    }
+
+    /** Partitions this group has no committed offset for start at the first record newer than now − lookBack. */
+    private void startLookingBack(Collection<TopicPartition> partitions) {
+        if (lookBack.isZero() || partitions.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(partitions));
+        Map<TopicPartition, Long> since = new HashMap<>();
+        long from = System.currentTimeMillis() - lookBack.toMillis();
+        for (TopicPartition tp : partitions) {
+            if (committed.get(tp) == null) {
+                since.put(tp, from);
+            }
+        }
+        if (since.isEmpty()) {
+            return;
+        }
+        consumer.offsetsForTimes(since).forEach((tp, found) -> {
+            if (found != null) {
+                consumer.seek(tp, found.offset());
+            } // none newer: 'latest' (the end) is right
+        });
     }
 
     private void handle(ConsumerRecord<String, byte[]> r) {

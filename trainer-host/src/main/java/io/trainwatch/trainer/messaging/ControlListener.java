@@ -35,9 +35,10 @@ public class ControlListener {
             return;
         }
         // A group of its own: every trainer host must see every cancel.
-        consumer = new ControlConsumer(bootstrapServers, "trainwatch-trainer-control-" + TrainerHost.INSTANCE_ID, cancel -> {
+        consumer = new ControlConsumer(bootstrapServers, "trainwatch-trainer-control-" + TrainerHost.INSTANCE_ID,
+                config.control().lookBack(), cancel -> {
             if (jobs.owns(cancel.runId())) {
-                jobs.cancel(cancel.runId(), cancel.reason(), cancel.requestedBy());
+                jobs.cancel(cancel.runId(), cancel.reason(), cancel.requestedBy(), cancel.cancelId());
             } else {
                 LOG.debugf("cancel for run %s ignored: not trained here", cancel.runId());
             }

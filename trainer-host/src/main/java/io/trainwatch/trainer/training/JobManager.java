@@ -211,6 +211,11 @@ public final class JobManager implements AutoCloseable {
      * @return the job after the request, empty if this host does not know the run
      */
     public Optional<JobView> cancel(String runId, String reason, String requestedBy) {
+        return cancel(runId, reason, requestedBy, null);
+    }
+
+    /** As above, with the id of the {@code run.cancel-requested} that asked, echoed in the run's run.finished. */
+    public Optional<JobView> cancel(String runId, String reason, String requestedBy, String cancelId) {
         Job job;
         synchronized (jobs) {
             job = jobs.get(runId);
@@ -219,7 +224,7 @@ public final class JobManager implements AutoCloseable {
             return Optional.empty();
         }
         synchronized (job) {
-            if (!job.status.finished() && job.cancel.cancel(reason, requestedBy)) {
+            if (!job.status.finished() && job.cancel.cancel(reason, requestedBy, cancelId)) {
                 LOG.infof("job %s: cancel requested by %s: %s", runId, requestedBy, reason);
                 if (job.status == JobStatus.QUEUED) {
                     // Under the job's lock, so train() either started it already or sees the cancel and returns.

@@ -183,8 +183,10 @@ public final class TrainingRun {
     }
 
     private void emitFinished(RunOutcome outcome) {
+        // A run that ended because of a cancel acknowledges that cancel by its id.
+        String cancelId = outcome.status() == RunStatus.CANCELLED && cancel.cancelled() ? cancel.request().cancelId() : null;
         emit(new RunFinished(TrainwatchEvent.CURRENT_SCHEMA_VERSION, runId, outcome.status(), truncate(outcome.reason()),
-                outcome.epochsCompleted(), outcome.requestedBy(), Instant.now()));
+                outcome.epochsCompleted(), outcome.requestedBy(), Instant.now(), cancelId));
     }
 
     private RunOutcome cancelled(int epochsCompleted) {

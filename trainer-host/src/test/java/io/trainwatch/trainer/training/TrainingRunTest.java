@@ -90,7 +90,7 @@ class TrainingRunTest {
         TrainingRun run = new TrainingRun("run-cancel", spec, Datasets.load(spec.dataset()), event -> {
             sink.publish(event);
             if (event instanceof EpochCompleted ec && ec.epoch() == 1) {
-                cancel.cancel("overfitting since epoch 1", "agent-7");
+                cancel.cancel("overfitting since epoch 1", "agent-7", "c-42");
             }
         }, cancel, 0, "h");
         RunOutcome outcome = run.run();
@@ -105,6 +105,7 @@ class TrainingRunTest {
         assertEquals(RunStatus.CANCELLED, f.status());
         assertEquals("overfitting since epoch 1", f.reason());
         assertEquals("agent-7", f.requestedBy());
+        assertEquals("c-42", f.cancelId(), "run.finished acknowledges the cancel by its id");
         assertEquals(2, f.epochsCompleted());
         assertFalse(sink.events.stream().anyMatch(e -> e instanceof EpochCompleted x && x.epoch() > 1));
     }

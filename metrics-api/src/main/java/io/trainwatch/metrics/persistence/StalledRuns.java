@@ -1,0 +1,75 @@
+package io.trainwatch.metrics.persistence;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.trainwatch.contracts.AlertOpened;
+import io.trainwatch.contracts.Severity;
+import io.trainwatch.contracts.TrainwatchEvent;
+import io.trainwatch.metrics.messaging.EventPublisher;
+import io.vertx.mutiny.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Liveness: a running run whose trainer went quiet (killed, hung, cut off) would otherwise show {@code running}
+ * forever. Silent for longer than max({@code trainwatch.liveness.paces} × its median epoch duration,
+ * {@code trainwatch.liveness.floor}) it becomes {@code stalled}, with a warning alert on the insights topic; its
+ * next stored epoch or step makes it {@code running} again. Measured from the run's own pace, so a run with
+ * 20-minute epochs is not taken for dead after a minute.
+ */
+@ApplicationScoped
+public class StalledRuns {
+
+    public static final String ALERT_KIND = "stalled";
+
+    private static final Logger LOG = Logger.getLogger(StalledRuns.class);
+
+    @Inject
+    Vertx vertx;
+
+    @Inject
+    RunStore store;
+
+    @Inject
+    EventPublisher publisher;
+
+    @ConfigProperty(name = "trainwatch.liveness.floor", defaultValue = "PT60S")
+    Duration floor;
+
+    @ConfigProperty(name = "trainwatch.liveness.paces", defaultValue = "5")
+    int paces;
+
+    private long timer;
+
+    void start(@Observes StartupEvent ignored) {
+        long every = Math.max(200, floor.toMillis() / 5);
+        timer = vertx.setPeriodic(every, every, id -> store.markStalled(floor, paces).subscribe().with(this::alert,
+                f -> LOG.warnf("cannot check for stalled runs: %s", f.toString())));
+    }
+
+    /** Stops the timer with the application, so that no check runs against beans already destroyed. */
+    void stop(@Observes ShutdownEvent ignored) {
+        vertx.cancelTimer(timer);
+    }
+
+    private void alert(List<String> runIds) {
+        if (runIds.isEmpty()) {
+            return;
+        }
+        LOG.warnf("%d run(s) silent past their pace (>= %s), now stalled: %s", runIds.size(), floor,
+                runIds.size() <= 10 ? runIds : runIds.subList(0, 10) + " …");
+        for (String runId : runIds) {
+            AlertOpened alert = new AlertOpened(TrainwatchEvent.CURRENT_SCHEMA_VERSION, runId, ALERT_KIND, ALERT_KIND,
+                    Severity.WARNING, null, "no event for longer than max(" + paces + " × the run's median epoch "
+                    + "duration, " + floor.toSeconds() + " s): the trainer may be dead or hung");
+            publisher.publish(alert).subscribe().with(ok -> { },
+                    f -> LOG.warnf("alert %s for run %s not published: %s", ALERT_KIND, runId, f.toString()));
+        }
+    }
+}

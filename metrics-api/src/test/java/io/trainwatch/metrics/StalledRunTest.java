@@ -1,0 +1,50 @@
+package io.trainwatch.metrics;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.trainwatch.contracts.AlertOpened;
+import io.trainwatch.contracts.EpochCompleted;
+import io.trainwatch.contracts.EventCodec;
+import io.trainwatch.contracts.Topics;
+import io.trainwatch.stack.LocalStackTestResource;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+/** Liveness: a running run that goes silent turns `stalled` (with an alert) and `running` again when it sends. */
+@QuarkusTest
+@TestProfile(ShortLifecycleLimits.class)
+@QuarkusTestResource(LocalStackTestResource.class)
+class StalledRunTest {
+
+    @Test
+    void aSilentRunIsStalledAndRunsAgainWhenAnEpochArrives() {
+        String runId = TestRuns.newRunId("stalled");
+        KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.started(runId, "proj-stalled", 10));
+        // 100 ms epochs: 5 x the median is far below the 2 s floor, so the floor decides.
+        KafkaTestClient.send(Topics.RUN_EVENTS, EpochCompleted.builder(runId, 0).optTrainLoss(0.9).optDurationMs(100L).build());
+        try (KafkaConsumer<String, byte[]> insights = KafkaTestClient.consumer(Topics.RUN_INSIGHTS)) {
+            await().atMost(IngestTest.WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}", runId).then()
+                    .statusCode(200).body("status", equalTo("stalled")));
+            given().queryParam("status", "stalled").get("/api/v1/runs").then().statusCode(200);
+            List<ConsumerRecord<String, byte[]>> alerts = KafkaTestClient.pollUntil(insights,
+                    r -> runId.equals(r.key()) && "alert.opened".equals(KafkaTestClient.header(r, "ce_type")),
+                    Duration.ofSeconds(30));
+            assertFalse(alerts.isEmpty(), "no alert.opened for the stalled run within 30 s");
+            assertEquals("stalled", EventCodec.instance().decode(alerts.get(0).value(), AlertOpened.class).kind());
+        }
+        KafkaTestClient.send(Topics.RUN_EVENTS, EpochCompleted.builder(runId, 1).optTrainLoss(0.8).optDurationMs(100L).build());
+        await().atMost(IngestTest.WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}", runId).then()
+                .body("status", equalTo("running")).body("latest_epoch", equalTo(1)));
+    }
+}
