@@ -162,7 +162,7 @@ public class RunStore {
     /** The state of one batch write, step by step. */
     private final class BatchWrite {
         private final SqlConnection conn;
-        private final List<EventEnvelope> events;
+        private List<EventEnvelope> events;
         private final Map<String, RunRef> runs = new HashMap<>();
         private final Set<String> freshRunLevelIds = new HashSet<>();
         private final Map<String, List<EpochCompleted>> changedEpochs = new TreeMap<>();
@@ -177,6 +177,7 @@ public class RunStore {
 
         Uni<StoredBatch> run() {
             return lock(conn)
+                    .chain(this::dropDeletedRuns)
                     .chain(this::dedupeRunLevel)
                     .chain(this::ensureRuns)
                     .chain(this::applyStarted)
@@ -198,6 +199,17 @@ public class RunStore {
 
         private void seen(long position) {
             lastPosition = Math.max(lastPosition, position);
+        }
+
+        /** Late events of a deleted run (e.g. the trainer's run.finished after the delete's cancel) are dropped. */
+        private Uni<Void> dropDeletedRuns() {
+            String[] ids = events.stream().map(e -> e.event().runId()).distinct().toArray(String[]::new);
+            return RunDeletion.deletedAmong(conn, ids).invoke(deleted -> {
+                if (!deleted.isEmpty()) {
+                    Set<String> gone = new HashSet<>(deleted);
+                    events = events.stream().filter(e -> !gone.contains(e.event().runId())).toList();
+                }
+            }).replaceWithVoid();
         }
 
         private Uni<Void> dedupeRunLevel() {
