@@ -24,6 +24,8 @@ final class SseClientForTests implements AutoCloseable {
     private final InputStream body;
     private final Thread reader;
     final int status;
+    /** True once the server ended the stream (not when the test closed it). */
+    volatile boolean ended;
 
     SseClientForTests(URI uri, String lastEventId) throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).header("Accept", "text/event-stream")
@@ -67,6 +69,7 @@ final class SseClientForTests implements AutoCloseable {
                     data.append(line.substring(5).stripLeading());
                 }
             }
+            ended = true;
         } catch (IOException e) {
             // closed by the test
         }

@@ -112,8 +112,9 @@ public class RunRetention {
                         return Uni.createFrom().item(doneSoFar + n);
                     }
                     // A pause between batches: the timer frees the event loop, and ingest gets the lock in between.
-                    return Uni.createFrom().voidItem().onItem().delayIt().by(pauseBetween)
-                            .chain(() -> sweepFrom(doneSoFar + n, defaultDays, projects, batchSize, pauseBetween));
+                    Uni<Void> paused = pauseBetween.isZero() ? Uni.createFrom().voidItem()
+                            : Uni.createFrom().voidItem().onItem().delayIt().by(pauseBetween);
+                    return paused.chain(() -> sweepFrom(doneSoFar + n, defaultDays, projects, batchSize, pauseBetween));
                 });
     }
 }

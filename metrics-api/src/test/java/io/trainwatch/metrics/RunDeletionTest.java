@@ -1,0 +1,182 @@
+package io.trainwatch.metrics;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.trainwatch.contracts.CloudEvents;
+import io.trainwatch.contracts.EventCodec;
+import io.trainwatch.contracts.RunCancelRequested;
+import io.trainwatch.contracts.RunFinished;
+import io.trainwatch.contracts.RunStatus;
+import io.trainwatch.contracts.Topics;
+import io.trainwatch.metrics.persistence.RunRetention;
+import io.trainwatch.stack.LocalStackTestResource;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.URL;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** DELETE /runs/{id} and retention: everything of the run goes, SSE is told, the insights topic gets a tombstone. */
+@QuarkusTest
+@QuarkusTestResource(LocalStackTestResource.class)
+class RunDeletionTest {
+
+    @TestHTTPResource("/")
+    URL base;
+
+    @Inject
+    Pool pool;
+
+    @Inject
+    RunRetention retention;
+
+    @Test
+    void deletingARunningRunCancelsItRemovesEverythingTellsSseAndTombstonesInsights() throws Exception {
+        String runId = TestRuns.newRunId("del");
+        KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.started(runId, "proj-del", 10));
+        for (int e = 0; e < 3; e++) {
+            KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.epoch(runId, e, 10));
+        }
+        await().atMost(IngestTest.WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}", runId).then()
+                .statusCode(200).body("latest_epoch", equalTo(2)));
+        int runKey = runKey(runId);
+        URI runEvents = base.toURI().resolve("/api/v1/runs/" + runId + "/events?types=epoch");
+        URI allEvents = base.toURI().resolve("/api/v1/events");
+        try (KafkaConsumer<String, byte[]> control = KafkaTestClient.consumer(Topics.RUN_CONTROL);
+             KafkaConsumer<String, byte[]> insights = KafkaTestClient.consumer(Topics.RUN_INSIGHTS);
+             SseClientForTests runStream = new SseClientForTests(runEvents, null);
+             SseClientForTests everything = new SseClientForTests(allEvents, null)) {
+            assertEquals(200, runStream.status);
+            assertEquals(200, everything.status);
+
+            given().delete("/api/v1/runs/{id}", runId).then().statusCode(204);
+
+            given().get("/api/v1/runs/{id}", runId).then().statusCode(404).contentType("application/problem+json");
+            assertEquals(0, count("SELECT count(*) FROM epoch_metrics WHERE run_key = $1", runKey));
+            assertEquals(0, count("SELECT count(*) FROM run_analysis WHERE run_key = $1", runKey));
+            assertEquals(0, count("SELECT count(*) FROM alerts WHERE run_key = $1", runKey));
+            assertEquals(0, count("SELECT count(*) FROM step_samples WHERE run_key = $1", runKey));
+
+            // A run still training is cancelled first, with the reason "deleted".
+            List<ConsumerRecord<String, byte[]>> cancels = KafkaTestClient.pollUntil(control,
+                    r -> runId.equals(r.key()), Duration.ofSeconds(30));
+            assertEquals(1, cancels.size());
+            RunCancelRequested cancel = EventCodec.instance().decode(cancels.get(0).value(), RunCancelRequested.class);
+            assertEquals("deleted", cancel.reason());
+
+            // The run's stream gets status `deleted` (although it asked for epochs only) and ends.
+            SseClientForTests.Event deleted = nextOfType(runStream, "status");
+            assertTrue(deleted.data().contains("\"status\":\"deleted\""), deleted.data());
+            await().atMost(Duration.ofSeconds(20)).until(() -> runStream.ended);
+            // The all-runs stream gets it too, and goes on.
+            SseClientForTests.Event global;
+            do {
+                global = nextOfType(everything, "status");
+            } while (!global.data().contains(runId));
+            assertTrue(global.data().contains("\"status\":\"deleted\""), global.data());
+
+            List<ConsumerRecord<String, byte[]>> tombstones = KafkaTestClient.pollUntil(insights,
+                    r -> runId.equals(r.key()) && r.value() == null, Duration.ofSeconds(30));
+            assertEquals(1, tombstones.stream().filter(r -> r.value() == null).count());
+        }
+
+        // The trainer's late run.finished (it honoured the cancel) does not bring the run back.
+        KafkaTestClient.send(Topics.RUN_EVENTS, new RunFinished(1, runId, RunStatus.CANCELLED, "deleted", 3, "api", null));
+        String marker = TestRuns.newRunId("del-marker");
+        KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.started(marker, "proj-del", 1));
+        await().atMost(IngestTest.WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}", marker).then().statusCode(200));
+        given().get("/api/v1/runs/{id}", runId).then().statusCode(404);
+        given().delete("/api/v1/runs/{id}", runId).then().statusCode(404).contentType("application/problem+json");
+    }
+
+    @Test
+    void unknownRunIs404() {
+        given().delete("/api/v1/runs/{id}", "no-such-run").then().statusCode(404)
+                .contentType("application/problem+json").body("status", equalTo(404));
+    }
+
+    @Test
+    void retentionDeletesOnlyFinishedRunsOlderThanTheirProjectsLimitInBatches() {
+        String project = "proj-ret-" + CloudEvents.newId().substring(0, 8);
+        String keepProject = "proj-keep-" + CloudEvents.newId().substring(0, 8);
+        Instant old = Instant.now().minus(Duration.ofDays(40));
+        List<String> expired = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            String id = TestRuns.newRunId("ret-old");
+            expired.add(id);
+            finishedRun(id, project, old);
+        }
+        String recent = TestRuns.newRunId("ret-recent");
+        finishedRun(recent, project, Instant.now().minus(Duration.ofDays(2)));
+        String running = TestRuns.newRunId("ret-running");
+        KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.started(running, project, 10));
+        String kept = TestRuns.newRunId("ret-kept");
+        finishedRun(kept, keepProject, old);
+        await().atMost(IngestTest.WAIT).untilAsserted(() -> {
+            for (String id : List.of(recent, running, kept, expired.get(4))) {
+                given().get("/api/v1/runs/{id}", id).then().statusCode(200);
+            }
+            given().get("/api/v1/runs/{id}", expired.get(4)).then().body("status", equalTo("completed"));
+        });
+
+        // 30 days by default, 0 (keep forever) for keepProject; batches of 2 with no pause.
+        int deleted = retention.sweep(30, Map.of(keepProject, 0), 2, Duration.ZERO)
+                .await().atMost(Duration.ofSeconds(60));
+
+        assertTrue(deleted >= expired.size(), "every expired run of this test was deleted; deleted " + deleted);
+        for (String id : expired) {
+            given().get("/api/v1/runs/{id}", id).then().statusCode(404);
+        }
+        given().get("/api/v1/runs/{id}", recent).then().statusCode(200);
+        given().get("/api/v1/runs/{id}", running).then().statusCode(200);
+        given().get("/api/v1/runs/{id}", kept).then().statusCode(200);
+    }
+
+    @Test
+    void retentionOffDeletesNothing() {
+        assertEquals(0, retention.sweep(0, Map.of(), 100, Duration.ZERO).await().atMost(Duration.ofSeconds(10)));
+    }
+
+    private static void finishedRun(String id, String project, Instant finishedAt) {
+        KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.started(id, project, 1));
+        KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.epoch(id, 0, 1));
+        KafkaTestClient.send(Topics.RUN_EVENTS, new RunFinished(1, id, RunStatus.COMPLETED, null, 1, null, finishedAt));
+    }
+
+    private static SseClientForTests.Event nextOfType(SseClientForTests client, String type) throws InterruptedException {
+        SseClientForTests.Event ev;
+        do {
+            ev = client.next(Duration.ofSeconds(20));
+            assertNotNull(ev, "a " + type + " event arrives");
+        } while (!type.equals(ev.type()));
+        return ev;
+    }
+
+    private int runKey(String runId) {
+        return pool.preparedQuery("SELECT run_key FROM runs WHERE id = $1").execute(Tuple.of(runId))
+                .await().atMost(Duration.ofSeconds(10)).iterator().next().getInteger(0);
+    }
+
+    private long count(String sql, int runKey) {
+        return pool.preparedQuery(sql).execute(Tuple.of(runKey)).await().atMost(Duration.ofSeconds(10))
+                .iterator().next().getLong(0);
+    }
+}
