@@ -104,6 +104,12 @@ public final class ApiClient {
         return r.body().isBlank() ? mapper.createObjectNode() : parse(r.body(), pathAndQuery);
     }
 
+    /** DELETE a resource; any status but 2xx is a CliException. */
+    public void delete(String path) {
+        TextResponse r = send(request(path).header("Accept", "application/json").DELETE().build());
+        requireSuccess(r, path);
+    }
+
     /**
      * Opens an SSE stream. A non-200 answer (an unknown run is a 404 problem) is an {@link HttpStatusException};
      * the caller reads the lines and closes the connection.

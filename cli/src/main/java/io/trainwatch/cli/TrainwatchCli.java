@@ -13,7 +13,7 @@ import java.util.Map;
 @Command(name = "trainwatch", mixinStandardHelpOptions = true, version = "trainwatch 0.1.0",
         description = "Watch, judge and steer training runs through Trainwatch (metrics-api and trainer-host).",
         subcommands = {RunsCommand.class, ShowCommand.class, MetricsCommand.class, WatchCommand.class,
-                AnalyzeCommand.class, CancelCommand.class, TrainCommand.class, CommandLine.HelpCommand.class},
+                AnalyzeCommand.class, CancelCommand.class, DeleteCommand.class, TrainCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  done; for watch/train --watch: the run completed",
                 "  1  watch: the run failed or diverged",

@@ -235,6 +235,21 @@ class CliHttpTest {
     }
 
     @Test
+    void deleteSendsDeleteAndAnUnknownRunIsAnError() {
+        routes.put("DELETE /api/v1/runs/r1", (ex, r) -> send(ex, 204, "application/json", ""));
+        CliRunner.Result r = cli("delete", "r1");
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals("DELETE", received.get(0).method());
+        assertEquals("run r1 deleted\n", r.out());
+
+        routes.put("DELETE /api/v1/runs/r2", (ex, req) -> send(ex, 404, "application/problem+json",
+                "{\"title\":\"Run not found\",\"status\":404,\"detail\":\"no run with id \\\"r2\\\"\"}"));
+        CliRunner.Result unknown = cli("delete", "r2");
+        assertEquals(ExitCodes.ERROR, unknown.exitCode());
+        assertEquals("trainwatch: metrics-api: 404 Run not found: no run with id \"r2\"", unknown.err().strip());
+    }
+
+    @Test
     void fieldErrorsOfAProblemAreShown() {
         routes.put("POST /api/v1/jobs", (ex, r) -> send(ex, 422, "application/problem+json",
                 "{\"title\":\"Invalid fields\",\"status\":422,\"detail\":\"2 fields are invalid; see errors\","

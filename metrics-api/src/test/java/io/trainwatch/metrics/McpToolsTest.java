@@ -41,7 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class McpToolsTest {
 
     static final List<String> TOOLS = List.of("list_runs", "get_run", "get_training_metrics", "analyze_run",
-            "get_alerts", "compare_runs", "cancel_run");
+            "get_alerts", "compare_runs", "cancel_run", "delete_run");
 
     @TestHTTPResource("/mcp")
     URI mcp;
@@ -125,6 +125,19 @@ class McpToolsTest {
         given().get("/api/v1/runs/{id}", runId).then().body("status", equalTo("cancelling"))
                 .body("cancel.reason", equalTo("overfitting since epoch 9"))
                 .body("cancel.requested_by", equalTo("mcp-test"));
+
+        // delete_run: says it is irreversible; deletes; a second delete is a tool error naming the run
+        for (JsonNode t : tools) {
+            if (t.get("name").asText().equals("delete_run")) {
+                assertTrue(t.get("description").asText().contains("IRREVERSIBLY"), t.toString());
+            }
+        }
+        JsonNode deleted = call("delete_run", mapper.createObjectNode().put("run_id", runId));
+        assertFalse(deleted.at("/result/isError").asBoolean(), deleted.toString());
+        assertTrue(toolJson(deleted).get("deleted").asBoolean(), deleted.toString());
+        given().get("/api/v1/runs/{id}", runId).then().statusCode(404);
+        assertToolError(call("delete_run", mapper.createObjectNode().put("run_id", runId)),
+                "no run with id \"" + runId + "\"");
     }
 
     private void assertToolError(JsonNode response, String expected) {

@@ -9,6 +9,7 @@ import io.quarkiverse.mcp.server.ToolArg;
 import io.quarkiverse.mcp.server.ToolCallException;
 import io.smallrye.mutiny.Uni;
 import io.trainwatch.metrics.history.QueryParameterException;
+import io.trainwatch.metrics.persistence.RunDeleter;
 import io.trainwatch.metrics.persistence.RunQueries;
 import io.trainwatch.metrics.persistence.RunRow;
 import io.trainwatch.metrics.rest.AnalysisView;
@@ -55,6 +56,9 @@ public class TrainwatchTools {
 
     @Inject
     RunQueries queries;
+
+    @Inject
+    RunDeleter deleter;
 
     @Inject
     RunViews views;
@@ -192,6 +196,29 @@ public class TrainwatchTools {
             body.put("reason", reason);
             body.put("requested_by", requestedBy == null || requestedBy.isBlank() ? "mcp-agent" : requestedBy);
             return runs.cancel(id, json(body));
+        });
+    }
+
+    @Tool(name = "delete_run", description = "Deletes a training run IRREVERSIBLY: the run, all its epochs, steps, "
+            + "verdict and alerts are removed and cannot be recovered. A run still training is cancelled first "
+            + "(reason `deleted`). Only delete when a user asked for it; to stop a run, use cancel_run. Answers "
+            + "{run_id, deleted: true}; fails if there is no such run.")
+    public Uni<String> deleteRun(
+            @ToolArg(name = "run_id", description = "the run's id") String runId,
+            @ToolArg(name = "requested_by", required = false,
+                    description = "who asks, recorded on the cancel of a run still training; default mcp-agent") String requestedBy) {
+        return answer(() -> {
+            String id = requireId(runId);
+            return deleter.delete(id, requestedBy == null || requestedBy.isBlank() ? "mcp-agent" : requestedBy)
+                    .map(deleted -> {
+                        if (deleted.isEmpty()) {
+                            throw ProblemException.runNotFound(id);
+                        }
+                        ObjectNode answer = mapper.createObjectNode();
+                        answer.put("run_id", id);
+                        answer.put("deleted", true);
+                        return answer;
+                    });
         });
     }
 
