@@ -1,4 +1,3 @@
--- Versioned 31: after V20 and V30 on main, so that databases already migrated to V30 accept it.
 -- Deleted runs (DELETE /api/v1/runs/{id} and retention, issue 14). A row per deleted run, with a change position:
 -- the SSE change feed reads it as the run's last `status` event (`deleted`) on every replica and on Last-Event-ID
 -- replay, and ingest drops late events of a deleted run (a trainer's run.finished after the cancel) instead of
