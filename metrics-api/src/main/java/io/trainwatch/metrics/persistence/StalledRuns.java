@@ -2,10 +2,6 @@ package io.trainwatch.metrics.persistence;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.trainwatch.contracts.AlertOpened;
-import io.trainwatch.contracts.Severity;
-import io.trainwatch.contracts.TrainwatchEvent;
-import io.trainwatch.metrics.messaging.EventPublisher;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -37,7 +33,7 @@ public class StalledRuns {
     RunStore store;
 
     @Inject
-    EventPublisher publisher;
+    LifecycleAlerts alerts;
 
     @ConfigProperty(name = "trainwatch.liveness.floor", defaultValue = "PT60S")
     Duration floor;
@@ -59,17 +55,8 @@ public class StalledRuns {
     }
 
     private void alert(List<String> runIds) {
-        if (runIds.isEmpty()) {
-            return;
-        }
-        LOG.warnf("%d run(s) silent past their pace (>= %s), now stalled: %s", runIds.size(), floor,
-                runIds.size() <= 10 ? runIds : runIds.subList(0, 10) + " …");
-        for (String runId : runIds) {
-            AlertOpened alert = new AlertOpened(TrainwatchEvent.CURRENT_SCHEMA_VERSION, runId, ALERT_KIND, ALERT_KIND,
-                    Severity.WARNING, null, "no event for longer than max(" + paces + " × the run's median epoch "
-                    + "duration, " + floor.toSeconds() + " s): the trainer may be dead or hung");
-            publisher.publish(alert).subscribe().with(ok -> { },
-                    f -> LOG.warnf("alert %s for run %s not published: %s", ALERT_KIND, runId, f.toString()));
-        }
+        alerts.warn(ALERT_KIND, runIds, "silent past their pace (>= " + floor + "), now stalled",
+                "no event for longer than max(" + paces + " × the run's median epoch duration, " + floor.toSeconds()
+                + " s): the trainer may be dead or hung");
     }
 }

@@ -2,10 +2,6 @@ package io.trainwatch.metrics.persistence;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.trainwatch.contracts.AlertOpened;
-import io.trainwatch.contracts.Severity;
-import io.trainwatch.contracts.TrainwatchEvent;
-import io.trainwatch.metrics.messaging.EventPublisher;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -36,7 +32,7 @@ public class UnconfirmedCancels {
     RunStore store;
 
     @Inject
-    EventPublisher publisher;
+    LifecycleAlerts alerts;
 
     @ConfigProperty(name = "trainwatch.cancel.confirm-timeout", defaultValue = "PT60S")
     Duration confirmTimeout;
@@ -60,17 +56,8 @@ public class UnconfirmedCancels {
     }
 
     private void alert(List<String> runIds) {
-        if (runIds.isEmpty()) {
-            return;
-        }
-        LOG.warnf("%d cancel(s) unconfirmed after %s, runs now cancel_unconfirmed: %s", runIds.size(), confirmTimeout,
-                runIds.size() <= 10 ? runIds : runIds.subList(0, 10) + " …");
-        for (String runId : runIds) {
-            AlertOpened alert = new AlertOpened(TrainwatchEvent.CURRENT_SCHEMA_VERSION, runId, ALERT_KIND, ALERT_KIND,
-                    Severity.WARNING, null, "no trainer confirmed the cancel within " + confirmTimeout.toSeconds()
-                    + " s; the cancel stays pending (the run's trainer host may be down)");
-            publisher.publish(alert).subscribe().with(ok -> { },
-                    f -> LOG.warnf("alert %s for run %s not published: %s", ALERT_KIND, runId, f.toString()));
-        }
+        alerts.warn(ALERT_KIND, runIds, "with a cancel unconfirmed after " + confirmTimeout + ", now cancel_unconfirmed",
+                "no trainer confirmed the cancel within " + confirmTimeout.toSeconds()
+                + " s; the cancel stays pending (the run's trainer host may be down)");
     }
 }

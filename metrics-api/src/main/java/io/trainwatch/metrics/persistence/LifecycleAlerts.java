@@ -1,0 +1,38 @@
+package io.trainwatch.metrics.persistence;
+
+import io.trainwatch.contracts.AlertOpened;
+import io.trainwatch.contracts.Severity;
+import io.trainwatch.contracts.TrainwatchEvent;
+import io.trainwatch.metrics.messaging.EventPublisher;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.util.List;
+
+/**
+ * The warning a lifecycle check ({@link StalledRuns}, {@link UnconfirmedCancels}) raises for the runs it just turned:
+ * one log line with the count, and one {@code alert.opened} per run on the insights topic.
+ */
+@ApplicationScoped
+public class LifecycleAlerts {
+
+    private static final Logger LOG = Logger.getLogger(LifecycleAlerts.class);
+
+    @Inject
+    EventPublisher publisher;
+
+    /** {@code summary} is logged with the count and the first ten ids; {@code message} goes into each alert. */
+    void warn(String kind, List<String> runIds, String summary, String message) {
+        if (runIds.isEmpty()) {
+            return;
+        }
+        LOG.warnf("%d run(s) %s: %s", runIds.size(), summary, runIds.size() <= 10 ? runIds : runIds.subList(0, 10) + " …");
+        for (String runId : runIds) {
+            AlertOpened alert = new AlertOpened(TrainwatchEvent.CURRENT_SCHEMA_VERSION, runId, kind, kind,
+                    Severity.WARNING, null, message);
+            publisher.publish(alert).subscribe().with(ok -> { },
+                    f -> LOG.warnf("alert %s for run %s not published: %s", kind, runId, f.toString()));
+        }
+    }
+}
