@@ -87,6 +87,10 @@ public class AuthBootstrap {
         t.source = "config";
         // A new secret under a configured name replaces the old one: rotation is a config change and a restart.
         ApiToken previous = store.liveNamed(name).await().atMost(WAIT);
+        if (previous != null && previous.secretHash.equals(hash)) {
+            // Another replica starting at the same time stored this very token since our check: nothing to rotate.
+            return;
+        }
         if (previous != null) {
             store.revoke(previous.id).await().atMost(WAIT);
             LOG.infof("token %s: the configured secret changed; the previous one is revoked", name);
