@@ -530,7 +530,7 @@ function runView(id) {
           <div><dt>Device</dt><dd>${esc(run.device || '–')}${run.host ? ` <span class="muted">on ${esc(run.host)}</span>` : ''}</dd></div>
           <div><dt>Started</dt><dd>${when(run.started_at || run.created_at)}</dd></div>
           <div><dt>Run id</dt><dd class="mono small">${esc(run.run_id)}</dd></div>
-          ${run.finish_reason ? `<div class="span2"><dt>Finished</dt><dd data-testid="finish-reason">${esc(run.finish_reason)}</dd></div>` : ''}
+          ${run.finished_at || run.finish_reason ? `<div class="span2"><dt>Finished</dt><dd>${run.finished_at ? when(run.finished_at) : ''}${run.finish_reason ? ` <span class="muted" data-testid="finish-reason">${esc(run.finish_reason)}</span>` : ''}</dd></div>` : ''}
           ${run.cancel ? `<div class="span2"><dt>Cancel requested</dt><dd data-testid="cancel-info">${esc(run.cancel.reason)}${run.cancel.requested_by ? ` <span class="muted">by ${esc(run.cancel.requested_by)}</span>` : ''}</dd></div>` : ''}
         </dl>`;
     };
