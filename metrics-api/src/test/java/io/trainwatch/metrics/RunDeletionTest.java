@@ -3,6 +3,7 @@ package io.trainwatch.metrics;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
 import io.trainwatch.contracts.CloudEvents;
 import io.trainwatch.contracts.EventCodec;
 import io.trainwatch.contracts.RunCancelRequested;
@@ -132,9 +133,13 @@ class RunDeletionTest {
 
     @Test
     void deleteNeedsTheControlScopeAndTheRunsProject() {
+        // Each request names its token (the signed-in default would be sent as well, and win).
+        RestAssured.requestSpecification = null;
+        String admin = TestAuth.HEADER;
         String runId = TestRuns.newRunId("del-auth");
         KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.started(runId, "proj-del-auth", 10));
-        await().atMost(IngestTest.WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}", runId).then().statusCode(200));
+        await().atMost(IngestTest.WAIT).untilAsserted(() -> given().header("Authorization", admin)
+                .get("/api/v1/runs/{id}", runId).then().statusCode(200));
         String tag = Long.toString(System.nanoTime());
         String reader = TestTokens.bearer(TestTokens.create("del-read-" + tag, List.of("read", "ingest"), List.of()));
         String otherProject = TestTokens.bearer(TestTokens.create("del-other-" + tag, List.of("control"),
@@ -147,15 +152,15 @@ class RunDeletionTest {
         // Another project's run is answered like an unknown one.
         given().header("Authorization", otherProject).delete("/api/v1/runs/{id}", runId).then().statusCode(404)
                 .contentType("application/problem+json");
-        given().get("/api/v1/runs/{id}", runId).then().statusCode(200);
+        given().header("Authorization", admin).get("/api/v1/runs/{id}", runId).then().statusCode(200);
         // The refusal is audited, like a refused cancel.
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().queryParam("run_id", runId)
-                .get("/api/v1/audit").then().body("entries.find { it.outcome == 'refused' }.principal",
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().header("Authorization", admin)
+                .queryParam("run_id", runId).get("/api/v1/audit").then().body("entries.find { it.outcome == 'refused' }.principal",
                         equalTo("del-read-" + tag)));
 
         given().header("Authorization", controller).delete("/api/v1/runs/{id}", runId).then().statusCode(204);
-        given().get("/api/v1/runs/{id}", runId).then().statusCode(404);
-        given().queryParam("run_id", runId).get("/api/v1/audit").then()
+        given().header("Authorization", admin).get("/api/v1/runs/{id}", runId).then().statusCode(404);
+        given().header("Authorization", admin).queryParam("run_id", runId).get("/api/v1/audit").then()
                 .body("entries.find { it.action == 'run.delete' }.principal", equalTo("del-control-" + tag));
     }
 
