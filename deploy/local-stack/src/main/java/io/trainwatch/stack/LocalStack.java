@@ -55,7 +55,9 @@ import static io.trainwatch.stack.PostgresCredentials.SUPERUSER;
  * A real Kafka broker (single-node KRaft, in this JVM) and a real PostgreSQL (zonky binaries, a child process)
  * on 127.0.0.1, with every Trainwatch topic and the database created. Either server can be replaced by an
  * external one: set {@value #KAFKA_BOOTSTRAP_SERVERS} or {@value #TRAINWATCH_DB_URL} (system property or
- * environment variable), or use the builder's {@code optExternal…} setters.
+ * environment variable), or use the builder's {@code optExternal…} setters. The embedded PostgreSQL asks every
+ * connection for a scram-sha-256 password, generated on the data dir's first start and kept there
+ * ({@link #password()}, {@link #passwordFile()}).
  *
  * <pre>{@code
  * try (LocalStack stack = LocalStack.builder().optPartitions(3).build().start()) {

@@ -33,6 +33,8 @@ public final class LocalStackMain {
             Usage: java -jar trainwatch-local-stack-runner.jar [options]
             Starts a Kafka broker (KRaft) and PostgreSQL on 127.0.0.1 with every Trainwatch topic and the
             trainwatch database, writes the endpoints to <data-dir>/stack.env when ready, runs until SIGTERM/SIGINT.
+            PostgreSQL asks every connection for a password (scram-sha-256): generated on the data dir's first
+            start, kept in <data-dir>/postgres-password (role trainwatch) and postgres-superuser-password, mode 0600.
 
               --kafka-port N      Kafka PLAINTEXT port (default 9092; 0 = any free port)
               --postgres-port N   PostgreSQL port (default 5433; 0 = any free port)
