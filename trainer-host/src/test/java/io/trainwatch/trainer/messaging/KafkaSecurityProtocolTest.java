@@ -33,7 +33,8 @@ class KafkaSecurityProtocolTest {
                 "security.protocol", "SASL_SSL", "sasl.mechanism", "SCRAM-SHA-512"));
         KafkaException e = assertThrows(KafkaException.class,
                 () -> new ControlConsumer(kafka, "test-sasl-" + UUID.randomUUID(), cancel -> { }).close());
-        assertTrue(causes(e).contains("JAAS"), "the error says what is missing: " + causes(e));
+        assertTrue(causes(e).contains("Could not find a 'KafkaClient' entry in the JAAS configuration"),
+                "the error says what is missing: " + causes(e));
     }
 
     @Test
