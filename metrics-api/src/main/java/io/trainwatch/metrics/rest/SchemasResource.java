@@ -25,7 +25,9 @@ import java.util.Map;
 
 /**
  * The JSON Schemas of the Kafka events, straight from the contracts jar, so a downstream consumer can validate
- * without the repository. Each event's {@code ce_dataschema} header is its schema's {@code $id}.
+ * without the repository. Each event's {@code ce_dataschema} header is its schema's {@code $id}. A schema is found by
+ * its {@code ce_type} ({@code io.trainwatch.epoch.completed}) and, for consumers of records from earlier producers, by
+ * the bare name they sent ({@code epoch.completed}).
  */
 @Path("/api/v1/schemas")
 @Tag(name = "schemas")
@@ -38,13 +40,14 @@ public class SchemasResource {
     private volatile Map<EventType, JsonNode> schemas;
 
     @GET
-    @Operation(summary = "Every event type: ce_type, topic, dataschema ($id) and where its JSON Schema is served")
+    @Operation(summary = "Every event type: ce_type, the legacy bare ce_type, topic, dataschema ($id) and where its JSON Schema is served")
     public ObjectNode list() {
         ObjectNode body = mapper.createObjectNode();
         ArrayNode events = body.putArray("schemas");
         for (EventType type : EventType.values()) {
             events.addObject()
                     .put("ce_type", type.ceType())
+                    .put("legacy_ce_type", type.baseName())
                     .put("topic", type.topic())
                     .put("dataschema", type.schemaId())
                     .put("href", "/api/v1/schemas/" + type.ceType());
@@ -55,11 +58,11 @@ public class SchemasResource {
     @GET
     @Path("{ce_type}")
     @Produces({"application/schema+json", MediaType.APPLICATION_JSON})
-    @Operation(summary = "The JSON Schema (draft 2020-12) of one event's data, by ce_type")
+    @Operation(summary = "The JSON Schema (draft 2020-12) of one event's data, by ce_type (or the legacy bare ce_type)")
     public Response schema(@PathParam("ce_type") String ceType) {
         EventType type = EventType.fromCeType(ceType).orElseThrow(() -> new ProblemException(404, "schema-not-found",
                 "Schema not found", "ce_type: must be one of " + Arrays.stream(EventType.values()).map(EventType::ceType).toList()
-                + ", was \"" + ceType + "\"", List.of(new ProblemException.FieldError("ce_type", "unknown event type"))));
+                + " (or the same without " + EventType.TYPE_PREFIX + "), was \"" + ceType + "\"", List.of(new ProblemException.FieldError("ce_type", "unknown event type"))));
         return Response.ok(schemas().get(type)).build();
     }
 
