@@ -11,6 +11,8 @@ import io.restassured.specification.RequestSpecification;
 import io.trainwatch.contracts.EventCodec;
 import io.trainwatch.contracts.Limits;
 import io.trainwatch.stack.LocalStackTestResource;
+import io.restassured.RestAssured;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -43,12 +45,39 @@ class OpenApiContractTest {
     private OpenApiValidator validator;
     private final List<String> violations = new ArrayList<>();
 
+    /** Every request sends the admin token unless it says otherwise (auth is on, as in production). */
+    @BeforeEach
+    void signIn() {
+        TestAuth.signIn();
+    }
+
     @Test
     void everyOperationAnswersAsDocumented() throws Exception {
         validator = new OpenApiValidator(given().queryParam("format", "json").get("/q/openapi").asString());
         String project = "oas-" + TestRuns.newRunId("p");
         String runId = TestRuns.newRunId("oas");
         String unknown = TestRuns.newRunId("missing");
+
+        // Tokens and the audit log; the token made here also walks the SSE route's ?access_token= below.
+        String tag = Long.toString(System.nanoTime());
+        String tokenBody = "{\"name\":\"oas-reader-" + tag + "\",\"scopes\":[\"read\"],\"projects\":[\"" + project + "\"]}";
+        String reader = call(201, json().body(tokenBody), "POST", "/api/v1/tokens").path("secret");
+        call(409, json().body(tokenBody), "POST", "/api/v1/tokens");
+        call(422, json().body("{\"name\":\"x y\",\"scopes\":[\"root\"]}"), "POST", "/api/v1/tokens");
+        call(400, json().body("{\"name\":"), "POST", "/api/v1/tokens");
+        call(415, given().contentType("text/plain").body(tokenBody), "POST", "/api/v1/tokens");
+        // Over quarkus.http.limits.max-body-size (4M): BodyLimitFilter refuses it before any resource runs.
+        call(413, json().body("{\"name\":\"" + "x".repeat(5 * 1024 * 1024) + "\"}"), "POST", "/api/v1/tokens");
+        String doomed = "oas-doomed-" + tag;
+        call(201, json().body("{\"name\":\"" + doomed + "\",\"scopes\":[\"ingest\"],\"expires_at\":\"2099-01-01T00:00:00Z\"}"),
+                "POST", "/api/v1/tokens");
+        call(200, given(), "GET", "/api/v1/tokens");
+        call(400, given().queryParam("x", "\u0000"), "GET", "/api/v1/tokens");
+        call(200, given(), "GET", "/api/v1/tokens/self");
+        callAs(200, TestTokens.bearer(reader), "GET", "/api/v1/tokens/self");
+        call(400, given().queryParam("x", "\u0000"), "GET", "/api/v1/tokens/self");
+        call(204, given(), "DELETE", "/api/v1/tokens/" + doomed);
+        call(404, given(), "DELETE", "/api/v1/tokens/" + doomed);
 
         // Ingest: good and bad bodies.
         ObjectNode started = JSON.valueToTree(TestRuns.started(runId, project, 6));
@@ -112,8 +141,9 @@ class OpenApiContractTest {
         call(404, given(), "GET", "/api/v1/schemas/no.such-event");
 
         // Live updates: the stream's first events, and the answers before a stream starts.
-        sse("/api/v1/runs/" + runId + "/events", "status");
-        sse("/api/v1/events?project=" + project + "&last_event_id=0", null);
+        sse("/api/v1/runs/" + runId + "/events", "status", TestAuth.HEADER);
+        sse("/api/v1/events?project=" + project + "&last_event_id=0", null, TestAuth.HEADER);
+        sse("/api/v1/runs/" + runId + "/events?access_token=" + reader, "status", null);
         call(400, given().accept("text/event-stream").queryParam("types", "bogus"), "GET", "/api/v1/runs/" + runId + "/events");
         call(404, given().accept("text/event-stream"), "GET", "/api/v1/runs/" + unknown + "/events");
         call(400, given().accept("text/event-stream").queryParam("types", "bogus"), "GET", "/api/v1/events");
@@ -128,12 +158,20 @@ class OpenApiContractTest {
         await().atMost(IngestTest.WAIT).until(() -> given().get("/api/v1/runs/{id}", runId).then().extract()
                 .path("status"), "cancelled"::equals);
         call(409, json().body("{\"reason\":\"again\"}"), "POST", cancel);
+        call(200, given().queryParam("run_id", runId), "GET", "/api/v1/audit");
+        call(400, given().queryParam("limit", "1001"), "GET", "/api/v1/audit");
+
+        refusals(runId);
 
         assertEquals(List.of(), violations, "exchanges the OpenAPI document does not describe");
         assertEquals(validator.operationIds(), validator.seen().keySet(),
                 "every operation of the document is exercised (a new endpoint needs a step in this walk)");
         for (Map.Entry<String, java.util.Set<String>> op : validator.seen().entrySet()) {
             assertTrue(op.getValue().stream().anyMatch(s -> s.startsWith("2")), op.getKey() + " answered a 2xx");
+            for (String auth : List.of("401", "403")) {
+                assertEquals(validator.documentedStatuses(op.getKey()).contains(auth), op.getValue().contains(auth),
+                        op.getKey() + " answered " + auth + " exactly when the document says it can");
+            }
             // Bad requests too, wherever the document says a request can be wrong (401/403 belong to the tokens).
             boolean canFail = validator.documentedStatuses(op.getKey()).stream()
                     .anyMatch(s -> s.startsWith("4") && !s.equals("401") && !s.equals("403"));
@@ -175,6 +213,40 @@ class OpenApiContractTest {
         assertTrue(ingest.has("202") && !ingest.has("200"), "ingest answers 202: " + ingest.fieldNames().next());
     }
 
+    /**
+     * Every operation of the document without a token (401, with its challenge) and, where the document lists a 403,
+     * with a token holding none of the scopes its security accepts: the document's scopes are the ones enforced.
+     */
+    private void refusals(String runId) {
+        String tag = Long.toString(System.nanoTime());
+        for (OpenApiValidator.Operation op : validator.operations()) {
+            String path = op.template().replace("{id}", runId).replace("{token}", "no-such-token")
+                    .replace("{ce_type}", "epoch.completed");
+            callAs(401, null, op.method(), path);
+            if (!op.node().path("responses").has("403")) {
+                continue;
+            }
+            List<String> accepted = new ArrayList<>();
+            op.node().path("security").forEach(alternative -> alternative.path("bearer").forEach(s -> accepted.add(s.asText())));
+            List<String> others = new ArrayList<>(List.of("read", "ingest", "control"));
+            others.removeAll(accepted);
+            String secret = TestTokens.create("oas-" + String.join("-", others) + "-" + tag, others, List.of());
+            tag += "x";
+            callAs(403, TestTokens.bearer(secret), op.method(), path);
+        }
+    }
+
+    /** One exchange with another Authorization than the admin token's (null: none). */
+    private Response callAs(int expected, String authorization, String method, String path) {
+        RestAssured.requestSpecification = null;
+        try {
+            return call(expected, authorization == null ? given() : given().header("Authorization", authorization),
+                    method, path);
+        } finally {
+            TestAuth.signIn();
+        }
+    }
+
     private static List<String> fieldNames(JsonNode node) {
         List<String> names = new ArrayList<>();
         node.fieldNames().forEachRemaining(names::add);
@@ -191,14 +263,14 @@ class OpenApiContractTest {
         String body = response.asString();
         assertEquals(expected, response.statusCode(), method + " " + path + " answered " + body);
         violations.addAll(validator.check(method, path, response.statusCode(), response.contentType().isEmpty()
-                ? null : response.contentType(), body));
+                ? null : response.contentType(), body, response::header));
         return response;
     }
 
     /** Opens a stream, checks its answer and validates its first events (the first of type {@code firstType}, when
      *  given) as LiveEvents. */
-    private void sse(String pathAndQuery, String firstType) throws Exception {
-        try (SseClientForTests client = new SseClientForTests(base.resolve(pathAndQuery), null)) {
+    private void sse(String pathAndQuery, String firstType, String authorization) throws Exception {
+        try (SseClientForTests client = new SseClientForTests(base.resolve(pathAndQuery), null, authorization)) {
             String path = pathAndQuery.split("\\?")[0];
             violations.addAll(validator.check("GET", path, client.status, client.contentType, null));
             assertEquals(200, client.status, pathAndQuery);

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
 /**
@@ -60,6 +61,10 @@ final class OpenApiValidator {
         return document;
     }
 
+    List<Operation> operations() {
+        return List.copyOf(operations);
+    }
+
     Set<String> operationIds() {
         Set<String> ids = new TreeSet<>();
         operations.forEach(o -> ids.add(o.id()));
@@ -81,6 +86,15 @@ final class OpenApiValidator {
 
     /** The problems of one exchange; empty when the document describes it. {@code path} has no query string. */
     List<String> check(String method, String path, int status, String contentType, String body) {
+        return check(method, path, status, contentType, body, null);
+    }
+
+    /**
+     * As above, and the response headers the document marks required must have been sent ({@code headers}: the
+     * response's header by name, null when the caller cannot see the headers).
+     */
+    List<String> check(String method, String path, int status, String contentType, String body,
+                       UnaryOperator<String> headers) {
         String exchange = method + " " + path + " -> " + status;
         Operation op = operations.stream().filter(o -> o.method().equals(method) && o.pattern().matcher(path).matches())
                 .findFirst().orElse(null);
@@ -99,6 +113,21 @@ final class OpenApiValidator {
             return List.of(exchange + ": status not documented for " + op.id());
         }
         response = resolve(response);
+        List<String> out = new ArrayList<>();
+        if (headers != null) {
+            for (Iterator<Map.Entry<String, JsonNode>> h = response.path("headers").fields(); h.hasNext(); ) {
+                Map.Entry<String, JsonNode> header = h.next();
+                if (resolve(header.getValue()).path("required").asBoolean(false) && headers.apply(header.getKey()) == null) {
+                    out.add(exchange + ": required header " + header.getKey() + " missing");
+                }
+            }
+        }
+        out.addAll(checkBody(exchange, op, status, response, contentType, body));
+        return out;
+    }
+
+    private List<String> checkBody(String exchange, Operation op, int status, JsonNode response, String contentType,
+                                   String body) {
         boolean empty = body == null || body.isEmpty();
         if (empty && !response.has("content")) {
             return List.of();

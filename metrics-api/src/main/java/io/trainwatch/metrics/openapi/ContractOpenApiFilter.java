@@ -9,6 +9,8 @@ import io.trainwatch.contracts.EventType;
 import io.trainwatch.contracts.Limits;
 import io.trainwatch.metrics.persistence.RunRow;
 import io.trainwatch.metrics.rest.JsonBodies;
+import io.trainwatch.metrics.security.RouteRules;
+import io.trainwatch.metrics.security.Scope;
 import org.eclipse.microprofile.openapi.OASFactory;
 import org.eclipse.microprofile.openapi.OASFilter;
 import org.eclipse.microprofile.openapi.models.Components;
@@ -23,6 +25,7 @@ import org.eclipse.microprofile.openapi.models.security.SecurityScheme;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +40,8 @@ import java.util.Optional;
  * <li>views derived from them by relaxing {@code required} only ({@code HistoryEpoch}: an epoch in a history has no
  * {@code run_id}; {@code *Body}: under {@code /runs/{id}/…} the body's {@code run_id} may be left out);</li>
  * <li>request examples from the contracts' golden examples;</li>
- * <li>the problem responses, the bearer security scheme, servers and tag descriptions (the info block is
+ * <li>the problem responses, the bearer security scheme with each operation's scopes ({@link OperationSecurity}),
+ * servers and tag descriptions (the info block is
  * configured: quarkus.smallrye-openapi.info-*).</li>
  * </ul>
  */
@@ -85,13 +89,19 @@ public class ContractOpenApiFilter implements OASFilter {
                     "A query parameter or the body is malformed; errors names it.",
                     "limit: must be >= 1 and <= 500, was 0", "limit"),
             new ProblemAnswer("Unauthorized", 401, "unauthorized", "Unauthorized",
-                    "No valid bearer token.", "a bearer token is required", null),
+                    "No valid bearer token: none, malformed, unknown, revoked or expired.",
+                    "the bearer token is unknown, revoked or expired", null),
             new ProblemAnswer("Forbidden", 403, "forbidden", "Forbidden",
-                    "The token lacks the scope this operation needs.", "this operation needs the scope read", null),
+                    "The token lacks the scope this operation needs, or may not reach the run's project.",
+                    "token \"agent\" lacks the scope control this request needs (it has read)", null),
             new ProblemAnswer("RunNotFound", 404, "run-not-found", "Run not found", "No run with this id.",
                     "no run with id \"r-404\"", null),
             new ProblemAnswer("SchemaNotFound", 404, "schema-not-found", "Schema not found",
                     "No event type with this ce_type.", "ce_type: must be one of [run.started, …], was \"x\"", null),
+            new ProblemAnswer("TokenNotFound", 404, "token-not-found", "Token not found",
+                    "No live token with this id or name.", "no live token with id or name \"ci\"", null),
+            new ProblemAnswer("TokenExists", 409, "token-exists", "Token exists", "A live token already has this name.",
+                    "name: already used by a live token", "name"),
             new ProblemAnswer("RunFinished", 409, "run-finished", "Run already finished",
                     "The run already finished: there is nothing to cancel.",
                     "run \"r-42\" already finished with status completed; there is nothing to cancel", null),
@@ -113,7 +123,8 @@ public class ContractOpenApiFilter implements OASFilter {
             "metrics", "A run's history (epochs, sampled steps) and the HTTP ingest of epochs",
             "analysis", "The verdict computed on write, and the run's alerts",
             "live", "Server-Sent Events: live changes of one run or of every run, resumable",
-            "schemas", "The JSON Schemas of the Kafka events");
+            "schemas", "The JSON Schemas of the Kafka events",
+            "security", "Tokens (create, list, revoke, who am I) and the audit log");
 
     private final ObjectMapper mapper = new ObjectMapper();
 
@@ -132,8 +143,14 @@ public class ContractOpenApiFilter implements OASFilter {
                 .addProperty("$schema", OASFactory.createSchema().addType(Schema.SchemaType.STRING).format("uri"))
                 .addProperty("$id", OASFactory.createSchema().addType(Schema.SchemaType.STRING).format("uri"))
                 .required(List.of("$schema", "$id")).additionalPropertiesBoolean(true));
+        components.addSchema("Scope", OASFactory.createSchema().addType(Schema.SchemaType.STRING)
+                .description("What a token may do; admin implies every other scope.")
+                .enumeration(Arrays.stream(Scope.values()).map(Scope::wire).map(w -> (Object) w).toList()));
         components.addSecurityScheme(BEARER, OASFactory.createSecurityScheme().type(SecurityScheme.Type.HTTP)
-                .scheme("bearer").description("A Trainwatch API token: Authorization: Bearer <token>."));
+                .scheme("bearer").description("A Trainwatch API token: Authorization: Bearer <token>. Each operation's "
+                        + "security names the scopes it accepts (read, ingest, control, admin); admin implies every "
+                        + "scope. A token limited to projects sees only their runs (another project's run answers "
+                        + "404)."));
         openAPI.setSecurity(List.of(OASFactory.createSecurityRequirement().addScheme(BEARER)));
         // Relative: the document is served by the API it describes (/q/openapi), wherever that is deployed.
         openAPI.setServers(List.of(OASFactory.createServer().url("/")
@@ -147,7 +164,7 @@ public class ContractOpenApiFilter implements OASFilter {
         openAPI.setTags(tags);
         if (openAPI.getPaths() != null) {
             openAPI.getPaths().getPathItems().values().forEach(this::addRequestExamples);
-            openAPI.getPaths().getPathItems().values().forEach(ContractOpenApiFilter::addUniversalResponses);
+            openAPI.getPaths().getPathItems().forEach(ContractOpenApiFilter::addUniversalResponses);
         }
     }
 
@@ -199,7 +216,13 @@ public class ContractOpenApiFilter implements OASFilter {
                     .description(p.description()).content(OASFactory.createContent().addMediaType(PROBLEM_JSON, media));
             if (p.status() == 503) {
                 response.addHeader("Retry-After", OASFactory.createHeader().description("Seconds to wait before retrying")
-                        .schema(OASFactory.createSchema().addType(Schema.SchemaType.INTEGER)));
+                        .required(true).schema(OASFactory.createSchema().addType(Schema.SchemaType.INTEGER)));
+            }
+            if (p.status() == 401) {
+                response.addHeader("WWW-Authenticate", OASFactory.createHeader().required(true)
+                        .description("The bearer challenge (RFC 6750), e.g. Bearer realm=\"trainwatch\", "
+                                + "error=\"invalid_token\"")
+                        .schema(OASFactory.createSchema().addType(Schema.SchemaType.STRING)));
             }
             components.addResponse(p.name(), response);
         }
@@ -207,18 +230,26 @@ public class ContractOpenApiFilter implements OASFilter {
 
     /**
      * What any operation may answer, whatever it does: 400 (RequestGuard refuses path and query parameters that
-     * cannot be stored, e.g. a NUL), 401/403 (every operation requires a token, the document-wide security) and 503
-     * (Kafka or the database away, with Retry-After).
+     * cannot be stored, e.g. a NUL), 401 (AuthFilter: no valid token) and 403 (the token lacks the operation's scope,
+     * so not where any token will do), 413 and 415 where there is a body (BodyLimitFilter, RequestGuard), and 503
+     * (Kafka or the database away, with Retry-After). The security itself comes from {@link OperationSecurity}.
      */
-    private static void addUniversalResponses(PathItem item) {
-        for (Operation op : item.getOperations().values()) {
+    private static void addUniversalResponses(String path, PathItem item) {
+        item.getOperations().forEach((method, op) -> {
+            RouteRules.Rule rule = OperationSecurity.document(method.name(), path, op);
             addIfAbsent(op, "400", "BadRequest");
-            if (op.getSecurity() == null || !op.getSecurity().isEmpty()) {
+            if (!rule.open()) {
                 addIfAbsent(op, "401", "Unauthorized");
-                addIfAbsent(op, "403", "Forbidden");
+                if (!rule.anyOf().isEmpty()) {
+                    addIfAbsent(op, "403", "Forbidden");
+                }
+            }
+            if (op.getRequestBody() != null) {
+                addIfAbsent(op, "413", "RequestTooLarge");
+                addIfAbsent(op, "415", "UnsupportedMediaType");
             }
             addIfAbsent(op, "503", "Unavailable");
-        }
+        });
     }
 
     private static void addIfAbsent(Operation op, String status, String response) {
