@@ -5,6 +5,7 @@ import io.trainwatch.e2e.client.ApiException;
 import io.trainwatch.e2e.client.api.AnalysisApi;
 import io.trainwatch.e2e.client.api.MetricsApi;
 import io.trainwatch.e2e.client.api.RunsApi;
+import io.trainwatch.e2e.client.api.SecurityApi;
 import io.trainwatch.e2e.client.model.CancelAccepted;
 import io.trainwatch.e2e.client.model.ContractNumber;
 import io.trainwatch.e2e.client.model.EpochBodies;
@@ -16,11 +17,15 @@ import io.trainwatch.e2e.client.model.RunAnalysis;
 import io.trainwatch.e2e.client.model.RunCancelRequestedBody;
 import io.trainwatch.e2e.client.model.RunDetail;
 import io.trainwatch.e2e.client.model.RunStartedBody;
+import io.trainwatch.e2e.client.model.Scope;
+import io.trainwatch.e2e.client.model.TokenCreated;
+import io.trainwatch.e2e.client.model.TokenRequest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 
 import static org.awaitility.Awaitility.await;
@@ -30,8 +35,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * A Java client generated at build time from metrics-api's OpenAPI document (openapi-generator, library "native")
- * drives a run against the packaged app: start, report epochs, read the history and the verdict, cancel. If the
- * document stops describing the API well enough for a generator, this fails to compile or to run.
+ * drives a run against the packaged app: with the admin token it makes a token for the run (read, ingest, control),
+ * then with that token starts the run, reports epochs, reads the history and the verdict, and cancels. If the document
+ * stops describing the API well enough for a generator, this fails to compile or to run.
  */
 class GeneratedClientIT {
 
@@ -42,10 +48,24 @@ class GeneratedClientIT {
         system = TrainwatchSystem.get();
     }
 
-    @Test
-    void generatedClientDrivesARun() throws Exception {
+    /** A client that sends {@code authorization} (null: none); the native library leaves headers to an interceptor. */
+    private static ApiClient client(String authorization) {
         ApiClient client = new ApiClient();
         client.updateBaseUri(system.metricsApi.url(""));
+        if (authorization != null) {
+            client.setRequestInterceptor(request -> request.header("Authorization", authorization));
+        }
+        return client;
+    }
+
+    @Test
+    void generatedClientDrivesARun() throws Exception {
+        SecurityApi admin = new SecurityApi(client(TrainwatchSystem.BEARER));
+        String tokenName = "generated-" + UUID.randomUUID().toString().substring(0, 8);
+        TokenCreated token = admin.createToken(new TokenRequest().name(tokenName)
+                .scopes(List.of(Scope.READ, Scope.INGEST, Scope.CONTROL)).projects(List.of("e2e-openapi")));
+        ApiClient client = client("Bearer " + token.getSecret());
+        assertEquals(tokenName, new SecurityApi(client).getCallingToken().getName());
         RunsApi runs = new RunsApi(client);
         MetricsApi metrics = new MetricsApi(client);
         AnalysisApi analysis = new AnalysisApi(client);
@@ -79,8 +99,13 @@ class GeneratedClientIT {
         assertEquals("cancelling", cancel.getStatus().getValue());
         assertEquals("cancelling", runs.getRun(runId).getStatus().getValue());
 
-        // An error answer reaches the caller as the documented status.
+        // Error answers reach the caller as the documented statuses.
         ApiException missing = assertThrows(ApiException.class, () -> runs.getRun("no-such-run-" + UUID.randomUUID()));
         assertEquals(404, missing.getCode());
+        ApiException anonymous = assertThrows(ApiException.class, () -> new RunsApi(client(null)).getRun(runId));
+        assertEquals(401, anonymous.getCode());
+        ApiException notAdmin = assertThrows(ApiException.class, () -> new SecurityApi(client).listTokens());
+        assertEquals(403, notAdmin.getCode());
+        admin.revokeToken(tokenName);
     }
 }

@@ -76,7 +76,8 @@ class OpenApiContractTest {
         call(200, given(), "GET", "/api/v1/tokens/self");
         callAs(200, TestTokens.bearer(reader), "GET", "/api/v1/tokens/self");
         call(400, given().queryParam("x", "\u0000"), "GET", "/api/v1/tokens/self");
-        call(204, given(), "DELETE", "/api/v1/tokens/" + doomed);
+        // Accepting only problem+json, as a generated client does for an operation whose success has no body.
+        call(204, given().accept("application/problem+json"), "DELETE", "/api/v1/tokens/" + doomed);
         call(404, given(), "DELETE", "/api/v1/tokens/" + doomed);
 
         // Ingest: good and bad bodies.
@@ -211,6 +212,23 @@ class OpenApiContractTest {
         // Ingest answers 202, not 200.
         JsonNode ingest = root.at("/paths/~1api~1v1~1runs~1{id}~1metrics/post/responses");
         assertTrue(ingest.has("202") && !ingest.has("200"), "ingest answers 202: " + ingest.fieldNames().next());
+        // Every operation: an id, a summary, a description naming its scope, a bearer security; the SSE routes take
+        // ?access_token=; 401 carries the bearer challenge, 503 when to retry.
+        for (OpenApiValidator.Operation op : doc.operations()) {
+            String name = op.method() + " " + op.template();
+            assertNotNull(op.id(), name + ": operationId");
+            assertTrue(op.node().path("summary").asText("").length() > 3, name + ": summary");
+            assertTrue(op.node().path("description").asText("").contains("Needs "), name + ": the scope in its description");
+            assertTrue(op.node().path("security").size() > 0 && op.node().path("security").get(0).has("bearer"),
+                    name + ": bearer security");
+            boolean queryToken = false;
+            for (JsonNode p : op.node().path("parameters")) {
+                queryToken |= p.path("name").asText().equals("access_token") && p.path("in").asText().equals("query");
+            }
+            assertEquals(op.template().endsWith("/events"), queryToken, name + ": access_token parameter");
+        }
+        assertTrue(root.at("/components/responses/Unauthorized/headers/WWW-Authenticate/required").asBoolean());
+        assertTrue(root.at("/components/responses/Unavailable/headers/Retry-After/required").asBoolean());
     }
 
     /**

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.trainwatch.metrics.rest.JsonBodies;
 import io.trainwatch.metrics.rest.ProblemException;
+import io.trainwatch.metrics.rest.ProblemMapper;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DELETE;
@@ -149,6 +150,9 @@ public class TokensResource {
 
     @DELETE
     @Path("{token}")
+    // 204 has no body: only a problem can come back, so a client accepting only problem+json (what a generated client
+    // sends here) must not get a 406.
+    @Produces({MediaType.APPLICATION_JSON, ProblemMapper.PROBLEM_JSON})
     @Operation(operationId = "revokeToken", summary = "Revoke a token",
             description = "By id or name; every replica refuses it within a second. Audited as token.revoke.")
     @APIResponse(responseCode = "204", description = "Revoked")
