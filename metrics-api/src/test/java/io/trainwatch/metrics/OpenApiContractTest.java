@@ -142,6 +142,25 @@ class OpenApiContractTest {
         call(200, given().accept("application/schema+json"), "GET", "/api/v1/schemas/epoch.completed");
         call(404, given(), "GET", "/api/v1/schemas/no.such-event");
 
+        // Deletion: a second run, its stream open, is deleted; the stream's last event is the status deleted.
+        String doomedRun = TestRuns.newRunId("oas-deleted");
+        call(202, json().body(JSON.valueToTree(TestRuns.started(doomedRun, project, 3)).toString()), "POST", "/api/v1/runs");
+        String doomedStream = "/api/v1/runs/" + doomedRun + "/events";
+        try (SseClientForTests client = new SseClientForTests(base.resolve(doomedStream), null)) {
+            assertEquals(200, client.status);
+            call(204, given().accept("application/problem+json"), "DELETE", "/api/v1/runs/" + doomedRun);
+            List<SseClientForTests.Event> events = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                SseClientForTests.Event e = client.next(Duration.ofMillis(200));
+                if (e != null) {
+                    events.add(e);
+                }
+                return e != null && e.data().contains("\"status\":\"deleted\"");
+            });
+            validateFrames(doomedStream, events);
+        }
+        call(404, given(), "DELETE", "/api/v1/runs/" + doomedRun);
+
         // Live updates: the stream's first events, and the answers before a stream starts.
         sse("/api/v1/runs/" + runId + "/events", "status", TestAuth.HEADER);
         sse("/api/v1/events?project=" + project + "&last_event_id=0", null, TestAuth.HEADER);
@@ -313,12 +332,17 @@ class OpenApiContractTest {
             }
             List<SseClientForTests.Event> events = new ArrayList<>(List.of(event));
             events.addAll(client.drain());
-            for (SseClientForTests.Event e : events) {
-                ObjectNode frame = JSON.createObjectNode().put("id", e.id()).put("event", e.type());
-                frame.set("data", JSON.readTree(e.data()));
-                violations.addAll(validator.validate(e.type() + " event of " + path, JSON.createObjectNode()
-                        .put("$ref", "#/components/schemas/LiveEvent"), frame.toString()));
-            }
+            validateFrames(path, events);
+        }
+    }
+
+    /** Each SSE frame must be a LiveEvent. */
+    private void validateFrames(String path, List<SseClientForTests.Event> events) throws Exception {
+        for (SseClientForTests.Event e : events) {
+            ObjectNode frame = JSON.createObjectNode().put("id", e.id()).put("event", e.type());
+            frame.set("data", JSON.readTree(e.data()));
+            violations.addAll(validator.validate(e.type() + " event of " + path, JSON.createObjectNode()
+                    .put("$ref", "#/components/schemas/LiveEvent"), frame.toString()));
         }
     }
 }

@@ -25,6 +25,8 @@ final class SseClientForTests implements AutoCloseable {
     private final Thread reader;
     final int status;
     final String contentType;
+    /** True once the server ended the stream (not when the test closed it). */
+    volatile boolean ended;
 
     SseClientForTests(URI uri, String lastEventId) throws IOException, InterruptedException {
         this(uri, lastEventId, TestAuth.HEADER);
@@ -77,6 +79,7 @@ final class SseClientForTests implements AutoCloseable {
                     data.append(line.substring(5).stripLeading());
                 }
             }
+            ended = true;
         } catch (IOException e) {
             // closed by the test
         }

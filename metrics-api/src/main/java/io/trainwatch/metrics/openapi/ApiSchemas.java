@@ -195,10 +195,21 @@ public final class ApiSchemas {
     public interface LiveEvent {
     }
 
-    @Schema(name = "StatusEvent", description = "Run created, run.started stored, cancel requested, run.finished stored; "
-            + "first event of a fresh per-run connection.", requiredProperties = {"id", "event", "data"})
+    @Schema(name = "StatusEvent", description = "Run created, run.started stored, cancel requested, run.finished stored, "
+            + "run deleted; first event of a fresh per-run connection.", requiredProperties = {"id", "event", "data"})
     public record StatusEvent(@Schema(description = LIVE_ID) String id,
-                              @Schema(enumeration = "status") String event, RunSummary data) {
+                              @Schema(enumeration = "status") String event, RunStatusChange data) {
+    }
+
+    @Schema(name = "RunStatusChange", description = "The run as a status event carries it: its summary, or, once it "
+            + "was deleted, only its id, project and status deleted.", oneOf = {RunSummary.class, RunDeleted.class})
+    public interface RunStatusChange {
+    }
+
+    @Schema(name = "RunDeleted", description = "A deleted run (DELETE /api/v1/runs/{id}); a run's stream ends after it.",
+            requiredProperties = {"run_id", "status"})
+    public record RunDeleted(@Schema(ref = ContractOpenApiFilter.DEFS_PREFIX + "RunId") String runId,
+                             @Schema(enumeration = "deleted") String status, String project) {
     }
 
     @Schema(name = "EpochEvent", description = "An epoch was stored or changed.",

@@ -9,6 +9,7 @@ import io.trainwatch.contracts.RunFinished;
 import io.trainwatch.contracts.RunStarted;
 import io.trainwatch.metrics.history.QueryParameterException;
 import io.trainwatch.metrics.messaging.EventPublisher;
+import io.trainwatch.metrics.persistence.RunDeleter;
 import io.trainwatch.metrics.persistence.RunQueries;
 import io.trainwatch.metrics.persistence.RunRow;
 import io.trainwatch.metrics.persistence.RunStore;
@@ -16,6 +17,7 @@ import io.trainwatch.metrics.security.Access;
 import io.trainwatch.metrics.security.AuditLog;
 import io.trainwatch.metrics.security.Caller;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -40,7 +42,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 
-/** Runs: list and detail, and the HTTP ingest of run.started and run.finished, and cancel. */
+/** Runs: list and detail, and the HTTP ingest of run.started and run.finished, cancel and delete. */
 @Path("/api/v1/runs")
 @Tag(name = "runs")
 @Produces(MediaType.APPLICATION_JSON)
@@ -98,6 +100,9 @@ public class RunResource {
 
     @Inject
     AuditLog audit;
+
+    @Inject
+    RunDeleter deleter;
 
     @GET
     @Operation(operationId = "listRuns", summary = "List runs, newest first",
@@ -240,6 +245,28 @@ public class RunResource {
                     .call(() -> audit.record(caller.name(), remote, "run.cancel", AuditLog.ALLOWED, id,
                             "reason: " + request.reason() + (asked.requestedBy() == null ? ""
                                     : "; client said requested_by " + asked.requestedBy())));
+        });
+    }
+
+    @DELETE
+    @Path("{id}")
+    // 204 has no body: only a problem can come back, so a client accepting only problem+json (what a generated client
+    // sends here) must not get a 406.
+    @Produces({MediaType.APPLICATION_JSON, ProblemMapper.PROBLEM_JSON})
+    @Operation(operationId = "deleteRun", summary = "Delete a run",
+            description = "Deletes the run with its epochs, steps, verdict and alerts (irreversible); a run still "
+                    + "training is cancelled first (reason `deleted`). SSE clients get a status event with status "
+                    + "`deleted` (DeletedEvent); the insights topic a tombstone. Audited as run.delete.")
+    @APIResponse(responseCode = "204", description = "Deleted")
+    @APIResponse(responseCode = "404", ref = "RunNotFound")
+    public Uni<Response> delete(@Parameter(description = "The run id", schema = @Schema(ref = "ContractRunId"))
+                                @PathParam("id") String id) {
+        // Scope (control) and project were checked by the filters, as for cancel; who deletes is the token's name.
+        return deleter.delete(id, access.caller().name(), access.remoteAddress()).map(deleted -> {
+            if (deleted.isEmpty()) {
+                throw ProblemException.runNotFound(id);
+            }
+            return Response.noContent().build();
         });
     }
 

@@ -74,6 +74,10 @@ final class SseClient<T> {
     }
 
     boolean wants(FeedEvent e) {
+        if (e.runEnded() && runId != null && runId.equals(e.runId())) {
+            // The run's stream ends with its deletion, whatever types the client asked for.
+            return true;
+        }
         return (runId == null || runId.equals(e.runId())) && (project == null || project.equals(e.project()))
                 && (types == null || types.contains(e.type()));
     }
@@ -120,6 +124,9 @@ final class SseClient<T> {
         // The emitter's buffer is bounded: when this client cannot keep up, emit fails the stream (BackPressureFailure)
         // and the connection closes; the client resumes with its Last-Event-ID. Nobody else waits for it.
         emitter.emit(render.apply(e));
+        if (e.runEnded() && runId != null) {
+            emitter.complete();
+        }
     }
 
     void fail(String why) {
