@@ -57,6 +57,9 @@ public class TokensResource {
     AuditLog audit;
 
     @Inject
+    TokenCache cache;
+
+    @Inject
     Access access;
 
     @Inject
@@ -108,6 +111,9 @@ public class TokensResource {
             return store.create(t);
         }).call(created -> audit.record(by.name(), AuthFilter.remote(rc), "token.create", AuditLog.ALLOWED, null,
                 "token " + created.name + " (id " + created.id + ", scopes " + created.scopes + ")"))
+                // This replica knows the token before the secret is handed out: a caller may use it at once (the
+                // others learn it from the NOTIFY a moment later).
+                .call(created -> cache.reload())
                 .map(created -> {
                     ObjectNode n = view(created);
                     n.put("secret", secret);
@@ -168,7 +174,8 @@ public class TokensResource {
                         + idOrName + "\"", List.of());
             }
             return store.revoke(t.id).call(revoked -> audit.record(by.name(), AuthFilter.remote(rc), "token.revoke",
-                    AuditLog.ALLOWED, null, "token " + t.name + " (id " + t.id + ")"));
+                    AuditLog.ALLOWED, null, "token " + t.name + " (id " + t.id + ")"))
+                    .call(revoked -> cache.reload()); // refused here from the 204 on; elsewhere within a second
         }).map(revoked -> Response.noContent().build());
     }
 
