@@ -38,13 +38,14 @@ final class SseEvents {
 
     /**
      * The client's events with an opening comment (so headers go out at once) and a heartbeat comment every
-     * {@code heartbeat}; ticks that the client cannot take are dropped, never buffered.
+     * {@code heartbeat}; ticks that the client cannot take are dropped, never buffered. The merge asks each side for
+     * one item at a time, so events wait in the client's own counted buffer, not in the merge.
      */
     static Multi<OutboundSseEvent> withHeartbeats(Sse sse, Multi<OutboundSseEvent> events, Duration heartbeat) {
         Multi<OutboundSseEvent> beats = Multi.createFrom().ticks().every(heartbeat).onOverflow().drop()
                 .map(t -> sse.newEventBuilder().comment("heartbeat").build());
         Multi<OutboundSseEvent> opening = Multi.createFrom().item(sse.newEventBuilder().comment("connected").build());
         return Multi.createBy().concatenating().streams(opening,
-                Multi.createBy().merging().streams(events, beats));
+                Multi.createBy().merging().withRequests(1).streams(events, beats));
     }
 }
