@@ -102,7 +102,7 @@ final class FuzzCorpus {
                     case 0 -> metrics + "?since_epoch=" + pick("abc", "-5x", "1.5", "%00", "99999999999999999999");
                     case 1 -> metrics + "?max_points=" + pick("0", "1", "100001", "-1", "many");
                     case 2 -> metrics + "?fields=" + pick("nope", "train_loss,bogus", "%00");
-                    case 3 -> metrics + "?format=" + pick("xml", "CSV2", "json;x");
+                    case 3 -> metrics + "?format=" + pick("xml", "CSV2", "JSONX");
                     case 4 -> "/api/v1/runs?limit=" + pick("0", "-1", "abc", "100000");
                     case 5 -> "/api/v1/runs?status=" + pick("weird", "running%00", "RUNNINGX");
                     case 6 -> "/api/v1/runs?cursor=" + pick("not-a-cursor", "%ff%fe", "AAAA");
