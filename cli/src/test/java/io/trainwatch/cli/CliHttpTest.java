@@ -235,6 +235,32 @@ class CliHttpTest {
     }
 
     @Test
+    void deleteSendsDeleteAndAnUnknownRunIsAnError() {
+        routes.put("DELETE /api/v1/runs/r1", (ex, r) -> send(ex, 204, "application/json", ""));
+        CliRunner.Result r = cli("delete", "r1");
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals("DELETE", received.get(0).method());
+        assertEquals("run r1 deleted\n", r.out());
+
+        routes.put("DELETE /api/v1/runs/r2", (ex, req) -> send(ex, 404, "application/problem+json",
+                "{\"title\":\"Run not found\",\"status\":404,\"detail\":\"no run with id \\\"r2\\\"\"}"));
+        CliRunner.Result unknown = cli("delete", "r2");
+        assertEquals(ExitCodes.ERROR, unknown.exitCode());
+        assertEquals("trainwatch: metrics-api: 404 Run not found: no run with id \"r2\"", unknown.err().strip());
+
+        // the token goes along (TRAINWATCH_TOKEN, or --token); a token without the control scope is refused
+        assertEquals(0, CliRunner.run(Map.of("TRAINWATCH_TOKEN", "tw_env"), "--url", url, "delete", "r1").exitCode());
+        assertEquals(List.of("Bearer tw_env"), received.get(received.size() - 1).headers().get("Authorization"));
+        routes.put("DELETE /api/v1/runs/r3", (ex, req) -> send(ex, 403, "application/problem+json",
+                "{\"title\":\"Forbidden\",\"status\":403,\"detail\":\"token \\\"ro\\\" lacks the scope control this "
+                        + "request needs (it has read)\"}"));
+        CliRunner.Result refused = CliRunner.run(Map.of(), "--url", url, "--token", "tw_ro", "delete", "r3");
+        assertEquals(List.of("Bearer tw_ro"), received.get(received.size() - 1).headers().get("Authorization"));
+        assertEquals(ExitCodes.ERROR, refused.exitCode());
+        assertTrue(refused.err().contains("403 Forbidden: token \"ro\" lacks the scope control"), refused.err());
+    }
+
+    @Test
     void fieldErrorsOfAProblemAreShown() {
         routes.put("POST /api/v1/jobs", (ex, r) -> send(ex, 422, "application/problem+json",
                 "{\"title\":\"Invalid fields\",\"status\":422,\"detail\":\"2 fields are invalid; see errors\","

@@ -49,6 +49,7 @@ class AuthMatrixTest {
             Map.entry("GET /api/v1/runs/{id}", "read"),
             Map.entry("POST /api/v1/runs/{id}/finish", "ingest"),
             Map.entry("POST /api/v1/runs/{id}/cancel", "control"),
+            Map.entry("DELETE /api/v1/runs/{id}", "control"),
             Map.entry("GET /api/v1/runs/{id}/metrics", "read"),
             Map.entry("POST /api/v1/runs/{id}/metrics", "ingest"),
             Map.entry("GET /api/v1/runs/{id}/steps", "read"),
@@ -71,7 +72,7 @@ class AuthMatrixTest {
     static final List<String> SCOPES = List.of("read", "ingest", "control", "admin");
     static final Map<String, String> TOOL_SCOPES = Map.of("list_runs", "read", "get_run", "read",
             "get_training_metrics", "read", "analyze_run", "read", "get_alerts", "read", "compare_runs", "read",
-            "cancel_run", "control");
+            "cancel_run", "control", "delete_run", "control");
 
     @TestHTTPResource("/")
     URI base;
@@ -120,7 +121,11 @@ class AuthMatrixTest {
         String project = "proj-matrix";
         String runId = TestRuns.newRunId("matrix");
         KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.started(runId, project, 10));
-        await().atMost(IngestTest.WAIT).until(() -> status("GET", "/api/v1/runs/" + runId, TestAuth.HEADER, null) == 200);
+        // DELETE gets a run of its own: the right token deletes it, and the other operations still find theirs.
+        String doomed = TestRuns.newRunId("matrix-doomed");
+        KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.started(doomed, project, 10));
+        await().atMost(IngestTest.WAIT).until(() -> status("GET", "/api/v1/runs/" + runId, TestAuth.HEADER, null) == 200
+                && status("GET", "/api/v1/runs/" + doomed, TestAuth.HEADER, null) == 200);
 
         JsonNode doc = mapper.readTree(given().queryParam("format", "json").get("/q/openapi").then().statusCode(200)
                 .extract().asString());
@@ -146,7 +151,7 @@ class AuthMatrixTest {
             String scope = EXPECTED.get(op);
             Map<String, String> cases = tokensByScope.computeIfAbsent(scope, s -> tokens(s, project));
             String method = op.substring(0, op.indexOf(' '));
-            String path = op.substring(op.indexOf(' ') + 1).replace("{id}", runId).replace("{token}", "no-such-token")
+            String path = op.substring(op.indexOf(' ') + 1).replace("{id}", method.equals("DELETE") ? doomed : runId).replace("{token}", "no-such-token")
                     .replace("{ce_type}", "epoch.completed");
             if (path.equals("/api/v1/compare")) {
                 path += "?run=" + runId;
@@ -198,11 +203,17 @@ class AuthMatrixTest {
 
         assertEquals(401, mcpInitialize(null).statusCode());
         assertEquals(401, mcpInitialize("Bearer tw_unknown_" + tag).statusCode());
+        // delete_run gets a run of its own, so that the right token's deletion leaves the other tools theirs.
+        String doomed = TestRuns.newRunId("mcp-matrix-doomed");
+        KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.started(doomed, project, 10));
+        await().atMost(IngestTest.WAIT).until(() -> status("GET", "/api/v1/runs/" + doomed, TestAuth.HEADER, null) == 200);
         for (Map.Entry<String, String> tool : TOOL_SCOPES.entrySet()) {
             String name = tool.getKey();
             ObjectNode args = mapper.createObjectNode();
             if (name.equals("compare_runs")) {
                 args.putArray("run_ids").add(runId);
+            } else if (name.equals("delete_run")) {
+                args.put("run_id", doomed);
             } else if (!name.equals("list_runs")) {
                 args.put("run_id", runId);
             }
@@ -212,9 +223,7 @@ class AuthMatrixTest {
             }
             String right = tool.getValue().equals("read") ? reader : controller;
             String wrong = tool.getValue().equals("read") ? ingester : reader;
-            String rightAnswer = callTool(right, name, args);
-            assertTrue(!rightAnswer.contains("lacks the scope") && !rightAnswer.contains("Run not found")
-                    && !rightAnswer.contains("Internal error"), name + " with the right token: " + rightAnswer);
+            // The right token last: delete_run's deletes the run the others must still find.
             String wrongAnswer = callTool(wrong, name, args);
             assertTrue(wrongAnswer.contains("\"isError\":true") && wrongAnswer.contains("lacks the scope " + tool.getValue()),
                     name + " with the wrong scope: " + wrongAnswer);
@@ -225,7 +234,12 @@ class AuthMatrixTest {
                 assertTrue(otherAnswer.contains("\"isError\":true") && otherAnswer.contains("not found"),
                         name + " with another project's token: " + otherAnswer);
             }
+            String rightAnswer = callTool(right, name, args);
+            assertTrue(!rightAnswer.contains("lacks the scope") && !rightAnswer.contains("Run not found")
+                    && !rightAnswer.contains("Internal error"), name + " with the right token: " + rightAnswer);
         }
+        // delete_run with the right token deleted its run
+        assertEquals(404, status("GET", "/api/v1/runs/" + doomed, TestAuth.HEADER, null));
     }
 
     private HttpResponse<String> mcpInitialize(String authorization) throws Exception {

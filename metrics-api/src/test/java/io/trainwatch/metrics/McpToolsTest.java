@@ -46,7 +46,7 @@ class McpToolsTest {
     }
 
     static final List<String> TOOLS = List.of("list_runs", "get_run", "get_training_metrics", "analyze_run",
-            "get_alerts", "compare_runs", "cancel_run");
+            "get_alerts", "compare_runs", "cancel_run", "delete_run");
 
     @TestHTTPResource("/mcp")
     URI mcp;
@@ -130,6 +130,22 @@ class McpToolsTest {
         given().get("/api/v1/runs/{id}", runId).then().body("status", equalTo("cancelling"))
                 .body("cancel.reason", equalTo("overfitting since epoch 9"))
                 .body("cancel.requested_by", equalTo("test-admin"));
+
+        // delete_run: says it is irreversible; deletes; a second delete is a tool error naming the run
+        for (JsonNode t : tools) {
+            if (t.get("name").asText().equals("delete_run")) {
+                assertTrue(t.get("description").asText().contains("IRREVERSIBLY"), t.toString());
+            }
+        }
+        JsonNode deleted = call("delete_run", mapper.createObjectNode().put("run_id", runId));
+        assertFalse(deleted.at("/result/isError").asBoolean(), deleted.toString());
+        assertTrue(toolJson(deleted).get("deleted").asBoolean(), deleted.toString());
+        given().get("/api/v1/runs/{id}", runId).then().statusCode(404);
+        // audited with the token's name, as REST's DELETE is (the tool calls it)
+        given().queryParam("run_id", runId).get("/api/v1/audit").then().statusCode(200)
+                .body("entries.find { it.action == 'run.delete' }.principal", equalTo("test-admin"));
+        assertToolError(call("delete_run", mapper.createObjectNode().put("run_id", runId)),
+                "no run with id \"" + runId + "\"");
     }
 
     private void assertToolError(JsonNode response, String expected) {

@@ -24,6 +24,8 @@ final class SseClientForTests implements AutoCloseable {
     private final InputStream body;
     private final Thread reader;
     final int status;
+    /** True once the server ended the stream (not when the test closed it). */
+    volatile boolean ended;
 
     SseClientForTests(URI uri, String lastEventId) throws IOException, InterruptedException {
         this(uri, lastEventId, TestAuth.HEADER);
@@ -75,6 +77,7 @@ final class SseClientForTests implements AutoCloseable {
                     data.append(line.substring(5).stripLeading());
                 }
             }
+            ended = true;
         } catch (IOException e) {
             // closed by the test
         }

@@ -128,7 +128,7 @@ public class TrainwatchTools {
             + "verdict (best_epoch, best_val_loss, epochs_since_improvement, recommendation {action, confidence, "
             + "reason}). Use it to check on a run; call analyze_run for the full evidence.")
     public Uni<String> getRun(@ToolArg(name = "run_id", description = "the run's id, as in list_runs") String runId) {
-        return onRun(Scope.READ, runId, runs::get);
+        return onRun("get_run", Scope.READ, runId, runs::get);
     }
 
     @Tool(name = "get_training_metrics", description = "The per-epoch history of a run: epoch, train_loss, val_loss, "
@@ -142,8 +142,8 @@ public class TrainwatchTools {
             Integer maxPoints,
             @ToolArg(name = "fields", required = false,
                     description = "comma-separated fields to return, e.g. train_loss,val_loss; default all") String fields) {
-        return onRun(Scope.READ, runId, id -> metrics.history(id, text(sinceEpoch), blankToNull(fields), text(maxPoints),
-                null, null));
+        return onRun("get_training_metrics", Scope.READ, runId,
+                id -> metrics.history(id, text(sinceEpoch), blankToNull(fields), text(maxPoints), null, null));
     }
 
     @Tool(name = "analyze_run", description = "The full verdict on a run, recomputed on every stored epoch: trend per "
@@ -152,14 +152,14 @@ public class TrainwatchTools {
             + "not_assessed, and recommendation {action: continue|stop|reduce_lr|investigate, confidence 0..1, reason, "
             + "evidence (each rule that fired with its params and values)}. Use it before deciding to cancel a run.")
     public Uni<String> analyzeRun(@ToolArg(name = "run_id", description = "the run's id") String runId) {
-        return onRun(Scope.READ, runId, analysis::analysis);
+        return onRun("analyze_run", Scope.READ, runId, analysis::analysis);
     }
 
     @Tool(name = "get_alerts", description = "Every alert of a run, open and resolved: id, kind (e.g. overfitting, "
             + "plateau, divergence), severity, opened_epoch, resolved_epoch, state (open|resolved) and message. Use it "
             + "to see what went wrong and when.")
     public Uni<String> getAlerts(@ToolArg(name = "run_id", description = "the run's id") String runId) {
-        return onRun(Scope.READ, runId, id -> analysis.alerts(id, null));
+        return onRun("get_alerts", Scope.READ, runId, id -> analysis.alerts(id, null));
     }
 
     @Tool(name = "compare_runs", description = "Two or more runs side by side (at most as many as the REST compare "
@@ -196,7 +196,7 @@ public class TrainwatchTools {
                     description = "why the run should stop (required; recorded on the run)") String reason,
             @ToolArg(name = "requested_by", required = false,
                     description = "who asks, e.g. your agent's name; default mcp-agent") String requestedBy) {
-        return onRun(Scope.CONTROL, runId, id -> {
+        return onRun("cancel_run", Scope.CONTROL, runId, id -> {
             if (reason == null || reason.isBlank()) {
                 throw new QueryParameterException("reason", "is required: say why the run should stop (it is recorded on the run)");
             }
@@ -207,16 +207,29 @@ public class TrainwatchTools {
         });
     }
 
+    @Tool(name = "delete_run", description = "Deletes a training run IRREVERSIBLY: the run, all its epochs, steps, "
+            + "verdict and alerts are removed and cannot be recovered. A run still training is cancelled first "
+            + "(reason `deleted`). Only delete when a user asked for it; to stop a run, use cancel_run. Answers "
+            + "{run_id, deleted: true}; fails if there is no such run.")
+    public Uni<String> deleteRun(@ToolArg(name = "run_id", description = "the run's id") String runId) {
+        return onRun("delete_run", Scope.CONTROL, runId, id -> runs.delete(id).map(deleted -> {
+            ObjectNode answer = mapper.createObjectNode();
+            answer.put("run_id", id);
+            answer.put("deleted", true);
+            return answer;
+        }));
+    }
+
     /**
      * A tool on one run: the caller needs {@code scope} (a refused control attempt is audited) and must see the run
      * (another project's run answers like an unknown one), checked before the call as the REST filters do.
      */
-    private Uni<String> onRun(Scope scope, String runId, Function<String, Uni<?>> call) {
+    private Uni<String> onRun(String tool, Scope scope, String runId, Function<String, Uni<?>> call) {
         return answer(() -> {
             Caller caller = access.caller();
             if (!caller.has(scope)) {
                 if (scope == Scope.CONTROL) {
-                    audit.recordLater(caller.name(), access.remoteAddress(), "mcp cancel_run", runId,
+                    audit.recordLater(caller.name(), access.remoteAddress(), "mcp " + tool, runId,
                             "missing scope " + scope.wire());
                 }
                 access.require(scope);

@@ -64,6 +64,16 @@ public class EventPublisher {
         return emitterFor(event.type().topic()).sendMessage(message).replaceWith(id);
     }
 
+    /**
+     * A tombstone on the insights topic (key the run id, no value): the run was deleted, so a compacted topic and its
+     * readers forget it. The Uni completes once the broker acknowledged it.
+     */
+    public Uni<Void> tombstone(String runId) {
+        Message<byte[]> message = Message.<byte[]>of(null)
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(runId).build());
+        return runInsights.sendMessage(message);
+    }
+
     private MutinyEmitter<byte[]> emitterFor(String topic) {
         return switch (topic) {
             case Topics.RUN_EVENTS -> runEvents;

@@ -161,12 +161,14 @@ public class RunStore {
     /** The state of one batch write, step by step. */
     private final class BatchWrite {
         private final SqlConnection conn;
-        private final List<EventEnvelope> events;
+        private List<EventEnvelope> events;
         private final Map<String, RunRef> runs = new HashMap<>();
         private final Set<String> freshRunLevelIds = new HashSet<>();
         private final Map<String, List<EpochCompleted>> changedEpochs = new TreeMap<>();
         private final Set<String> startedRuns = new HashSet<>();
         private final Set<String> outOfOrder = new HashSet<>();
+        /** Runs this batch created, with their first status position (counted once they are known not deleted). */
+        private final Map<String, Long> createdPositions = new HashMap<>();
         private long lastPosition;
 
         BatchWrite(SqlConnection conn, List<EventEnvelope> events) {
@@ -177,6 +179,7 @@ public class RunStore {
         Uni<StoredBatch> run() {
             return dedupeRunLevel()
                     .chain(this::ensureRuns)
+                    .chain(this::dropDeletedRuns)
                     .chain(this::applyStarted)
                     .chain(this::upsertEpochs)
                     .chain(this::upsertSteps)
@@ -196,6 +199,36 @@ public class RunStore {
 
         private void seen(long position) {
             lastPosition = Math.max(lastPosition, position);
+        }
+
+        /**
+         * Late events of a deleted run (e.g. the trainer's run.finished after the delete's cancel) are dropped. Checked
+         * once the runs' rows are locked, so that a deletion committed at any moment before is seen (each statement
+         * reads the latest commits): a run whose row vanished while we waited for its lock, or that this
+         * transaction created again after its deletion, is dropped, and a row created again is removed.
+         */
+        private Uni<Void> dropDeletedRuns() {
+            String[] ids = events.stream().map(e -> e.event().runId()).distinct().toArray(String[]::new);
+            return RunDeletion.deletedAmong(conn, ids).chain(deleted -> {
+                Set<String> gone = new HashSet<>(deleted);
+                for (String id : ids) {
+                    if (!runs.containsKey(id)) {
+                        gone.add(id);
+                    }
+                }
+                createdPositions.forEach((id, position) -> {
+                    if (!gone.contains(id)) {
+                        seen(position);
+                    }
+                });
+                if (gone.isEmpty()) {
+                    return Uni.createFrom().voidItem();
+                }
+                events = events.stream().filter(e -> !gone.contains(e.event().runId())).toList();
+                Integer[] recreated = gone.stream().map(runs::remove).filter(java.util.Objects::nonNull)
+                        .map(ref -> ref.runKey).toArray(Integer[]::new);
+                return recreated.length == 0 ? Uni.createFrom().voidItem() : RunDeletion.deleteRows(conn, recreated);
+            });
         }
 
         private Uni<Void> dedupeRunLevel() {
@@ -226,9 +259,9 @@ public class RunStore {
         private Uni<Void> ensureRuns() {
             String[] ids = events.stream().map(e -> e.event().runId()).distinct().toArray(String[]::new);
             return conn.preparedQuery("INSERT INTO runs (id, status_position) SELECT id, next_change_position() "
-                            + "FROM unnest($1::text[]) AS t(id) ON CONFLICT (id) DO NOTHING RETURNING status_position")
+                            + "FROM unnest($1::text[]) AS t(id) ON CONFLICT (id) DO NOTHING RETURNING id, status_position")
                     .execute(Tuple.of(ids))
-                    .invoke(rows -> rows.forEach(r -> seen(r.getLong(0))))
+                    .invoke(rows -> rows.forEach(r -> createdPositions.put(r.getString(0), r.getLong(1))))
                     .chain(() -> conn.preparedQuery("SELECT run_key, id, latest_epoch, metric_names FROM runs "
                             + "WHERE id = ANY($1) FOR UPDATE").execute(Tuple.of(ids)))
                     .invoke(rows -> {

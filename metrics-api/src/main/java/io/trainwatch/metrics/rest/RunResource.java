@@ -9,6 +9,7 @@ import io.trainwatch.contracts.RunFinished;
 import io.trainwatch.contracts.RunStarted;
 import io.trainwatch.metrics.history.QueryParameterException;
 import io.trainwatch.metrics.messaging.EventPublisher;
+import io.trainwatch.metrics.persistence.RunDeleter;
 import io.trainwatch.metrics.persistence.RunQueries;
 import io.trainwatch.metrics.persistence.RunRow;
 import io.trainwatch.metrics.persistence.RunStore;
@@ -16,6 +17,7 @@ import io.trainwatch.metrics.security.Access;
 import io.trainwatch.metrics.security.AuditLog;
 import io.trainwatch.metrics.security.Caller;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -25,6 +27,8 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import java.net.URI;
@@ -32,7 +36,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 
-/** Runs: list and detail, and the HTTP ingest of run.started and run.finished, and cancel. */
+/** Runs: list and detail, and the HTTP ingest of run.started and run.finished, cancel and delete. */
 @Path("/api/v1/runs")
 @Tag(name = "runs")
 @Produces(MediaType.APPLICATION_JSON)
@@ -71,6 +75,9 @@ public class RunResource {
 
     @Inject
     AuditLog audit;
+
+    @Inject
+    RunDeleter deleter;
 
     @GET
     @Operation(summary = "Runs, newest first, filtered by status, project and tag; cursor pagination")
@@ -163,6 +170,23 @@ public class RunResource {
                     .call(() -> audit.record(caller.name(), remote, "run.cancel", AuditLog.ALLOWED, id,
                             "reason: " + request.reason() + (asked.requestedBy() == null ? ""
                                     : "; client said requested_by " + asked.requestedBy())));
+        });
+    }
+
+    @DELETE
+    @Path("{id}")
+    @Operation(summary = "Delete a run with its epochs, steps, verdict and alerts (irreversible); a run still training "
+            + "is cancelled first (reason `deleted`). SSE clients get status `deleted`; the insights topic a tombstone")
+    @APIResponse(responseCode = "204", description = "Deleted")
+    @APIResponse(responseCode = "404", description = "No such run (or one of a project the token may not see)",
+            content = @Content(mediaType = ProblemMapper.PROBLEM_JSON))
+    public Uni<Response> delete(@PathParam("id") String id) {
+        // Scope (control) and project were checked by the filters, as for cancel; who deletes is the token's name.
+        return deleter.delete(id, access.caller().name(), access.remoteAddress()).map(deleted -> {
+            if (deleted.isEmpty()) {
+                throw ProblemException.runNotFound(id);
+            }
+            return Response.noContent().build();
         });
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.trainwatch.metrics.history.EpochRow;
+import io.trainwatch.metrics.persistence.RunDeletion;
 import io.trainwatch.metrics.persistence.RunRow;
 import io.trainwatch.metrics.persistence.Rows;
 import io.trainwatch.metrics.rest.RunViews;
@@ -114,7 +115,21 @@ public class ChangeQueries {
             }
             return out;
         });
-        return Uni.combine().all().unis(epochs, statuses, analyses, alerts).with(lists -> {
+        Uni<List<FeedEvent>> deletions = pool.preparedQuery(RunDeletion.CHANGES + runFilter).execute(args).map(rs -> {
+            List<FeedEvent> out = new ArrayList<>(rs.size());
+            for (Row r : rs) {
+                ObjectNode d = mapper.createObjectNode();
+                d.put("run_id", r.getString("id"));
+                d.put("status", "deleted");
+                if (r.getString("project") != null) {
+                    d.put("project", r.getString("project"));
+                }
+                out.add(new FeedEvent(r.getLong("position"), r.getString("id"), r.getString("project"), "status",
+                        d.toString(), true));
+            }
+            return out;
+        });
+        return Uni.combine().all().unis(epochs, statuses, analyses, alerts, deletions).with(lists -> {
             List<FeedEvent> all = new ArrayList<>();
             for (Object l : lists) {
                 @SuppressWarnings("unchecked")

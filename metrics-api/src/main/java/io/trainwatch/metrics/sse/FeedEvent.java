@@ -2,9 +2,14 @@ package io.trainwatch.metrics.sse;
 
 /**
  * One stored change, ready for SSE: its global position, the run it belongs to, its SSE type
- * ({@code epoch}, {@code status}, {@code analysis}, {@code alert}) and its JSON data.
+ * ({@code epoch}, {@code status}, {@code analysis}, {@code alert}) and its JSON data. {@code runEnded}: the run was
+ * deleted (a {@code status} event with status {@code deleted}); a stream of that run ends after it.
  */
-public record FeedEvent(long position, String runId, String project, String type, String data) {
+public record FeedEvent(long position, String runId, String project, String type, String data, boolean runEnded) {
+
+    public FeedEvent(long position, String runId, String project, String type, String data) {
+        this(position, runId, project, type, data, false);
+    }
 
     /** The SSE id on a per-run stream: run id and position, separated by '/', which run ids never contain. */
     public String runStreamId() {

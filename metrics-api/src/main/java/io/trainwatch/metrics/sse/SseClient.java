@@ -86,6 +86,10 @@ final class SseClient {
     }
 
     boolean wants(FeedEvent e) {
+        if (e.runEnded() && runId != null && runId.equals(e.runId())) {
+            // The run's stream ends with its deletion, whatever types the client asked for.
+            return true;
+        }
         return (runId == null || runId.equals(e.runId())) && (project == null || project.equals(e.project()))
                 && (types == null || types.contains(e.type()));
     }
@@ -130,6 +134,10 @@ final class SseClient {
         }
         lastSent = e.position();
         enqueue(e);
+        if (e.runEnded() && runId != null) {
+            // A deleted run's stream ends after its last event (sent first: completion waits for the buffer).
+            emitter.complete();
+        }
     }
 
     private void enqueue(FeedEvent e) {

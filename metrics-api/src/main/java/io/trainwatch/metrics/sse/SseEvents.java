@@ -45,7 +45,12 @@ final class SseEvents {
         Multi<OutboundSseEvent> beats = Multi.createFrom().ticks().every(heartbeat).onOverflow().drop()
                 .map(t -> sse.newEventBuilder().comment("heartbeat").build());
         Multi<OutboundSseEvent> opening = Multi.createFrom().item(sse.newEventBuilder().comment("connected").build());
-        return Multi.createBy().concatenating().streams(opening,
-                Multi.createBy().merging().withRequests(1).streams(events, beats));
+        // The events end with a marker (empty), so that the stream ends when they do (a deleted run) although the
+        // heartbeats never end.
+        Multi<java.util.Optional<OutboundSseEvent>> ending = Multi.createBy().concatenating().streams(
+                events.map(java.util.Optional::of), Multi.createFrom().item(java.util.Optional.empty()));
+        Multi<OutboundSseEvent> live = Multi.createBy().merging().withRequests(1).streams(ending, beats.map(java.util.Optional::of))
+                .select().first(java.util.Optional::isPresent).map(java.util.Optional::get);
+        return Multi.createBy().concatenating().streams(opening, live);
     }
 }
