@@ -61,9 +61,15 @@ public enum EventType {
         return topic;
     }
 
-    /** The schema file under {@code schemas/} that describes this event's data; the one type → file mapping. */
+    /** The schema file under {@code schemas/} that describes this event's data; with {@link #exampleResource}, the one
+     * type → file mapping. */
     public String schemaResource() {
         return "schemas/" + baseName + ".schema.json";
+    }
+
+    /** A golden example of this event's data, e.g. {@code examples/epoch.completed/full.json} for {@code "full"}. */
+    public String exampleResource(String name) {
+        return "examples/" + baseName + "/" + name + ".json";
     }
 
     /**

@@ -97,7 +97,7 @@ final class ContractFiles {
                 return files.filter(p -> p.toString().endsWith(".json"))
                         .sorted()
                         .map(p -> {
-                            // examples/<base name>/, like the schema files (EventType.baseName())
+                            // examples/<base name>/<name>.json (EventType.exampleResource)
                             String dirName = p.getParent().getFileName().toString();
                             EventType type = Arrays.stream(EventType.values()).filter(t -> t.baseName().equals(dirName))
                                     .findFirst().orElseThrow(() -> new IllegalStateException("examples/" + dirName

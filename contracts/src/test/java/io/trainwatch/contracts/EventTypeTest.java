@@ -57,6 +57,10 @@ class EventTypeTest {
         for (EventType type : EventType.values()) {
             assertEquals("https://trainwatch.io/schemas/v1/" + type.baseName() + ".schema.json", type.schemaId());
             assertEquals("schemas/" + type.baseName() + ".schema.json", type.schemaResource());
+            for (String example : new String[]{"full", "minimal"}) {
+                assertTrue(EventType.class.getClassLoader().getResource(type.exampleResource(example)) != null,
+                        type.exampleResource(example));
+            }
             assertEquals(type.ceType(), ContractFiles.schemaNode(type).get("title").asText(), type.name());
             assertTrue(CloudEvents.headers(codec.decode(type.ceType(), ContractFiles.example(type, "minimal").bytes()),
                     "id-1", "/test", null).get(CloudEvents.H_TYPE).startsWith(EventType.TYPE_PREFIX), type.name());
