@@ -160,7 +160,7 @@ class AuthMatrixTest {
             Map<String, String> cases = tokensByScope.computeIfAbsent(scope, s -> tokens(s, project));
             String method = op.substring(0, op.indexOf(' '));
             String path = op.substring(op.indexOf(' ') + 1).replace("{id}", method.equals("DELETE") ? doomed : runId).replace("{token}", "no-such-token")
-                    .replace("{ce_type}", "epoch.completed");
+                    .replace("{ce_type}", "io.trainwatch.epoch.completed");
             if (path.equals("/api/v1/compare")) {
                 path += "?run=" + runId;
             }

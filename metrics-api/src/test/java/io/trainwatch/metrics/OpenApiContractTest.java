@@ -138,6 +138,7 @@ class OpenApiContractTest {
         call(404, given().queryParam("run", runId, unknown), "GET", "/api/v1/compare");
         call(200, given(), "GET", "/api/v1/schemas");
         call(400, given().queryParam("x", "\u0000"), "GET", "/api/v1/schemas");
+        call(200, given().accept("application/schema+json"), "GET", "/api/v1/schemas/io.trainwatch.epoch.completed");
         call(200, given().accept("application/schema+json"), "GET", "/api/v1/schemas/epoch.completed");
         call(404, given(), "GET", "/api/v1/schemas/no.such-event");
 
@@ -259,7 +260,7 @@ class OpenApiContractTest {
         Map<List<String>, String> tokensByScopes = new java.util.HashMap<>();
         for (OpenApiValidator.Operation op : validator.operations()) {
             String path = op.template().replace("{id}", runId).replace("{token}", "no-such-token")
-                    .replace("{ce_type}", "epoch.completed");
+                    .replace("{ce_type}", "io.trainwatch.epoch.completed");
             callAs(401, null, op.method(), path);
             if (!op.node().path("responses").has("403")) {
                 continue;

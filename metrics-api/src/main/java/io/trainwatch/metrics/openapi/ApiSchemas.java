@@ -168,8 +168,11 @@ public final class ApiSchemas {
     public record SchemaList(List<SchemaEntry> schemas) {
     }
 
-    @Schema(name = "SchemaEntry", requiredProperties = {"ce_type", "topic", "dataschema", "href"})
-    public record SchemaEntry(String ceType, String topic,
+    @Schema(name = "SchemaEntry", requiredProperties = {"ce_type", "legacy_ce_type", "topic", "dataschema", "href"})
+    public record SchemaEntry(@Schema(description = "e.g. io.trainwatch.epoch.completed") String ceType,
+                              @Schema(description = "The bare ce_type earlier producers sent, e.g. epoch.completed: "
+                                      + "still read, and an alias in /api/v1/schemas/{ce_type}") String legacyCeType,
+                              String topic,
                               @Schema(format = "uri", description = "The schema's $id, sent as ce_dataschema") String dataschema,
                               @Schema(description = "Where this API serves the schema") String href) {
     }

@@ -98,7 +98,8 @@ public class ContractOpenApiFilter implements OASFilter {
                     "No run with this id (or one of a project the token may not see).",
                     "no run with id \"r-404\"", null),
             new ProblemAnswer("SchemaNotFound", 404, "schema-not-found", "Schema not found",
-                    "No event type with this ce_type.", "ce_type: must be one of [run.started, …], was \"x\"", null),
+                    "No event type with this ce_type.", "ce_type: must be one of [io.trainwatch.run.started, …] (or the "
+                    + "same without io.trainwatch.), was \"x\"", null),
             new ProblemAnswer("TokenNotFound", 404, "token-not-found", "Token not found",
                     "No live token with this id or name.", "no live token with id or name \"ci\"", null),
             new ProblemAnswer("TokenExists", 409, "token-exists", "Token exists", "A live token already has this name.",
@@ -271,8 +272,8 @@ public class ContractOpenApiFilter implements OASFilter {
                 continue;
             }
             eventOf(json.getSchema()).ifPresent(type -> json.addExample(type.ceType(),
-                    OASFactory.createExample().summary("a " + type.ceType() + " (the contract's golden example)")
-                            .value(JsonSchemaModels.plain(read("examples/" + type.ceType() + "/full.json")))));
+                    OASFactory.createExample().summary("the contract's golden example of " + type.ceType())
+                            .value(JsonSchemaModels.plain(read(type.exampleResource("full"))))));
         }
     }
 

@@ -29,7 +29,9 @@ import java.util.Map;
 
 /**
  * The JSON Schemas of the Kafka events, straight from the contracts jar, so a downstream consumer can validate
- * without the repository. Each event's {@code ce_dataschema} header is its schema's {@code $id}.
+ * without the repository. Each event's {@code ce_dataschema} header is its schema's {@code $id}. A schema is found by
+ * its {@code ce_type} ({@code io.trainwatch.epoch.completed}) and, for consumers of records from earlier producers, by
+ * the bare name they sent ({@code epoch.completed}).
  */
 @Path("/api/v1/schemas")
 @Tag(name = "schemas")
@@ -52,6 +54,7 @@ public class SchemasResource {
         for (EventType type : EventType.values()) {
             events.addObject()
                     .put("ce_type", type.ceType())
+                    .put("legacy_ce_type", type.baseName())
                     .put("topic", type.topic())
                     .put("dataschema", type.schemaId())
                     .put("href", "/api/v1/schemas/" + type.ceType());
@@ -68,11 +71,12 @@ public class SchemasResource {
             @Content(mediaType = "application/schema+json", schema = @Schema(ref = "JsonSchemaDocument")),
             @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "JsonSchemaDocument"))})
     @APIResponse(responseCode = "404", ref = "SchemaNotFound")
-    public Response schema(@Parameter(description = "The event's ce_type, e.g. epoch.completed")
+    public Response schema(@Parameter(description = "The event's ce_type, e.g. io.trainwatch.epoch.completed; the bare "
+                                   + "epoch.completed that earlier producers sent is an alias")
                            @PathParam("ce_type") String ceType) {
         EventType type = EventType.fromCeType(ceType).orElseThrow(() -> new ProblemException(404, "schema-not-found",
                 "Schema not found", "ce_type: must be one of " + Arrays.stream(EventType.values()).map(EventType::ceType).toList()
-                + ", was \"" + ceType + "\"", List.of(new ProblemException.FieldError("ce_type", "unknown event type"))));
+                + " (or the same without " + EventType.TYPE_PREFIX + "), was \"" + ceType + "\"", List.of(new ProblemException.FieldError("ce_type", "unknown event type"))));
         return Response.ok(schemas().get(type)).build();
     }
 

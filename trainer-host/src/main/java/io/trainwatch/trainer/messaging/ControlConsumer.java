@@ -2,6 +2,7 @@ package io.trainwatch.trainer.messaging;
 
 import io.trainwatch.contracts.CloudEvents;
 import io.trainwatch.contracts.EventCodec;
+import io.trainwatch.contracts.EventType;
 import io.trainwatch.contracts.RunCancelRequested;
 import io.trainwatch.contracts.Topics;
 import io.trainwatch.contracts.TrainwatchEvent;
@@ -143,7 +144,8 @@ public final class ControlConsumer implements AutoCloseable {
         Header type = r.headers().lastHeader(CloudEvents.H_TYPE);
         String ceType = type == null ? null : new String(type.value(), StandardCharsets.UTF_8);
         try {
-            TrainwatchEvent event = EventCodec.instance().decode(ceType == null ? "run.cancel-requested" : ceType, r.value());
+            // Bare types (run.cancel-requested) from a metrics-api built before the prefix are read too (EventType).
+            TrainwatchEvent event = EventCodec.instance().decode(ceType == null ? EventType.RUN_CANCEL_REQUESTED.ceType() : ceType, r.value());
             if (event instanceof RunCancelRequested cancel) {
                 handler.accept(cancel);
             }
