@@ -1,5 +1,6 @@
 package io.trainwatch.metrics;
 
+import io.trainwatch.testsupport.TopicReader;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
@@ -12,8 +13,6 @@ import io.trainwatch.contracts.StepSampled;
 import io.trainwatch.contracts.Topics;
 import io.trainwatch.metrics.messaging.DeadLetters;
 import io.trainwatch.stack.LocalStackTestResource;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -140,7 +139,7 @@ class IngestTest {
     @Test
     void poisonEventsLandInTheDeadLetterTopicWithTheirReasonAndLaterEventsStillArrive() {
         String runId = TestRuns.newRunId("poison");
-        try (KafkaConsumer<String, byte[]> dlq = KafkaTestClient.consumer(Topics.RUN_EVENTS_DLQ)) {
+        try (TopicReader dlq = KafkaTestClient.reader(Topics.RUN_EVENTS_DLQ, runId)) {
             KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.started(runId, "proj-poison", 3));
             KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.epoch(runId, 0, 3));
             Map<String, String> headers = new java.util.LinkedHashMap<>(CloudEvents.headers(TestRuns.epoch(runId, 1, 3),
@@ -162,21 +161,17 @@ class IngestTest {
             await().atMost(WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}/metrics", runId).then()
                     .statusCode(200).body("epochs.epoch", equalTo(List.of(0, 1, 2))));
 
-            List<ConsumerRecord<String, byte[]>> dead = new ArrayList<>();
-            await().atMost(WAIT).until(() -> {
-                dead.addAll(KafkaTestClient.pollUntil(dlq, r -> runId.equals(r.key()), Duration.ofMillis(500)));
-                return dead.size() >= 3;
-            });
+            List<TopicReader.Received> dead = dlq.untilCount(3, WAIT);
             assertEquals(3, dead.size());
-            List<String> reasons = dead.stream().map(r -> KafkaTestClient.header(r, DeadLetters.H_REASON)).toList();
+            List<String> reasons = dead.stream().map(r -> r.header(DeadLetters.H_REASON)).toList();
             assertTrue(reasons.get(0).startsWith("epoch: must be >= 0"), reasons.get(0));
             assertTrue(reasons.get(1).contains("not valid JSON"), reasons.get(1));
             assertTrue(reasons.get(2).startsWith("ce_type: must be one of"), reasons.get(2));
-            for (ConsumerRecord<String, byte[]> r : dead) {
-                assertEquals(Topics.RUN_EVENTS, KafkaTestClient.header(r, DeadLetters.H_TOPIC));
-                assertNotNull(KafkaTestClient.header(r, DeadLetters.H_PARTITION));
-                assertNotNull(KafkaTestClient.header(r, DeadLetters.H_OFFSET));
-                assertNotNull(KafkaTestClient.header(r, CloudEvents.H_ID), "original headers are kept");
+            for (TopicReader.Received r : dead) {
+                assertEquals(Topics.RUN_EVENTS, r.header(DeadLetters.H_TOPIC));
+                assertNotNull(r.header(DeadLetters.H_PARTITION));
+                assertNotNull(r.header(DeadLetters.H_OFFSET));
+                assertNotNull(r.header(CloudEvents.H_ID), "original headers are kept");
             }
         }
     }
