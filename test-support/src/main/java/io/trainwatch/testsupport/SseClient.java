@@ -24,6 +24,7 @@ import java.util.concurrent.Flow;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * One server-sent event stream on the JDK {@link HttpClient}, as a browser's EventSource reads it (without the
@@ -62,7 +63,7 @@ public final class SseClient implements AutoCloseable {
     private final BlockingQueue<Event> queue = new LinkedBlockingQueue<>();
     private final List<Event> events = new CopyOnWriteArrayList<>();
     private final List<String> comments = new CopyOnWriteArrayList<>();
-    private final SseLineParser parser = new SseLineParser(this::received, comments::add);
+    private final SseLineParser parser;
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
     private final URI uri;
     private volatile Flow.Subscription subscription;
@@ -83,6 +84,8 @@ public final class SseClient implements AutoCloseable {
         private final Map<String, String> headers = new LinkedHashMap<>();
         private HttpClient http = DEFAULT_HTTP;
         private Duration headersTimeout = Duration.ofSeconds(30);
+        private Consumer<Event> onEvent = e -> { };
+        private Consumer<String> onComment = c -> { };
 
         private Builder(URI uri) {
             this.uri = Objects.requireNonNull(uri, "uri");
@@ -115,6 +118,18 @@ public final class SseClient implements AutoCloseable {
             return this;
         }
 
+        /** Also called with each event as it is parsed, on the client's thread (e.g. to time its arrival). */
+        public Builder onEvent(Consumer<Event> listener) {
+            this.onEvent = Objects.requireNonNull(listener, "onEvent");
+            return this;
+        }
+
+        /** Also called with each comment as it is parsed (e.g. the server's opening comment: the stream is live). */
+        public Builder onComment(Consumer<String> listener) {
+            this.onComment = Objects.requireNonNull(listener, "onComment");
+            return this;
+        }
+
         /** How long {@link #open()} waits for the response headers. */
         public Builder headersTimeout(Duration timeout) {
             this.headersTimeout = Objects.requireNonNull(timeout, "headersTimeout");
@@ -126,7 +141,7 @@ public final class SseClient implements AutoCloseable {
          * event stream, any other status's body is kept as {@link #errorBody()}.
          */
         public SseClient open() throws IOException, InterruptedException {
-            SseClient client = new SseClient(uri);
+            SseClient client = new SseClient(uri, onEvent, onComment);
             client.connect(http, request(), headersTimeout);
             return client;
         }
@@ -143,7 +158,7 @@ public final class SseClient implements AutoCloseable {
 
         /** Sends the request without waiting for anything: for many streams opened at once. */
         public SseClient openAsync() {
-            SseClient client = new SseClient(uri);
+            SseClient client = new SseClient(uri, onEvent, onComment);
             client.start(http, request());
             return client;
         }
@@ -155,8 +170,15 @@ public final class SseClient implements AutoCloseable {
         }
     }
 
-    private SseClient(URI uri) {
+    private SseClient(URI uri, Consumer<Event> onEvent, Consumer<String> onComment) {
         this.uri = uri;
+        this.parser = new SseLineParser(e -> {
+            received(e);
+            onEvent.accept(e);
+        }, c -> {
+            comments.add(c);
+            onComment.accept(c);
+        });
     }
 
     private void connect(HttpClient http, HttpRequest request, Duration timeout) throws IOException,
@@ -309,6 +331,11 @@ public final class SseClient implements AutoCloseable {
     /** True once the server ended the stream or the connection failed (not when this client closed it). */
     public boolean endedByServer() {
         return finished.isDone() && !closedByClient;
+    }
+
+    /** Completes when the response ended (the server closed it or the connection failed; not on {@link #close}). */
+    public CompletableFuture<Void> whenEnded() {
+        return finished.copy();
     }
 
     /** Why the connection failed, or null. */
