@@ -69,6 +69,11 @@ public final class TopicReader implements AutoCloseable {
         return new TopicReader(newConsumer(bootstrapServers), topic, key::equals, false);
     }
 
+    /** A reader of the records whose key {@code keys} accepts, from the beginning or (with {@code fromEnd}) the end. */
+    public static TopicReader open(String bootstrapServers, String topic, Predicate<String> keys, boolean fromEnd) {
+        return new TopicReader(newConsumer(bootstrapServers), topic, keys, fromEnd);
+    }
+
     /**
      * A reader over the given consumer (which it closes): assigns every partition of {@code topic} and seeks to its
      * beginning or, with {@code fromEnd}, to its end as of now. Records whose key {@code keys} rejects are skipped.
