@@ -146,12 +146,12 @@ public final class SseClient implements AutoCloseable {
             return client;
         }
 
-        /** {@link #open()}, requiring a 200: any other status is an {@link AssertionError} with the body. */
+        /** {@link #open()}, requiring a 200: any other status is an {@link IllegalStateException} with the body. */
         public SseClient openOk() throws IOException, InterruptedException {
             SseClient client = open();
             if (client.status() != 200) {
                 client.awaitEnd(Duration.ofSeconds(10));   // the error body is short; read it for the message
-                throw new AssertionError("SSE " + uri + " answered " + client.status() + ": " + client.errorBody());
+                throw new IllegalStateException("SSE " + uri + " answered " + client.status() + ": " + client.errorBody());
             }
             return client;
         }

@@ -134,7 +134,7 @@ class SseClientTest {
             assertTrue(sse.awaitEnd(WAIT));
             assertEquals("{\"title\":\"no\"}", sse.errorBody());
         }
-        AssertionError refused = assertThrows(AssertionError.class, () -> SseClient.to(uri("/denied")).openOk());
+        IllegalStateException refused = assertThrows(IllegalStateException.class, () -> SseClient.to(uri("/denied")).openOk());
         assertTrue(refused.getMessage().contains("401") && refused.getMessage().contains("title"), refused.getMessage());
     }
 }
