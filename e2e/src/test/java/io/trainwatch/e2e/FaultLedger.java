@@ -1,5 +1,6 @@
 package io.trainwatch.e2e;
 
+import io.trainwatch.testsupport.TopicReader;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.trainwatch.contracts.CloudEvents;
 import io.trainwatch.contracts.EventType;
@@ -55,7 +56,7 @@ final class FaultLedger implements AutoCloseable {
     private FaultLedger(String scenario, TrainwatchSystem system) {
         this.scenario = scenario;
         this.system = system;
-        this.insights = new TopicReader(system.stack.kafkaBootstrapServers(), Topics.RUN_INSIGHTS, k -> true, true);
+        this.insights = TopicReader.open(system.stack.kafkaBootstrapServers(), Topics.RUN_INSIGHTS, k -> true, true);
         this.sse = new ResumingSubscriber(Long.toString(currentPosition()));
     }
 

@@ -1,5 +1,6 @@
 package io.trainwatch.e2e;
 
+import io.trainwatch.testsupport.TopicReader;
 import io.trainwatch.contracts.CloudEvents;
 import io.trainwatch.contracts.EpochCompleted;
 import io.trainwatch.contracts.EventCodec;
@@ -147,7 +148,7 @@ class InputFaultsIT {
         Map<String, Integer> kafkaCounts = new TreeMap<>();
         Map<String, String> badKeys = new HashMap<>();
         try (FaultLedger ledger = FaultLedger.open("fuzz", system);
-             TopicReader dlq = new TopicReader(system.stack.kafkaBootstrapServers(), Topics.RUN_EVENTS_DLQ,
+             TopicReader dlq = TopicReader.open(system.stack.kafkaBootstrapServers(), Topics.RUN_EVENTS_DLQ,
                      k -> k != null && k.startsWith("fuzz-bad-" + SEED + "-"), true)) {
             startRunOverHttp(httpRun);
             long began = System.nanoTime();

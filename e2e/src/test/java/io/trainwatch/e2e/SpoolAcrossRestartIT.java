@@ -1,5 +1,6 @@
 package io.trainwatch.e2e;
 
+import io.trainwatch.testsupport.TopicReader;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.trainwatch.contracts.CloudEvents;
 import io.trainwatch.contracts.EpochCompleted;
@@ -179,7 +180,7 @@ class SpoolAcrossRestartIT {
         private final TopicReader reader;
 
         RunEventsTopic(String bootstrapServers, String runId) {
-            this.reader = new TopicReader(bootstrapServers, Topics.RUN_EVENTS, runId::equals, false);
+            this.reader = TopicReader.open(bootstrapServers, Topics.RUN_EVENTS, runId::equals, false);
         }
 
         /** Called once the sender has no pending events, so every record of the run, duplicates included, is in hand. */

@@ -1,5 +1,7 @@
 package io.trainwatch.metrics;
 
+import io.trainwatch.testsupport.SseClient;
+import io.trainwatch.testsupport.TopicReader;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -11,8 +13,6 @@ import io.trainwatch.contracts.CloudEvents;
 import io.trainwatch.contracts.EpochCompleted;
 import io.trainwatch.contracts.Topics;
 import io.trainwatch.stack.LocalStackTestResource;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -58,7 +58,7 @@ class AnalysisTest {
     void verdictIsStoredAndTheSameWhateverTheArrivalOrder() {
         String inOrder = TestRuns.newRunId("analysis-a");
         String shuffled = TestRuns.newRunId("analysis-b");
-        try (KafkaConsumer<String, byte[]> insights = KafkaTestClient.consumer(Topics.RUN_INSIGHTS)) {
+        try (TopicReader insights = KafkaTestClient.reader(Topics.RUN_INSIGHTS)) {
             for (int e = 0; e < 50; e++) {
                 KafkaTestClient.send(Topics.RUN_EVENTS, overfitting(inOrder, e));
             }
@@ -87,8 +87,8 @@ class AnalysisTest {
                             .extract().jsonPath().getList("alerts").size()));
             given().get("/api/v1/runs/{id}", inOrder).then().body("analysis.best_epoch", equalTo(30));
 
-            List<ConsumerRecord<String, byte[]>> updates = KafkaTestClient.pollUntil(insights,
-                    r -> inOrder.equals(r.key()) && "io.trainwatch.analysis.updated".equals(KafkaTestClient.header(r, CloudEvents.H_TYPE)),
+            List<TopicReader.Received> updates = insights.until(
+                    r -> inOrder.equals(r.key()) && "io.trainwatch.analysis.updated".equals(r.header(CloudEvents.H_TYPE)),
                     Duration.ofSeconds(30));
             assertFalse(updates.isEmpty(), "analysis.updated published on " + Topics.RUN_INSIGHTS);
         }
@@ -141,8 +141,8 @@ class AnalysisTest {
         KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.started(runId, "proj-analysis", 20));
         await().atMost(IngestTest.WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}", runId).then().statusCode(200));
         URI events = base.toURI().resolve("/api/v1/runs/" + runId + "/events");
-        try (KafkaConsumer<String, byte[]> insights = KafkaTestClient.consumer(Topics.RUN_INSIGHTS);
-             SseClientForTests sse = new SseClientForTests(events, null)) {
+        try (TopicReader insights = KafkaTestClient.reader(Topics.RUN_INSIGHTS);
+             SseClient sse = SseClient.to(events).authorization(TestAuth.HEADER).open()) {
             for (int e = 0; e < 7; e++) {
                 KafkaTestClient.send(Topics.RUN_EVENTS, withGradNorm(runId, e, e >= 5 ? 500.0 : 1.0));
             }
@@ -160,18 +160,13 @@ class AnalysisTest {
                     .statusCode(200).body("alerts.find { it.kind == 'gradients.exploding' }.resolved_epoch",
                             equalTo(resolved)));
 
-            List<String> transitions = new ArrayList<>();
-            KafkaTestClient.pollUntil(insights, r -> {
-                String type = KafkaTestClient.header(r, CloudEvents.H_TYPE);
-                if (runId.equals(r.key()) && type.startsWith("io.trainwatch.alert.")
-                        && new String(r.value(), java.nio.charset.StandardCharsets.UTF_8).contains("gradients.exploding")) {
-                    transitions.add(type);
-                }
-                return transitions.contains("io.trainwatch.alert.resolved");
-            }, Duration.ofSeconds(30));
+            java.util.function.Predicate<TopicReader.Received> exploding = r -> runId.equals(r.key())
+                    && r.header(CloudEvents.H_TYPE).startsWith("io.trainwatch.alert.") && r.text().contains("gradients.exploding");
+            insights.until(exploding.and(r -> "io.trainwatch.alert.resolved".equals(r.header(CloudEvents.H_TYPE))), Duration.ofSeconds(30));
+            List<String> transitions = insights.matching(exploding).stream().map(r -> r.header(CloudEvents.H_TYPE)).toList();
             assertEquals(List.of("io.trainwatch.alert.opened", "io.trainwatch.alert.resolved"), transitions, "published once each, in order");
 
-            SseClientForTests.Event alert;
+            SseClient.Event alert;
             do { // other kinds (e.g. an info about the synthetic loss curve) may come first
                 alert = sse.next(Duration.ofSeconds(30));
                 assertNotNull(alert, "a gradients.exploding alert event on the run's stream");
@@ -232,11 +227,11 @@ class AnalysisTest {
                 .statusCode(200).body("alerts.find { it.id == 'divergence.spike@10' }.resolved_epoch", nullValue())
                 .body("alerts.find { it.id == 'divergence.spike@10' }.kind", equalTo("divergence.spike")));
         URI uri = base.toURI().resolve("/api/v1/runs/" + runId + "/events?types=alert");
-        try (SseClientForTests sse = new SseClientForTests(uri, null)) {
+        try (SseClient sse = SseClient.to(uri).authorization(TestAuth.HEADER).open()) {
             for (int e = 5; e < 10; e++) {
                 KafkaTestClient.send(Topics.RUN_EVENTS, epoch.apply(e));
             }
-            SseClientForTests.Event withdrawn;
+            SseClient.Event withdrawn;
             do {
                 withdrawn = sse.next(Duration.ofSeconds(30));
                 assertNotNull(withdrawn, "an alert event withdraws divergence.spike@10");

@@ -1,5 +1,6 @@
 package io.trainwatch.metrics;
 
+import io.trainwatch.testsupport.TopicReader;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -10,8 +11,6 @@ import io.trainwatch.contracts.RunFinished;
 import io.trainwatch.contracts.RunStatus;
 import io.trainwatch.contracts.Topics;
 import io.trainwatch.stack.LocalStackTestResource;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -38,7 +37,7 @@ class CancelTest {
         String runId = TestRuns.newRunId("cancel");
         KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.started(runId, "proj-cancel", 10));
         await().atMost(IngestTest.WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}", runId).then().statusCode(200));
-        try (KafkaConsumer<String, byte[]> control = KafkaTestClient.consumer(Topics.RUN_CONTROL)) {
+        try (TopicReader control = KafkaTestClient.reader(Topics.RUN_CONTROL)) {
             String cancelId = given().contentType(ContentType.JSON)
                     .body("{\"reason\":\"overfitting since epoch 30\",\"requested_by\":\"agent-7\"}")
                     .post("/api/v1/runs/{id}/cancel", runId).then().statusCode(202).body("status", equalTo("cancelling"))
@@ -47,12 +46,11 @@ class CancelTest {
                     .body("cancel.reason", equalTo("overfitting since epoch 30"))
                     .body("cancel.requested_by", equalTo("test-admin"));
 
-            List<ConsumerRecord<String, byte[]>> records = KafkaTestClient.pollUntil(control,
-                    r -> runId.equals(r.key()), Duration.ofSeconds(30));
+            List<TopicReader.Received> records = control.until(r -> runId.equals(r.key()), Duration.ofSeconds(30));
             assertEquals(1, records.size());
-            ConsumerRecord<String, byte[]> r = records.get(0);
-            assertEquals("io.trainwatch.run.cancel-requested", KafkaTestClient.header(r, CloudEvents.H_TYPE));
-            assertEquals(runId, KafkaTestClient.header(r, CloudEvents.H_SUBJECT));
+            TopicReader.Received r = records.get(0);
+            assertEquals("io.trainwatch.run.cancel-requested", r.header(CloudEvents.H_TYPE));
+            assertEquals(runId, r.header(CloudEvents.H_SUBJECT));
             RunCancelRequested sent = EventCodec.instance().decode(r.value(), RunCancelRequested.class);
             assertEquals("overfitting since epoch 30", sent.reason());
             assertEquals("test-admin", sent.requestedBy(), "the token's name, not the client's requested_by");

@@ -1,5 +1,6 @@
 package io.trainwatch.metrics;
 
+import io.trainwatch.testsupport.TopicReader;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -11,8 +12,6 @@ import io.trainwatch.contracts.RunStatus;
 import io.trainwatch.contracts.Severity;
 import io.trainwatch.contracts.Topics;
 import io.trainwatch.stack.LocalStackTestResource;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -41,15 +40,14 @@ class CancelUnconfirmedTest {
         String runId = TestRuns.newRunId("unconfirmed");
         KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.started(runId, "proj-unconfirmed", 10));
         await().atMost(IngestTest.WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}", runId).then().statusCode(200));
-        try (KafkaConsumer<String, byte[]> insights = KafkaTestClient.consumer(Topics.RUN_INSIGHTS)) {
+        try (TopicReader insights = KafkaTestClient.reader(Topics.RUN_INSIGHTS)) {
             given().contentType(ContentType.JSON).body("{\"reason\":\"stop\"}").post("/api/v1/runs/{id}/cancel", runId)
                     .then().statusCode(202).body("status", equalTo("cancelling"));
             await().atMost(IngestTest.WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}", runId).then()
                     .body("status", equalTo("cancel_unconfirmed")).body("cancel.reason", equalTo("stop")));
             given().queryParam("status", "cancel_unconfirmed").get("/api/v1/runs").then().statusCode(200);
 
-            List<ConsumerRecord<String, byte[]>> alerts = KafkaTestClient.pollUntil(insights,
-                    r -> runId.equals(r.key()) && "io.trainwatch.alert.opened".equals(KafkaTestClient.header(r, "ce_type"))
+            List<TopicReader.Received> alerts = insights.until(r -> runId.equals(r.key()) && "io.trainwatch.alert.opened".equals(r.header("ce_type"))
                             && "cancel_unconfirmed".equals(EventCodec.instance().decode(r.value(), AlertOpened.class).kind()),
                     Duration.ofSeconds(30));
             assertFalse(alerts.isEmpty(), "no alert.opened for the unconfirmed cancel within 30 s");

@@ -1,5 +1,6 @@
 package io.trainwatch.metrics;
 
+import io.trainwatch.testsupport.SseClient;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -59,8 +60,8 @@ class ChangePositionsTest {
 
         SqlConnection older = pool.getConnection().await().indefinitely();
         SqlConnection younger = pool.getConnection().await().indefinitely();
-        try (SseClientForTests live = new SseClientForTests(uri, null)) {
-            assertEquals(200, live.status);
+        try (SseClient live = SseClient.to(uri).authorization(TestAuth.HEADER).open()) {
+            assertEquals(200, live.status());
             // The older transaction draws its position first (its id is the smaller), then stays open.
             Transaction olderTx = older.begin().await().indefinitely();
             long olderPosition = insertEpoch(older, runKey, 0);
@@ -79,8 +80,8 @@ class ChangePositionsTest {
             olderTx.commit().await().indefinitely();
             await().atMost(EVENT_WAIT).until(() -> horizon() >= youngerPosition);
 
-            SseClientForTests.Event first = live.next(EVENT_WAIT);
-            SseClientForTests.Event second = live.next(EVENT_WAIT);
+            SseClient.Event first = live.next(EVENT_WAIT);
+            SseClient.Event second = live.next(EVENT_WAIT);
             assertNotNull(first, "the older commit arrives");
             assertNotNull(second, "the younger commit arrives");
             assertEquals(List.of(Long.toString(olderPosition), Long.toString(youngerPosition)),
@@ -93,9 +94,9 @@ class ChangePositionsTest {
         }
 
         // Resuming after the first: exactly the second, whatever the commit order was.
-        try (SseClientForTests resumed = new SseClientForTests(
-                base.toURI().resolve("/api/v1/runs/" + runId + "/events?types=epoch"), runId + "/" + positionOf(runKey, 0))) {
-            SseClientForTests.Event ev = resumed.next(EVENT_WAIT);
+        try (SseClient resumed = SseClient.to(base.toURI().resolve("/api/v1/runs/" + runId + "/events?types=epoch"))
+                .authorization(TestAuth.HEADER).lastEventId(runId + "/" + positionOf(runKey, 0)).open()) {
+            SseClient.Event ev = resumed.next(EVENT_WAIT);
             assertNotNull(ev, "the replay after the first epoch");
             assertEquals(runId + "/" + positionOf(runKey, 1), ev.id());
             assertNull(resumed.next(Duration.ofMillis(300)), "and nothing else");
@@ -117,9 +118,9 @@ class ChangePositionsTest {
                     .await().indefinitely();
         }
         URI uri = base.toURI().resolve("/api/v1/events?types=epoch&project=" + project);
-        List<SseClientForTests.Event> received = new ArrayList<>();
+        List<SseClient.Event> received = new ArrayList<>();
         int expected = writers * batches * epochsPerBatch;
-        try (SseClientForTests live = new SseClientForTests(uri, null)) {
+        try (SseClient live = SseClient.to(uri).authorization(TestAuth.HEADER).open()) {
             // Every writer's batches run concurrently with the others': transactions overlap and commit in any order.
             List<Uni<Void>> all = new ArrayList<>();
             for (int w = 0; w < writers; w++) {
@@ -136,7 +137,7 @@ class ChangePositionsTest {
             }
             Uni.join().all(all).andFailFast().await().atMost(Duration.ofSeconds(60));
             while (received.size() < expected) {
-                SseClientForTests.Event ev = live.next(EVENT_WAIT);
+                SseClient.Event ev = live.next(EVENT_WAIT);
                 assertNotNull(ev, "every stored epoch arrives; got " + received.size() + " of " + expected);
                 received.add(ev);
             }
@@ -144,7 +145,7 @@ class ChangePositionsTest {
         }
         assertStrictlyIncreasing(received);
         Set<String> keys = new HashSet<>();
-        for (SseClientForTests.Event ev : received) {
+        for (SseClient.Event ev : received) {
             var data = IngestTest.readTree(ev.data().getBytes());
             keys.add(data.get("run_id").asText() + '/' + data.get("epoch").asInt());
         }
@@ -152,20 +153,20 @@ class ChangePositionsTest {
 
         // A client that stopped half-way resumes with exactly the other half.
         int half = expected / 2;
-        try (SseClientForTests resumed = new SseClientForTests(uri, received.get(half - 1).id())) {
+        try (SseClient resumed = SseClient.to(uri).authorization(TestAuth.HEADER).lastEventId(received.get(half - 1).id()).open()) {
             List<String> ids = new ArrayList<>();
             while (ids.size() < expected - half) {
-                SseClientForTests.Event ev = resumed.next(EVENT_WAIT);
+                SseClient.Event ev = resumed.next(EVENT_WAIT);
                 assertNotNull(ev, "the replay continues; got " + ids.size() + " of " + (expected - half));
                 ids.add(ev.id());
             }
-            assertEquals(received.subList(half, expected).stream().map(SseClientForTests.Event::id).toList(), ids);
+            assertEquals(received.subList(half, expected).stream().map(SseClient.Event::id).toList(), ids);
         }
     }
 
-    private static void assertStrictlyIncreasing(List<SseClientForTests.Event> events) {
+    private static void assertStrictlyIncreasing(List<SseClient.Event> events) {
         long previous = -1;
-        for (SseClientForTests.Event ev : events) {
+        for (SseClient.Event ev : events) {
             long p = Long.parseLong(ev.id());
             assertTrue(p > previous, "ids increase along the stream: " + previous + " then " + p);
             previous = p;

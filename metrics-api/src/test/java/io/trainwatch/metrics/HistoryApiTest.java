@@ -1,5 +1,6 @@
 package io.trainwatch.metrics;
 
+import io.trainwatch.testsupport.SseClient;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
@@ -141,7 +142,7 @@ class HistoryApiTest {
         String etag = given().get("/api/v1/runs/{id}/metrics", id).header("ETag");
         // The run is in this replica's view now: polls with the current ETag are 304 from memory.
         given().header("If-None-Match", etag).get("/api/v1/runs/{id}/metrics", id).then().statusCode(304);
-        try (SseClientForTests sse = new SseClientForTests(events(), null)) {
+        try (SseClient sse = SseClient.to(events()).authorization(TestAuth.HEADER).open()) {
             for (int e = 1; e <= 5; e++) {
                 // An incremental poller, up to date: nothing after e - 1 yet.
                 Response nothingNew = given().queryParam("since_epoch", e - 1).get("/api/v1/runs/{id}/metrics", id);
@@ -194,10 +195,10 @@ class HistoryApiTest {
         return base.toURI().resolve("/api/v1/events");
     }
 
-    private static void awaitEpochEvent(SseClientForTests sse, String runId, int epoch) throws InterruptedException {
+    private static void awaitEpochEvent(SseClient sse, String runId, int epoch) throws InterruptedException {
         long deadline = System.nanoTime() + IngestTest.WAIT.toNanos();
         while (System.nanoTime() < deadline) {
-            SseClientForTests.Event ev = sse.next(java.time.Duration.ofMillis(500));
+            SseClient.Event ev = sse.next(java.time.Duration.ofMillis(500));
             if (ev != null && "epoch".equals(ev.type()) && ev.data().contains("\"run_id\":\"" + runId + "\"")
                     && IngestTest.readTree(ev.data().getBytes(java.nio.charset.StandardCharsets.UTF_8))
                     .get("epoch").asInt() == epoch) {

@@ -1,5 +1,6 @@
 package io.trainwatch.metrics;
 
+import io.trainwatch.testsupport.TopicReader;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -7,7 +8,6 @@ import io.trainwatch.contracts.CloudEvents;
 import io.trainwatch.contracts.Limits;
 import io.trainwatch.contracts.Topics;
 import io.trainwatch.stack.LocalStackTestResource;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -103,7 +103,7 @@ class HttpIngestTest {
         String started = "{\"event_id\":\"start-" + runId + "\",\"run_id\":\"" + runId + "\",\"name\":\"ids\"}";
         String epochs = "[{\"event_id\":\"e0:" + runId + "\",\"epoch\":0,\"train_loss\":0.9},"
                 + "{\"event_id\":\"e1:" + runId + "\",\"epoch\":1,\"train_loss\":0.8}]";
-        try (KafkaConsumer<String, byte[]> events = KafkaTestClient.consumer(Topics.RUN_EVENTS)) {
+        try (TopicReader events = KafkaTestClient.reader(Topics.RUN_EVENTS, runId)) {
             for (int attempt = 0; attempt < 2; attempt++) {
                 // A client retrying after a lost answer sends the same request again: same ids, same answer.
                 given().contentType(ContentType.JSON).body(started).post("/api/v1/runs").then().statusCode(202)
@@ -111,12 +111,8 @@ class HttpIngestTest {
                 given().contentType(ContentType.JSON).body(epochs).post("/api/v1/runs/{id}/metrics", runId).then()
                         .statusCode(202).body("ce_ids", equalTo(List.of("e0:" + runId, "e1:" + runId)));
             }
-            List<String> ceIds = new ArrayList<>();
-            await().atMost(IngestTest.WAIT).untilAsserted(() -> {
-                KafkaTestClient.pollUntil(events, r -> runId.equals(r.key()), Duration.ofMillis(500))
-                        .forEach(r -> ceIds.add(KafkaTestClient.header(r, CloudEvents.H_ID)));
-                assertEquals(6, ceIds.size(), ceIds::toString);
-            });
+            List<String> ceIds = events.untilCount(6, IngestTest.WAIT).stream().map(r -> r.header(CloudEvents.H_ID)).toList();
+            assertEquals(6, ceIds.size(), ceIds::toString);
             assertEquals(List.of("start-" + runId, "e0:" + runId, "e1:" + runId), ceIds.subList(0, 3));
             assertEquals(ceIds.subList(0, 3), ceIds.subList(3, 6));
         }

@@ -1,5 +1,6 @@
 package io.trainwatch.metrics;
 
+import io.trainwatch.testsupport.TopicReader;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
@@ -12,8 +13,6 @@ import io.trainwatch.contracts.StepSampled;
 import io.trainwatch.contracts.Topics;
 import io.trainwatch.metrics.messaging.DeadLetters;
 import io.trainwatch.stack.LocalStackTestResource;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -140,7 +139,7 @@ class IngestTest {
     @Test
     void poisonEventsLandInTheDeadLetterTopicWithTheirReasonAndLaterEventsStillArrive() {
         String runId = TestRuns.newRunId("poison");
-        try (KafkaConsumer<String, byte[]> dlq = KafkaTestClient.consumer(Topics.RUN_EVENTS_DLQ)) {
+        try (TopicReader dlq = KafkaTestClient.reader(Topics.RUN_EVENTS_DLQ, runId)) {
             KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.started(runId, "proj-poison", 3));
             KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.epoch(runId, 0, 3));
             Map<String, String> headers = new java.util.LinkedHashMap<>(CloudEvents.headers(TestRuns.epoch(runId, 1, 3),
@@ -162,22 +161,18 @@ class IngestTest {
             await().atMost(WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}/metrics", runId).then()
                     .statusCode(200).body("epochs.epoch", equalTo(List.of(0, 1, 2))));
 
-            List<ConsumerRecord<String, byte[]>> dead = new ArrayList<>();
-            await().atMost(WAIT).until(() -> {
-                dead.addAll(KafkaTestClient.pollUntil(dlq, r -> runId.equals(r.key()), Duration.ofMillis(500)));
-                return dead.size() >= 3;
-            });
+            List<TopicReader.Received> dead = dlq.untilCount(3, WAIT);
             assertEquals(3, dead.size());
-            List<String> reasons = dead.stream().map(r -> KafkaTestClient.header(r, DeadLetters.H_REASON)).toList();
+            List<String> reasons = dead.stream().map(r -> r.header(DeadLetters.H_REASON)).toList();
             assertTrue(reasons.get(0).startsWith("epoch: must be >= 0"), reasons.get(0));
             assertTrue(reasons.get(1).contains("not valid JSON"), reasons.get(1));
             assertTrue(reasons.get(2).startsWith("ce_type: must be one of io.trainwatch.epoch.completed"), reasons.get(2));
             assertTrue(reasons.get(2).endsWith("(or the same without io.trainwatch.), was \"epoch.exploded\""), reasons.get(2));
-            for (ConsumerRecord<String, byte[]> r : dead) {
-                assertEquals(Topics.RUN_EVENTS, KafkaTestClient.header(r, DeadLetters.H_TOPIC));
-                assertNotNull(KafkaTestClient.header(r, DeadLetters.H_PARTITION));
-                assertNotNull(KafkaTestClient.header(r, DeadLetters.H_OFFSET));
-                assertNotNull(KafkaTestClient.header(r, CloudEvents.H_ID), "original headers are kept");
+            for (TopicReader.Received r : dead) {
+                assertEquals(Topics.RUN_EVENTS, r.header(DeadLetters.H_TOPIC));
+                assertNotNull(r.header(DeadLetters.H_PARTITION));
+                assertNotNull(r.header(DeadLetters.H_OFFSET));
+                assertNotNull(r.header(CloudEvents.H_ID), "original headers are kept");
             }
         }
     }
@@ -190,7 +185,7 @@ class IngestTest {
     @Test
     void eventsWithTheLegacyBareTypeAreStoredAndUnknownTypesStillDeadLettered() {
         String runId = TestRuns.newRunId("legacy-type");
-        try (KafkaConsumer<String, byte[]> dlq = KafkaTestClient.consumer(Topics.RUN_EVENTS_DLQ)) {
+        try (TopicReader dlq = KafkaTestClient.reader(Topics.RUN_EVENTS_DLQ, runId)) {
             sendAsLegacyProducer(TestRuns.started(runId, "proj-legacy", 3), "run.started");
             sendAsLegacyProducer(TestRuns.epoch(runId, 0, 3), "epoch.completed");
             sendAsLegacyProducer(new StepSampled(1, runId, 0, 5L, null, 0.8, 0.001, 0.2), "step.sampled");
@@ -207,9 +202,11 @@ class IngestTest {
                     .body("epochs_recorded", equalTo(2)).body("steps_recorded", equalTo(1)));
             given().get("/api/v1/runs/{id}/metrics", runId).then().body("epochs.epoch", equalTo(List.of(0, 1)));
 
-            List<ConsumerRecord<String, byte[]>> dead = KafkaTestClient.pollUntil(dlq, r -> runId.equals(r.key()), WAIT);
+            // The DLQ write precedes the run.finished behind it (one partition, in order): caught up means complete.
+            dlq.untilCount(1, WAIT);
+            List<TopicReader.Received> dead = dlq.untilCaughtUp(WAIT);
             assertEquals(1, dead.size(), "only the unknown type is dead-lettered");
-            String reason = KafkaTestClient.header(dead.get(0), DeadLetters.H_REASON);
+            String reason = dead.get(0).header(DeadLetters.H_REASON);
             assertTrue(reason.startsWith("ce_type: must be one of io.trainwatch.epoch.completed"), reason);
             assertTrue(reason.endsWith("was \"io.trainwatch.epoch.exploded\""), reason);
         }

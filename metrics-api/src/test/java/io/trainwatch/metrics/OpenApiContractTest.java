@@ -1,5 +1,6 @@
 package io.trainwatch.metrics;
 
+import io.trainwatch.testsupport.SseClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -146,12 +147,12 @@ class OpenApiContractTest {
         String doomedRun = TestRuns.newRunId("oas-deleted");
         call(202, json().body(JSON.valueToTree(TestRuns.started(doomedRun, project, 3)).toString()), "POST", "/api/v1/runs");
         String doomedStream = "/api/v1/runs/" + doomedRun + "/events";
-        try (SseClientForTests client = new SseClientForTests(base.resolve(doomedStream), null)) {
-            assertEquals(200, client.status);
+        try (SseClient client = SseClient.to(base.resolve(doomedStream)).authorization(TestAuth.HEADER).open()) {
+            assertEquals(200, client.status());
             call(204, given().accept("application/problem+json"), "DELETE", "/api/v1/runs/" + doomedRun);
-            List<SseClientForTests.Event> events = new ArrayList<>();
+            List<SseClient.Event> events = new ArrayList<>();
             await().atMost(Duration.ofSeconds(30)).until(() -> {
-                SseClientForTests.Event e = client.next(Duration.ofMillis(200));
+                SseClient.Event e = client.next(Duration.ofMillis(200));
                 if (e != null) {
                     events.add(e);
                 }
@@ -309,24 +310,24 @@ class OpenApiContractTest {
     /** Opens a stream, checks its answer and validates its first events (the first of type {@code firstType}, when
      *  given) as LiveEvents. */
     private void sse(String pathAndQuery, String firstType, String authorization) throws Exception {
-        try (SseClientForTests client = new SseClientForTests(base.resolve(pathAndQuery), null, authorization)) {
+        try (SseClient client = SseClient.to(base.resolve(pathAndQuery)).authorization(authorization).open()) {
             String path = pathAndQuery.split("\\?")[0];
-            violations.addAll(validator.check("GET", path, client.status, client.contentType, null));
-            assertEquals(200, client.status, pathAndQuery);
-            SseClientForTests.Event event = client.next(Duration.ofSeconds(30));
+            violations.addAll(validator.check("GET", path, client.status(), client.contentType(), null));
+            assertEquals(200, client.status(), pathAndQuery);
+            SseClient.Event event = client.next(Duration.ofSeconds(30));
             assertNotNull(event, pathAndQuery + ": no event");
             if (firstType != null) {
                 assertEquals(firstType, event.type(), pathAndQuery);
             }
-            List<SseClientForTests.Event> events = new ArrayList<>(List.of(event));
+            List<SseClient.Event> events = new ArrayList<>(List.of(event));
             events.addAll(client.drain());
             validateFrames(path, events);
         }
     }
 
     /** Each SSE frame must be a LiveEvent. */
-    private void validateFrames(String path, List<SseClientForTests.Event> events) throws Exception {
-        for (SseClientForTests.Event e : events) {
+    private void validateFrames(String path, List<SseClient.Event> events) throws Exception {
+        for (SseClient.Event e : events) {
             ObjectNode frame = JSON.createObjectNode().put("id", e.id()).put("event", e.type());
             frame.set("data", JSON.readTree(e.data()));
             violations.addAll(validator.validate(e.type() + " event of " + path, JSON.createObjectNode()

@@ -1,5 +1,7 @@
 package io.trainwatch.metrics;
 
+import io.trainwatch.testsupport.SseClient;
+import io.trainwatch.testsupport.TopicReader;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -20,8 +22,6 @@ import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Transaction;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -77,12 +77,12 @@ class RunDeletionTest {
         int runKey = runKey(runId);
         URI runEvents = base.toURI().resolve("/api/v1/runs/" + runId + "/events?types=epoch");
         URI allEvents = base.toURI().resolve("/api/v1/events");
-        try (KafkaConsumer<String, byte[]> control = KafkaTestClient.consumer(Topics.RUN_CONTROL);
-             KafkaConsumer<String, byte[]> insights = KafkaTestClient.consumer(Topics.RUN_INSIGHTS);
-             SseClientForTests runStream = new SseClientForTests(runEvents, null);
-             SseClientForTests everything = new SseClientForTests(allEvents, null)) {
-            assertEquals(200, runStream.status);
-            assertEquals(200, everything.status);
+        try (TopicReader control = KafkaTestClient.reader(Topics.RUN_CONTROL);
+             TopicReader insights = KafkaTestClient.reader(Topics.RUN_INSIGHTS);
+             SseClient runStream = SseClient.to(runEvents).authorization(TestAuth.HEADER).open();
+             SseClient everything = SseClient.to(allEvents).authorization(TestAuth.HEADER).open()) {
+            assertEquals(200, runStream.status());
+            assertEquals(200, everything.status());
 
             given().delete("/api/v1/runs/{id}", runId).then().statusCode(204);
 
@@ -93,26 +93,24 @@ class RunDeletionTest {
             assertEquals(0, count("SELECT count(*) FROM step_samples WHERE run_key = $1", runKey));
 
             // A run still training is cancelled first, with the reason "deleted".
-            List<ConsumerRecord<String, byte[]>> cancels = KafkaTestClient.pollUntil(control,
-                    r -> runId.equals(r.key()), Duration.ofSeconds(30));
+            List<TopicReader.Received> cancels = control.until(r -> runId.equals(r.key()), Duration.ofSeconds(30));
             assertEquals(1, cancels.size());
             RunCancelRequested cancel = EventCodec.instance().decode(cancels.get(0).value(), RunCancelRequested.class);
             assertEquals("deleted", cancel.reason());
             assertEquals("test-admin", cancel.requestedBy(), "the cancel names the token that deleted");
 
             // The run's stream gets status `deleted` (although it asked for epochs only) and ends.
-            SseClientForTests.Event deleted = nextOfType(runStream, "status");
+            SseClient.Event deleted = nextOfType(runStream, "status");
             assertTrue(deleted.data().contains("\"status\":\"deleted\""), deleted.data());
-            await().atMost(Duration.ofSeconds(20)).until(() -> runStream.ended);
+            await().atMost(Duration.ofSeconds(20)).until(() -> runStream.endedByServer());
             // The all-runs stream gets it too, and goes on.
-            SseClientForTests.Event global;
+            SseClient.Event global;
             do {
                 global = nextOfType(everything, "status");
             } while (!global.data().contains(runId));
             assertTrue(global.data().contains("\"status\":\"deleted\""), global.data());
 
-            List<ConsumerRecord<String, byte[]>> tombstones = KafkaTestClient.pollUntil(insights,
-                    r -> runId.equals(r.key()) && r.value() == null, Duration.ofSeconds(30));
+            List<TopicReader.Received> tombstones = insights.until(r -> runId.equals(r.key()) && r.value() == null, Duration.ofSeconds(30));
             assertEquals(1, tombstones.stream().filter(r -> r.value() == null).count());
         }
 
@@ -254,8 +252,8 @@ class RunDeletionTest {
         KafkaTestClient.send(Topics.RUN_EVENTS, new RunFinished(1, id, RunStatus.COMPLETED, null, 1, null, finishedAt));
     }
 
-    private static SseClientForTests.Event nextOfType(SseClientForTests client, String type) throws InterruptedException {
-        SseClientForTests.Event ev;
+    private static SseClient.Event nextOfType(SseClient client, String type) throws InterruptedException {
+        SseClient.Event ev;
         do {
             ev = client.next(Duration.ofSeconds(20));
             assertNotNull(ev, "a " + type + " event arrives");

@@ -1,5 +1,6 @@
 package io.trainwatch.metrics;
 
+import io.trainwatch.testsupport.SseClient;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -107,11 +108,11 @@ class SecurityTest {
                 .post("/api/v1/runs").then().statusCode(403).body("detail", containsString("proj-theirs"));
 
         // The global stream carries only its projects' events: a run of another project stored first never shows.
-        try (SseClientForTests sse = new SseClientForTests(URI.create(events + "?types=status&access_token=" + limited), null, null)) {
-            assertEquals(200, sse.status);
+        try (SseClient sse = SseClient.to(URI.create(events + "?types=status&access_token=" + limited)).open()) {
+            assertEquals(200, sse.status());
             String otherLater = storedRun("sec-other", "proj-theirs");
             String mineLater = storedRun("sec-mine2", "proj-mine");
-            SseClientForTests.Event seen;
+            SseClient.Event seen;
             do {
                 seen = sse.next(Duration.ofSeconds(20));
                 assertNotNull(seen, "no event of " + mineLater);

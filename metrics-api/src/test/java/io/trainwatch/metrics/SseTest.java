@@ -1,5 +1,6 @@
 package io.trainwatch.metrics;
 
+import io.trainwatch.testsupport.SseClient;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -43,9 +44,9 @@ class SseTest {
         URI uri = base.toURI().resolve("/api/v1/runs/" + runId + "/events");
 
         String lastId;
-        try (SseClientForTests client = new SseClientForTests(uri, null)) {
-            assertEquals(200, client.status);
-            SseClientForTests.Event status = client.next(EVENT_WAIT);
+        try (SseClient client = SseClient.to(uri).authorization(TestAuth.HEADER).open()) {
+            assertEquals(200, client.status());
+            SseClient.Event status = client.next(EVENT_WAIT);
             assertNotNull(status, "a fresh connection starts with the run's status");
             assertEquals("status", status.type());
             assertTrue(status.data().contains("\"status\":\"running\""), status.data());
@@ -57,7 +58,7 @@ class SseTest {
             lastId = null;
             boolean analysisSeen = false;
             while (live.size() < 5) {
-                SseClientForTests.Event ev = client.next(EVENT_WAIT);
+                SseClient.Event ev = client.next(EVENT_WAIT);
                 assertNotNull(ev, "live epochs arrive; got " + live);
                 if ("epoch".equals(ev.type())) {
                     live.add(IngestTest.readTree(ev.data().getBytes()).get("epoch").asInt());
@@ -67,7 +68,7 @@ class SseTest {
             }
             assertEquals(List.of(0, 1, 2, 3, 4), live);
             if (!analysisSeen) {
-                SseClientForTests.Event ev;
+                SseClient.Event ev;
                 do {
                     ev = client.next(EVENT_WAIT);
                     assertNotNull(ev, "an analysis event follows the stored epochs");
@@ -85,12 +86,12 @@ class SseTest {
         await().atMost(IngestTest.WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}/metrics", runId).then()
                 .body("count", equalTo(10)));
 
-        try (SseClientForTests client = new SseClientForTests(uri, lastId)) {
-            assertEquals(200, client.status);
+        try (SseClient client = SseClient.to(uri).authorization(TestAuth.HEADER).lastEventId(lastId).open()) {
+            assertEquals(200, client.status());
             List<Integer> resumed = new ArrayList<>();
             long previous = Long.parseLong(lastId.substring(lastId.lastIndexOf('/') + 1));
             while (resumed.size() < 5) {
-                SseClientForTests.Event ev = client.next(EVENT_WAIT);
+                SseClient.Event ev = client.next(EVENT_WAIT);
                 assertNotNull(ev, "missed epochs are replayed; got " + resumed);
                 long position = Long.parseLong(ev.id().substring(ev.id().lastIndexOf('/') + 1));
                 assertTrue(position > previous, "every event after the Last-Event-ID, once, in order");
@@ -111,9 +112,9 @@ class SseTest {
         }
     }
 
-    private static int nextEpoch(SseClientForTests client) throws InterruptedException {
+    private static int nextEpoch(SseClient client) throws InterruptedException {
         while (true) {
-            SseClientForTests.Event ev = client.next(EVENT_WAIT);
+            SseClient.Event ev = client.next(EVENT_WAIT);
             assertNotNull(ev, "an epoch event arrives");
             if ("epoch".equals(ev.type())) {
                 return IngestTest.readTree(ev.data().getBytes()).get("epoch").asInt();
@@ -125,8 +126,8 @@ class SseTest {
     void globalStreamCarriesEveryRunOfTheProjectWithPositionsAsIds() throws Exception {
         String project = "proj-sse-all-" + System.nanoTime();
         URI uri = base.toURI().resolve("/api/v1/events?project=" + project);
-        try (SseClientForTests client = new SseClientForTests(uri, null)) {
-            assertEquals(200, client.status);
+        try (SseClient client = SseClient.to(uri).authorization(TestAuth.HEADER).open()) {
+            assertEquals(200, client.status());
             String a = TestRuns.newRunId("sse-a");
             String b = TestRuns.newRunId("sse-b");
             KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.started(a, project, 2));
@@ -136,7 +137,7 @@ class SseTest {
             List<String> epochRuns = new ArrayList<>();
             long lastPosition = -1;
             while (epochRuns.size() < 2) {
-                SseClientForTests.Event ev = client.next(EVENT_WAIT);
+                SseClient.Event ev = client.next(EVENT_WAIT);
                 assertNotNull(ev, "events of both runs arrive; got " + epochRuns);
                 long position = Long.parseLong(ev.id());
                 assertTrue(position > lastPosition, "positions increase");
@@ -156,8 +157,8 @@ class SseTest {
         await().atMost(IngestTest.WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}", runId).then().statusCode(200));
         URI uri = base.toURI().resolve("/api/v1/runs/" + runId + "/events?types=epoch");
         String lastId;
-        try (SseClientForTests client = new SseClientForTests(uri, null)) {
-            assertEquals(200, client.status);
+        try (SseClient client = SseClient.to(uri).authorization(TestAuth.HEADER).open()) {
+            assertEquals(200, client.status());
             for (int e = 0; e < 3; e++) {
                 KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.epoch(runId, e, 20));
             }
@@ -168,7 +169,7 @@ class SseTest {
             List<String> seen = new ArrayList<>();
             lastId = null;
             for (int i = 0; i < 3; i++) {
-                SseClientForTests.Event ev = client.next(EVENT_WAIT);
+                SseClient.Event ev = client.next(EVENT_WAIT);
                 assertNotNull(ev, "three epoch events; got " + seen);
                 seen.add(ev.type() + ":" + IngestTest.readTree(ev.data().getBytes()).get("epoch").asInt());
                 lastId = ev.id();
@@ -180,9 +181,9 @@ class SseTest {
         }
         await().atMost(IngestTest.WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}/analysis", runId)
                 .then().statusCode(200).body("epoch", equalTo(4)));
-        try (SseClientForTests client = new SseClientForTests(uri, lastId)) {
-            SseClientForTests.Event ev3 = client.next(EVENT_WAIT);
-            SseClientForTests.Event ev4 = client.next(EVENT_WAIT);
+        try (SseClient client = SseClient.to(uri).authorization(TestAuth.HEADER).lastEventId(lastId).open()) {
+            SseClient.Event ev3 = client.next(EVENT_WAIT);
+            SseClient.Event ev4 = client.next(EVENT_WAIT);
             assertNotNull(ev4, "the two missed epochs are replayed");
             assertEquals(List.of("epoch", "epoch"), List.of(ev3.type(), ev4.type()), "the replay is filtered too");
             assertEquals(4, IngestTest.readTree(ev4.data().getBytes()).get("epoch").asInt());

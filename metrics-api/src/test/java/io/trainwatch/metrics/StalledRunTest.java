@@ -1,5 +1,6 @@
 package io.trainwatch.metrics;
 
+import io.trainwatch.testsupport.TopicReader;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -8,8 +9,6 @@ import io.trainwatch.contracts.EpochCompleted;
 import io.trainwatch.contracts.EventCodec;
 import io.trainwatch.contracts.Topics;
 import io.trainwatch.stack.LocalStackTestResource;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -39,12 +38,11 @@ class StalledRunTest {
         KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.started(runId, "proj-stalled", 10));
         // 100 ms epochs: 5 x the median is far below the 2 s floor, so the floor decides.
         KafkaTestClient.send(Topics.RUN_EVENTS, EpochCompleted.builder(runId, 0).optTrainLoss(0.9).optDurationMs(100L).build());
-        try (KafkaConsumer<String, byte[]> insights = KafkaTestClient.consumer(Topics.RUN_INSIGHTS)) {
+        try (TopicReader insights = KafkaTestClient.reader(Topics.RUN_INSIGHTS)) {
             await().atMost(IngestTest.WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}", runId).then()
                     .statusCode(200).body("status", equalTo("stalled")));
             given().queryParam("status", "stalled").get("/api/v1/runs").then().statusCode(200);
-            List<ConsumerRecord<String, byte[]>> alerts = KafkaTestClient.pollUntil(insights,
-                    r -> runId.equals(r.key()) && "io.trainwatch.alert.opened".equals(KafkaTestClient.header(r, "ce_type")),
+            List<TopicReader.Received> alerts = insights.until(r -> runId.equals(r.key()) && "io.trainwatch.alert.opened".equals(r.header("ce_type")),
                     Duration.ofSeconds(30));
             assertFalse(alerts.isEmpty(), "no alert.opened for the stalled run within 30 s");
             assertEquals("stalled", EventCodec.instance().decode(alerts.get(0).value(), AlertOpened.class).kind());

@@ -13,6 +13,7 @@ import io.trainwatch.contracts.Topics;
 import io.trainwatch.metrics.KafkaTestClient;
 import io.trainwatch.metrics.TestRuns;
 import io.trainwatch.stack.LocalStackTestResource;
+import io.trainwatch.testsupport.SseClient;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -530,39 +531,21 @@ class MetricsApiBenchmark {
         await().atMost(Duration.ofSeconds(30)).until(() -> runCountOf(runId) == 1);
         Map<Integer, Long> sentAt = new ConcurrentHashMap<>();
         Map<Integer, Long> receivedAt = new ConcurrentHashMap<>();
-        HttpClient client = HttpClient.newHttpClient();
-        HttpResponse<InputStream> response = client.send(HttpRequest.newBuilder(base.toURI().resolve(
-                "/api/v1/runs/" + runId + "/events")).build(), HttpResponse.BodyHandlers.ofInputStream());
-        AtomicBoolean done = new AtomicBoolean();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-                String type = null;
-                String line;
-                while (!done.get() && (line = in.readLine()) != null) {
-                    if (line.startsWith("event:")) {
-                        type = line.substring(6).trim();
-                    } else if (line.startsWith("data:") && "epoch".equals(type)) {
-                        int at = line.indexOf("\"epoch\":");
-                        int epoch = Integer.parseInt(line.substring(at + 8).split("[,}]")[0].trim());
-                        receivedAt.putIfAbsent(epoch, System.nanoTime());
+        try (SseClient sse = SseClient.to(base.toURI().resolve("/api/v1/runs/" + runId + "/events"))
+                .onEvent(e -> {
+                    if ("epoch".equals(e.type())) {
+                        receivedAt.putIfAbsent(e.json().path("epoch").asInt(), e.receivedNanos());
                     }
-                }
-            } catch (Exception e) {
-                // closed at the end
+                }).openOk()) {
+            for (int e = 0; e < events; e++) {
+                // ~50 epochs/s: many runs' worth of live updates, spread so that each one is measured on its own.
+                sentAt.put(e, System.nanoTime());
+                KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.epoch(runId, e, events));
+                // Parked, not spinning: a spinning load generator would take one of the two cores from the system.
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L);
             }
-        });
-        reader.setDaemon(true);
-        reader.start();
-        for (int e = 0; e < events; e++) {
-            // ~50 epochs/s: many runs' worth of live updates, spread so that each one is measured on its own.
-            sentAt.put(e, System.nanoTime());
-            KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.epoch(runId, e, events));
-            // Parked, not spinning: a spinning load generator would take one of the two cores from the system.
-            java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L);
+            await().atMost(Duration.ofSeconds(60)).until(() -> receivedAt.size() >= events);
         }
-        await().atMost(Duration.ofSeconds(60)).until(() -> receivedAt.size() >= events);
-        done.set(true);
-        response.body().close();
         long[] lat = new long[events];
         for (int e = 0; e < events; e++) {
             lat[e] = receivedAt.get(e) - sentAt.get(e);

@@ -1,12 +1,12 @@
 package io.trainwatch.metrics.bench;
 
+import io.trainwatch.testsupport.SseClient;
+
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Flow;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -45,6 +44,21 @@ public final class SseSubscribersClient {
         volatile int lastEpoch = -1;
         volatile boolean closed;
         volatile Throwable failure;
+
+        /** An epoch event's data carries {@code "epoch":N}. */
+        void received(SseClient.Event e) {
+            if (!"epoch".equals(e.type())) {
+                return;
+            }
+            int epoch = e.json().path("epoch").asInt();
+            if (received.putIfAbsent(epoch, nowMicros()) != null) {
+                duplicates.incrementAndGet();
+            }
+            if (epoch <= lastEpoch) {
+                outOfOrder.incrementAndGet();
+            }
+            lastEpoch = Math.max(lastEpoch, epoch);
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -80,16 +94,20 @@ public final class SseSubscribersClient {
                     }
                 }
             };
-            clients.get(i % CLIENTS).sendAsync(HttpRequest.newBuilder(uri).header("Accept", "text/event-stream").build(),
-                    HttpResponse.BodyHandlers.fromLineSubscriber(new Lines(s, ready))).whenComplete((r, f) -> {
-                        if (f != null) {
-                            s.failure = f;
-                            ready.run();
-                        } else if (r.statusCode() != 200) {
-                            s.failure = new IllegalStateException("status " + r.statusCode());
-                            ready.run();
-                        }
-                    });
+            SseClient sse = SseClient.to(uri).httpClient(clients.get(i % CLIENTS))
+                    .onComment(c -> ready.run())
+                    .onEvent(s::received)
+                    .openAsync();
+            sse.whenEnded().thenRun(() -> {
+                if (sse.failure() != null) {
+                    s.failure = sse.failure();
+                } else if (sse.status() != 200) {
+                    s.failure = new IllegalStateException("status " + sse.status());
+                } else {
+                    s.closed = true;
+                }
+                ready.run();
+            });
         }
         if (!connected.await(5, TimeUnit.MINUTES)) {
             System.out.println("RESULT not all connected: " + connected.getCount() + " pending");
@@ -174,54 +192,4 @@ public final class SseSubscribersClient {
         return sortedMicros[Math.max(0, i)] / 1000.0;
     }
 
-    /** Parses one SSE stream's lines; an epoch event's data carries {@code "epoch":N}. */
-    private static final class Lines implements Flow.Subscriber<String> {
-        private final Subscriber s;
-        private final Runnable ready;
-        private String type;
-
-        Lines(Subscriber s, Runnable ready) {
-            this.s = s;
-            this.ready = ready;
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription subscription) {
-            subscription.request(Long.MAX_VALUE);
-        }
-
-        @Override
-        public void onNext(String line) {
-            if (line.startsWith(":")) {
-                ready.run();
-            } else if (line.startsWith("event:")) {
-                type = line.substring(6).trim();
-            } else if (line.startsWith("data:") && "epoch".equals(type)) {
-                long now = nowMicros();
-                int at = line.indexOf("\"epoch\":");
-                int epoch = Integer.parseInt(line.substring(at + 8).split("[,}]")[0].trim());
-                if (s.received.putIfAbsent(epoch, now) != null) {
-                    s.duplicates.incrementAndGet();
-                }
-                if (epoch <= s.lastEpoch) {
-                    s.outOfOrder.incrementAndGet();
-                }
-                s.lastEpoch = Math.max(s.lastEpoch, epoch);
-            } else if (line.isEmpty()) {
-                type = null;
-            }
-        }
-
-        @Override
-        public void onError(Throwable throwable) {
-            s.failure = throwable;
-            ready.run();
-        }
-
-        @Override
-        public void onComplete() {
-            s.closed = true;
-            ready.run();
-        }
-    }
 }

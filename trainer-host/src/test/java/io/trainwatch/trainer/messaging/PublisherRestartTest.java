@@ -3,6 +3,8 @@ package io.trainwatch.trainer.messaging;
 import io.trainwatch.contracts.EpochCompleted;
 import io.trainwatch.contracts.RunStarted;
 import io.trainwatch.stack.LocalStackTestResource;
+import io.trainwatch.testsupport.TopicReader.Received;
+import io.trainwatch.testsupport.TopicReader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,16 +59,16 @@ class PublisherRestartTest {
             assertEquals(epochs + 1, reopened.pendingEvents(), "the spool was reopened with its backlog");
         }
         DurablePublisher second = publisher(spoolDir, bootstrap);
-        try (RunEventsReader reader = new RunEventsReader(bootstrap, runId)) {
-            List<RunEventsReader.Received> got = reader.untilCount(epochs + 1, Duration.ofSeconds(60));
+        try (TopicReader reader = RunEventRecords.reader(bootstrap, runId)) {
+            List<Received> got = reader.untilCount(epochs + 1, Duration.ofSeconds(60));
             await().atMost(Duration.ofSeconds(10)).until(() -> second.spool().pendingEvents() == 0);
             assertEquals(epochs + 1, got.size(), "every event, none twice");
-            assertEquals(epochs + 1, new HashSet<>(got.stream().map(RunEventsReader.Received::ceId).toList()).size());
-            assertTrue(got.get(0).event() instanceof RunStarted);
+            assertEquals(epochs + 1, new HashSet<>(got.stream().map(RunEventRecords::ceId).toList()).size());
+            assertTrue(RunEventRecords.event(got.get(0)) instanceof RunStarted);
             for (int e = 0; e < epochs; e++) {
-                assertEquals(e, ((EpochCompleted) got.get(e + 1).event()).epoch(), "in order");
+                assertEquals(e, ((EpochCompleted) RunEventRecords.event(got.get(e + 1))).epoch(), "in order");
             }
-            assertEquals(1, got.stream().map(RunEventsReader.Received::partition).distinct().count());
+            assertEquals(1, got.stream().map(Received::partition).distinct().count());
             assertEquals("/trainwatch/test", got.get(0).headers().get("ce_source"));
         } finally {
             second.close(Duration.ofSeconds(1));

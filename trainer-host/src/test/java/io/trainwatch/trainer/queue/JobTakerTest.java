@@ -5,6 +5,7 @@ import io.trainwatch.contracts.EventCodec;
 import io.trainwatch.contracts.RunFinished;
 import io.trainwatch.contracts.RunStatus;
 import io.trainwatch.stack.LocalStackTestResource;
+import io.trainwatch.testsupport.TopicReader;
 import io.trainwatch.trainer.messaging.KafkaSettings;
 import io.trainwatch.trainer.training.RecordingSink;
 import org.apache.kafka.clients.admin.Admin;
@@ -147,24 +148,10 @@ class JobTakerTest {
         }
     }
 
-    private int partitionOf(String runId) throws Exception {
-        try (org.apache.kafka.clients.consumer.KafkaConsumer<String, byte[]> c = new org.apache.kafka.clients.consumer.KafkaConsumer<>(Map.of(
-                "bootstrap.servers", bootstrap, "key.deserializer", "org.apache.kafka.common.serialization.StringDeserializer",
-                "value.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer"))) {
-            List<org.apache.kafka.common.TopicPartition> tps = c.partitionsFor(topic).stream()
-                    .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList();
-            c.assign(tps);
-            c.seekToBeginning(tps);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-            while (System.nanoTime() < deadline) {
-                for (var r : c.poll(Duration.ofMillis(200))) {
-                    if (runId.equals(r.key())) {
-                        return r.partition();
-                    }
-                }
-            }
+    private int partitionOf(String runId) {
+        try (TopicReader reader = TopicReader.forKey(bootstrap, topic, runId)) {
+            return reader.untilCount(1, Duration.ofSeconds(15)).get(0).partition();
         }
-        throw new AssertionError(runId + " not found on " + topic);
     }
 
     private void createTopic(int partitions) throws Exception {

@@ -16,9 +16,10 @@ import io.trainwatch.contracts.StepSampled;
 import io.trainwatch.contracts.Topics;
 import io.trainwatch.contracts.TrainwatchEvent;
 import io.trainwatch.stack.LocalStackTestResource;
+import io.trainwatch.testsupport.TopicReader.Received;
+import io.trainwatch.testsupport.TopicReader;
 import io.trainwatch.trainer.messaging.ControlListener;
-import io.trainwatch.trainer.messaging.RunEventsReader;
-import io.trainwatch.trainer.messaging.RunEventsReader.Received;
+import io.trainwatch.trainer.messaging.RunEventRecords;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -81,20 +82,20 @@ class JobsKafkaTest {
     @Test
     void aFiveEpochJobPublishesEveryEventInOrderOnOnePartition() {
         String runId = submit(SMALL_JOB.formatted(5));
-        try (RunEventsReader reader = new RunEventsReader(bootstrap(), runId)) {
-            List<Received> got = reader.untilFinished(Duration.ofSeconds(90));
-            List<TrainwatchEvent> events = got.stream().map(Received::event).toList();
+        try (TopicReader reader = RunEventRecords.reader(bootstrap(), runId)) {
+            List<Received> got = RunEventRecords.untilFinished(reader, Duration.ofSeconds(90));
+            List<TrainwatchEvent> events = got.stream().map(RunEventRecords::event).toList();
             assertInstanceOf(RunStarted.class, events.get(0));
             assertInstanceOf(RunFinished.class, events.get(events.size() - 1));
             assertEquals(1, got.stream().map(Received::partition).distinct().count(), "one partition");
-            assertEquals(got.size(), new HashSet<>(got.stream().map(Received::ceId).toList()).size(), "none twice");
+            assertEquals(got.size(), new HashSet<>(got.stream().map(RunEventRecords::ceId).toList()).size(), "none twice");
             for (int i = 1; i < got.size(); i++) {
                 assertTrue(got.get(i).offset() > got.get(i - 1).offset());
             }
             for (Received r : got) {
                 assertEquals(runId, r.key());
                 assertEquals(runId, r.headers().get(CloudEvents.H_SUBJECT));
-                assertEquals("io.trainwatch." + r.event().type().baseName(), r.headers().get(CloudEvents.H_TYPE),
+                assertEquals("io.trainwatch." + RunEventRecords.event(r).type().baseName(), r.headers().get(CloudEvents.H_TYPE),
                         "the reverse-DNS ce_type");
                 assertNotNull(r.headers().get(CloudEvents.H_SOURCE));
                 assertNotNull(Instant.parse(r.headers().get(CloudEvents.H_TIME)));
@@ -157,8 +158,8 @@ class JobsKafkaTest {
                 {"preset": "overfit", "epochs": 60, "monitor": {"stop_early": true, "patience": 4}}
                 """);
         List<TrainwatchEvent> events;
-        try (RunEventsReader reader = new RunEventsReader(bootstrap(), runId)) {
-            events = reader.untilFinished(Duration.ofSeconds(120)).stream().map(Received::event).toList();
+        try (TopicReader reader = RunEventRecords.reader(bootstrap(), runId)) {
+            events = RunEventRecords.untilFinished(reader, Duration.ofSeconds(120)).stream().map(RunEventRecords::event).toList();
         }
         RunStarted started = (RunStarted) events.get(0);
         assertEquals(4, started.monitor().patience());
@@ -204,9 +205,9 @@ class JobsKafkaTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> status(runId).equals("cancelled"));
         given().get("/api/v1/jobs/" + runId).then()
                 .body("reason", equalTo("val_loss rising for 5 epochs")).body("requested_by", equalTo("agent-42"));
-        try (RunEventsReader reader = new RunEventsReader(bootstrap(), runId)) {
-            List<Received> got = reader.untilFinished(Duration.ofSeconds(30));
-            RunFinished f = (RunFinished) got.get(got.size() - 1).event();
+        try (TopicReader reader = RunEventRecords.reader(bootstrap(), runId)) {
+            List<Received> got = RunEventRecords.untilFinished(reader, Duration.ofSeconds(30));
+            RunFinished f = (RunFinished) RunEventRecords.event(got.get(got.size() - 1));
             assertEquals(RunStatus.CANCELLED, f.status());
             assertEquals("val_loss rising for 5 epochs", f.reason());
             assertEquals("agent-42", f.requestedBy());
@@ -222,9 +223,9 @@ class JobsKafkaTest {
                 .delete("/api/v1/jobs/" + runId).then().statusCode(202);
         await().atMost(Duration.ofSeconds(30)).until(() -> status(runId).equals("cancelled"));
         given().delete("/api/v1/jobs/" + runId).then().statusCode(200).body("status", equalTo("cancelled")).body("reason", equalTo("enough"));
-        try (RunEventsReader reader = new RunEventsReader(bootstrap(), runId)) {
-            RunFinished f = (RunFinished) reader.untilFinished(Duration.ofSeconds(30)).stream()
-                    .map(Received::event).filter(RunFinished.class::isInstance).findFirst().orElseThrow();
+        try (TopicReader reader = RunEventRecords.reader(bootstrap(), runId)) {
+            RunFinished f = (RunFinished) RunEventRecords.untilFinished(reader, Duration.ofSeconds(30)).stream()
+                    .map(RunEventRecords::event).filter(RunFinished.class::isInstance).findFirst().orElseThrow();
             assertEquals(RunStatus.CANCELLED, f.status());
             assertEquals("me", f.requestedBy());
         }
@@ -240,10 +241,10 @@ class JobsKafkaTest {
         } finally {
             LocalStackTestResource.stack().startKafka();
         }
-        try (RunEventsReader reader = new RunEventsReader(bootstrap(), runId)) {
-            List<Received> got = reader.untilFinished(Duration.ofSeconds(90));
-            List<TrainwatchEvent> events = got.stream().map(Received::event).toList();
-            assertEquals(got.size(), new HashSet<>(got.stream().map(Received::ceId).toList()).size(), "none twice");
+        try (TopicReader reader = RunEventRecords.reader(bootstrap(), runId)) {
+            List<Received> got = RunEventRecords.untilFinished(reader, Duration.ofSeconds(90));
+            List<TrainwatchEvent> events = got.stream().map(RunEventRecords::event).toList();
+            assertEquals(got.size(), new HashSet<>(got.stream().map(RunEventRecords::ceId).toList()).size(), "none twice");
             assertInstanceOf(RunStarted.class, events.get(0));
             List<Integer> epochs = events.stream().filter(EpochCompleted.class::isInstance).map(e -> ((EpochCompleted) e).epoch()).toList();
             assertEquals(List.of(0, 1, 2, 3, 4, 5), epochs, "every epoch, in order");

@@ -10,11 +10,12 @@ import io.trainwatch.contracts.RunStarted;
 import io.trainwatch.contracts.RunStatus;
 import io.trainwatch.contracts.TrainwatchEvent;
 import io.trainwatch.stack.LocalStackTestResource;
+import io.trainwatch.testsupport.TopicReader.Received;
+import io.trainwatch.testsupport.TopicReader;
 import io.trainwatch.trainer.messaging.ControlListener;
 import io.trainwatch.trainer.messaging.DurablePublisher;
 import io.trainwatch.trainer.messaging.EventPublisher;
-import io.trainwatch.trainer.messaging.RunEventsReader;
-import io.trainwatch.trainer.messaging.RunEventsReader.Received;
+import io.trainwatch.trainer.messaging.RunEventRecords;
 import io.trainwatch.trainer.training.JobManager;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
@@ -109,8 +110,8 @@ class QueuedCancelKafkaTest {
     /** The run's events on Kafka are exactly run.started then run.finished (cancelled, 0 epochs); returns the start. */
     private static RunStarted assertStartedThenCancelled(String runId, String reason, String requestedBy) {
         List<TrainwatchEvent> got;
-        try (RunEventsReader reader = new RunEventsReader(bootstrap(), runId)) {
-            got = reader.untilCaughtUp(Duration.ofSeconds(30)).stream().map(Received::event).toList();
+        try (TopicReader reader = RunEventRecords.reader(bootstrap(), runId)) {
+            got = reader.untilCaughtUp(Duration.ofSeconds(30)).stream().map(RunEventRecords::event).toList();
         }
         assertEquals(2, got.size(), runId + ": run.started and run.finished, nothing else: " + got);
         RunStarted s = assertInstanceOf(RunStarted.class, got.get(0));
