@@ -64,6 +64,8 @@ public final class JobTaker implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile boolean assigned;
+    /** Set by each completed assignment, read by the taker thread: time to compare the announcement with now. */
+    private boolean reassigned;
 
     /**
      * @param topic the job topic ({@link Topics#JOBS}; tests use their own)
@@ -131,6 +133,7 @@ public final class JobTaker implements AutoCloseable {
                     // Before this poll returns anything: a partition whose job runs here sits at that job's offset.
                     pauseBusy(state.freeSlots() > 0);
                     assigned = true;
+                    reassigned = true;
                 }
             });
             boolean hadFree = state.freeSlots() > 0;
@@ -141,6 +144,14 @@ public final class JobTaker implements AutoCloseable {
                     // Full: let the group give this host's idle partitions to others. Free again: ask for some back.
                     hadFree = hasFree;
                     consumer.enforceRebalance("free slots " + (hasFree ? "now" : "none"));
+                } else if (reassigned) {
+                    reassigned = false;
+                    // A slot filled or freed while the group was rebalancing: the assignment just received rests on
+                    // the old announcement (a full host keeping idle partitions would hold their jobs back), so ask
+                    // again with the current one.
+                    if ((state.announcedFreeSlots() > 0) != hasFree) {
+                        consumer.enforceRebalance("free slots changed during the rebalance");
+                    }
                 }
                 pauseBusy(hasFree);
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {

@@ -18,6 +18,8 @@ final class TakerState {
     private final String topic;
     private final IntSupplier freeSlots;
     private final Set<Integer> running = new HashSet<>();
+    /** The free slots this host told the group when it last joined (-1: not joined yet). */
+    private volatile int announcedFreeSlots = -1;
 
     TakerState(String topic, IntSupplier freeSlots) {
         this.topic = topic;
@@ -48,10 +50,17 @@ final class TakerState {
         return Set.copyOf(running);
     }
 
+    /** The free slots announced in the last join: what the group's current assignment was based on. */
+    int announcedFreeSlots() {
+        return announcedFreeSlots;
+    }
+
     ByteBuffer encode() {
         Set<Integer> r = running();
         ByteBuffer b = ByteBuffer.allocate(8 + 4 * r.size());
-        b.putInt(freeSlots()).putInt(r.size());
+        int free = freeSlots();
+        announcedFreeSlots = free;
+        b.putInt(free).putInt(r.size());
         r.forEach(b::putInt);
         return b.flip();
     }
