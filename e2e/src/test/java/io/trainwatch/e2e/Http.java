@@ -18,7 +18,8 @@ final class Http {
     static final ObjectMapper JSON = EventCodec.newMapper();
     private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    record Reply(int status, JsonNode body, String raw) {
+    /** {@code contentType}: the response's Content-Type header, null when absent. */
+    record Reply(int status, JsonNode body, String raw, String contentType) {
     }
 
     private Http() {
@@ -43,6 +44,18 @@ final class Http {
         return send(HttpRequest.newBuilder(URI.create(url)).GET(), "Bearer " + bearerSecret);
     }
 
+    /**
+     * Any request, as sent by a careless or hostile client: {@code headers} are set after the e2e token (so an
+     * {@code Authorization} among them replaces it); {@code body} may be null. A body that is not JSON is kept raw.
+     */
+    static Reply request(String method, String url, java.util.Map<String, String> headers, byte[] body) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).method(method, body == null
+                ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        request.header("Authorization", TrainwatchSystem.BEARER);
+        headers.forEach(request::setHeader);
+        return exchange(request);
+    }
+
     static Reply delete(String url) {
         return send(HttpRequest.newBuilder(URI.create(url)).DELETE());
     }
@@ -53,15 +66,23 @@ final class Http {
 
     private static Reply send(HttpRequest.Builder request, String authorization) {
         request.header("Authorization", authorization);
+        return exchange(request);
+    }
+
+    private static Reply exchange(HttpRequest.Builder request) {
         try {
             HttpResponse<String> r = CLIENT.send(request.timeout(Duration.ofSeconds(20)).build(),
                     HttpResponse.BodyHandlers.ofString());
             JsonNode body = null;
             String text = r.body() == null ? "" : r.body().trim();
             if (text.startsWith("{") || text.startsWith("[")) {
-                body = JSON.readTree(r.body());
+                try {
+                    body = JSON.readTree(r.body());
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    body = null; // raw() still has it
+                }
             }
-            return new Reply(r.statusCode(), body, r.body());
+            return new Reply(r.statusCode(), body, r.body(), r.headers().firstValue("content-type").orElse(null));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

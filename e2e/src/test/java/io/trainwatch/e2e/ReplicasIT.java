@@ -19,14 +19,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +34,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -225,54 +218,5 @@ class ReplicasIT {
             }
         }
         return sum;
-    }
-
-    /** An SSE client that keeps the epoch events it reads: run id, epoch, SSE id. */
-    static final class SseStream implements AutoCloseable {
-        private final List<String[]> epochs = new CopyOnWriteArrayList<>();
-        private final InputStream body;
-
-        SseStream(URI uri) throws IOException, InterruptedException {
-            HttpResponse<InputStream> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri)
-                    .header("Accept", "text/event-stream").header("Authorization", TrainwatchSystem.BEARER).build(),
-                    HttpResponse.BodyHandlers.ofInputStream());
-            assertEquals(200, response.statusCode());
-            body = response.body();
-            Thread reader = new Thread(this::read, "sse-" + uri.getPort());
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        private void read() {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
-                String id = null;
-                String type = null;
-                String line;
-                while ((line = in.readLine()) != null) {
-                    if (line.startsWith("id:")) {
-                        id = line.substring(3).trim();
-                    } else if (line.startsWith("event:")) {
-                        type = line.substring(6).trim();
-                    } else if (line.startsWith("data:") && "epoch".equals(type)) {
-                        var data = Http.JSON.readTree(line.substring(5).trim());
-                        epochs.add(new String[] {data.get("run_id").asText(), data.get("epoch").asText(), id});
-                    } else if (line.isEmpty()) {
-                        id = null;
-                        type = null;
-                    }
-                }
-            } catch (IOException e) {
-                // closed by the test
-            }
-        }
-
-        List<String[]> epochs() {
-            return epochs;
-        }
-
-        @Override
-        public void close() throws IOException {
-            body.close();
-        }
     }
 }

@@ -10,29 +10,17 @@ import io.trainwatch.contracts.RunStatus;
 import io.trainwatch.contracts.StepSampled;
 import io.trainwatch.contracts.Topics;
 import io.trainwatch.contracts.TrainwatchEvent;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.UUID;
 import java.util.stream.Stream;
 
 import static org.awaitility.Awaitility.await;
@@ -178,66 +166,31 @@ class SpoolAcrossRestartIT {
         throw new AssertionError("no trainwatch-event-spool check: " + r.raw());
     }
 
-    /** One record of the run as it arrived. */
+    /** One record of the run as it arrived, decoded. */
     record Received(int partition, long offset, Map<String, String> headers, TrainwatchEvent event) {
         String ceId() {
             return headers.get(CloudEvents.H_ID);
         }
     }
 
-    /** The run-events topic from the beginning, keeping one run's records. */
+    /** The run-events topic from the beginning, keeping one run's records, decoded. */
     static final class RunEventsTopic implements AutoCloseable {
 
-        private final KafkaConsumer<String, byte[]> consumer;
-        private final String runId;
-        private final List<Received> received = new ArrayList<>();
+        private final TopicReader reader;
 
         RunEventsTopic(String bootstrapServers, String runId) {
-            Map<String, Object> c = new HashMap<>();
-            c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-            c.put(ConsumerConfig.GROUP_ID_CONFIG, "e2e-spool-" + UUID.randomUUID());
-            c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-            c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-            c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-            this.consumer = new KafkaConsumer<>(c);
-            this.runId = runId;
-            consumer.subscribe(List.of(Topics.RUN_EVENTS));
+            this.reader = new TopicReader(bootstrapServers, Topics.RUN_EVENTS, runId::equals, false);
         }
 
-        /**
-         * Reads until it has every partition up to its end offset as of the check: called once the sender has no
-         * pending events, so every record of the run, duplicates included, is then in hand.
-         */
+        /** Called once the sender has no pending events, so every record of the run, duplicates included, is in hand. */
         List<Received> untilCaughtUp(Duration timeout) {
-            await("topic read to its end").atMost(timeout).pollInterval(Duration.ofMillis(10)).until(() -> {
-                poll();
-                Set<TopicPartition> assigned = consumer.assignment();
-                if (assigned.isEmpty()) {
-                    return false;
-                }
-                return consumer.endOffsets(assigned).entrySet().stream()
-                        .allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
-            });
-            return List.copyOf(received);
-        }
-
-        private void poll() {
-            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                if (!runId.equals(r.key())) {
-                    continue;
-                }
-                Map<String, String> headers = new HashMap<>();
-                for (Header h : r.headers()) {
-                    headers.put(h.key(), new String(h.value(), StandardCharsets.UTF_8));
-                }
-                received.add(new Received(r.partition(), r.offset(), headers,
-                        EventCodec.instance().decode(headers.get(CloudEvents.H_TYPE), r.value())));
-            }
+            return reader.untilCaughtUp(timeout).stream().map(r -> new Received(r.partition(), r.offset(), r.headers(),
+                    EventCodec.instance().decode(r.header(CloudEvents.H_TYPE), r.value()))).toList();
         }
 
         @Override
         public void close() {
-            consumer.close(Duration.ofSeconds(2));
+            reader.close();
         }
     }
 }

@@ -65,7 +65,7 @@ public class ChangeFeed {
     @ConfigProperty(name = "trainwatch.sse.client-buffer", defaultValue = "2048")
     int clientBuffer;
 
-    private final Map<Long, SseClient<?>> clients = new ConcurrentHashMap<>();
+    private final Map<Long, SseClient> clients = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     /** The highest position offered to every client; guarded by {@code this} together with registration. */
     private long delivered;
@@ -79,12 +79,21 @@ public class ChangeFeed {
     private volatile boolean ready;
     private PgSubscriber subscriber;
     private io.micrometer.core.instrument.Timer fanOutTimer;
+    private io.micrometer.core.instrument.Counter droppedCounter;
 
     @Inject
     MeterRegistry registry;
 
     void start(@Observes StartupEvent ignored) {
         Gauge.builder("trainwatch.sse.clients", clients, Map::size).description("Connected SSE clients").register(registry);
+        Gauge.builder("trainwatch.sse.queued.events.max", clients, c -> c.values().stream().mapToInt(SseClient::queued)
+                .max().orElse(0)).description("Events waiting in the fullest SSE client's buffer").register(registry);
+        Gauge.builder("trainwatch.sse.queued.bytes.max", clients, c -> c.values().stream().mapToLong(SseClient::queuedBytes)
+                .max().orElse(0)).baseUnit("bytes").description("JSON bytes waiting in the fullest SSE client's buffer")
+                .register(registry);
+        droppedCounter = io.micrometer.core.instrument.Counter.builder("trainwatch.sse.dropped")
+                .tag("reason", "fell_behind").description("SSE clients disconnected because their buffer was full")
+                .register(registry);
         fanOutTimer = io.micrometer.core.instrument.Timer.builder("trainwatch.sse.fanout")
                 .description("Offering one read of changes to every local SSE client (the loop, not the socket writes)")
                 .register(registry);
@@ -212,7 +221,7 @@ public class ChangeFeed {
      */
     private synchronized void fanOut(List<FeedEvent> events, long upTo) {
         long start = System.nanoTime();
-        for (SseClient<?> client : clients.values()) {
+        for (SseClient client : clients.values()) {
             List<FeedEvent> wanted = client.select(events);
             if (!wanted.isEmpty()) {
                 client.deliver(wanted);
@@ -227,25 +236,28 @@ public class ChangeFeed {
     /**
      * A client's stream: the events after {@code after} (its Last-Event-ID position; null for "from now"), read from
      * the database up to what this replica has delivered, then live. {@code initial} (may be null) is sent first on
-     * a fresh connection. {@code context}: the Vert.x context of the client's request (its connection's event loop),
-     * where live events are offered; null to offer them on the feed's thread.
+     * a fresh connection. {@code connection}: the client's connection (its event loop, where live events are offered,
+     * and how to cut it when the client falls a whole buffer behind); null to offer events on the feed's thread and
+     * end a client that falls behind by failing its stream.
      */
     public <T> Multi<T> subscribe(String runId, String project, java.util.Set<String> types, Long after,
-                                  Function<FeedEvent, T> render, Function<Long, Uni<T>> initial,
-                                  io.vertx.core.Context context) {
-        return Multi.createFrom().<T>emitter(emitter -> {
+                                  Function<FeedEvent, T> render, Function<Long, Uni<FeedEvent>> initial,
+                                  SseConnection connection) {
+        java.util.concurrent.atomic.AtomicReference<SseClient> registered = new java.util.concurrent.atomic.AtomicReference<>();
+        Multi<FeedEvent> buffered = Multi.createFrom().<FeedEvent>emitter(emitter -> {
             long id = ids.incrementAndGet();
             long snapshot;
-            SseClient<T> client;
+            SseClient client;
             synchronized (this) {
                 snapshot = delivered;
-                client = new SseClient<>(runId, project, types, emitter, render, clientBuffer,
-                        after == null ? snapshot : after, context);
+                client = new SseClient(id, runId, project, types, emitter, clientBuffer,
+                        after == null ? snapshot : after, connection, this::dropped);
                 clients.put(id, client);
             }
+            registered.set(client);
             emitter.onTermination(() -> clients.remove(id));
             if (after == null) {
-                Uni<T> first = initial == null ? Uni.createFrom().nullItem() : initial.apply(snapshot);
+                Uni<FeedEvent> first = initial == null ? Uni.createFrom().nullItem() : initial.apply(snapshot);
                 first.subscribe().with(item -> {
                     if (item != null) {
                         client.sendInitial(item);
@@ -265,6 +277,15 @@ public class ChangeFeed {
                 }, emitter::fail);
             }
         }, clientBuffer);
+        // Counted out of the buffer as the writer takes each event (it asks for one at a time, after each write).
+        return buffered.onItem().invoke(e -> registered.get().taken(e)).map(render);
+    }
+
+    private void dropped(SseClient client) {
+        clients.remove(client.id);
+        droppedCounter.increment();
+        LOG.warnf("SSE client %d dropped (run %s, project %s, types %s): %s; it may resume with its Last-Event-ID",
+                client.id, client.runId, client.project, client.types, client.dropReason());
     }
 
     /** Connected clients on this replica. */

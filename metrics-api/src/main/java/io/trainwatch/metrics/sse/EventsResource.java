@@ -36,15 +36,17 @@ public class EventsResource {
     @Operation(summary = "SSE stream of all runs (project= and types=epoch,status,analysis,alert to filter); resumable with Last-Event-ID")
     public Multi<OutboundSseEvent> events(@QueryParam("project") String project, @QueryParam("types") String types,
                                           @HeaderParam("Last-Event-ID") String lastEventId,
-                                          @QueryParam("last_event_id") String lastEventIdParam, @Context Sse sse) {
+                                          @QueryParam("last_event_id") String lastEventIdParam, @Context Sse sse,
+                                          @Context io.vertx.ext.web.RoutingContext request) {
         Long after = FeedEvent.positionOf(lastEventId != null ? lastEventId : lastEventIdParam);
         java.util.Set<String> wanted = SseEvents.types(types);
         io.trainwatch.metrics.security.Caller caller = access.caller();
+        SseConnection connection = SseConnection.of(request);
         Multi<OutboundSseEvent> events = caller.allProjects()
                 ? feed.subscribe(null, project, wanted, after,
-                        e -> SseEvents.event(sse, Long.toString(e.position()), e), null, io.vertx.core.Vertx.currentContext())
+                        e -> SseEvents.event(sse, Long.toString(e.position()), e), null, connection)
                 // A project-limited token's stream carries its projects' events only.
-                : feed.<FeedEvent>subscribe(null, project, wanted, after, e -> e, null, io.vertx.core.Vertx.currentContext())
+                : feed.<FeedEvent>subscribe(null, project, wanted, after, e -> e, null, connection)
                         .select().where(e -> caller.sees(e.project()))
                         .map(e -> SseEvents.event(sse, Long.toString(e.position()), e));
         return SseEvents.withHeartbeats(sse, events, heartbeat);

@@ -47,11 +47,12 @@ public class RunEventsResource {
     @Operation(summary = "SSE stream of one run (types=epoch,status,analysis,alert to filter); resumable with Last-Event-ID")
     public Multi<OutboundSseEvent> events(@PathParam("id") String id, @QueryParam("types") String types,
                                           @HeaderParam("Last-Event-ID") String lastEventId,
-                                          @QueryParam("last_event_id") String lastEventIdParam, @Context Sse sse) {
+                                          @QueryParam("last_event_id") String lastEventIdParam, @Context Sse sse,
+                                          @Context io.vertx.ext.web.RoutingContext request) {
         Long after = FeedEvent.positionOf(lastEventId != null ? lastEventId : lastEventIdParam);
         java.util.Set<String> wanted = SseEvents.types(types);
         // The request's event loop, captured here: the stream below is built in a database callback.
-        io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
+        SseConnection connection = SseConnection.of(request);
         // The run must exist before the stream starts, so an unknown run is a 404 problem, not an empty stream.
         return Multi.createFrom().uni(queries.run(id)).onItem().transformToMultiAndConcatenate(found -> {
             if (found.isEmpty()) {
@@ -59,9 +60,9 @@ public class RunEventsResource {
             }
             Multi<OutboundSseEvent> events = feed.subscribe(id, null, wanted, after,
                     e -> SseEvents.event(sse, e.runStreamId(), e),
-                    wanted != null && !wanted.contains("status") ? null : snapshot -> queries.run(id).map(run -> run.map(r -> SseEvents.event(sse, id + "/" + snapshot,
-                            new FeedEvent(snapshot, id, r.project(), "status", views.summary(r).toString()))).orElse(null)),
-                    context);
+                    wanted != null && !wanted.contains("status") ? null : snapshot -> queries.run(id).map(run -> run.map(r ->
+                            new FeedEvent(snapshot, id, r.project(), "status", views.summary(r).toString())).orElse(null)),
+                    connection);
             return SseEvents.withHeartbeats(sse, events, heartbeat);
         });
     }

@@ -38,7 +38,8 @@ final class SseEvents {
 
     /**
      * The client's events with an opening comment (so headers go out at once) and a heartbeat comment every
-     * {@code heartbeat}; ticks that the client cannot take are dropped, never buffered.
+     * {@code heartbeat}; ticks that the client cannot take are dropped, never buffered. The merge asks each side for
+     * one item at a time, so events wait in the client's own counted buffer, not in the merge.
      */
     static Multi<OutboundSseEvent> withHeartbeats(Sse sse, Multi<OutboundSseEvent> events, Duration heartbeat) {
         Multi<OutboundSseEvent> beats = Multi.createFrom().ticks().every(heartbeat).onOverflow().drop()
@@ -48,7 +49,8 @@ final class SseEvents {
         // heartbeats never end.
         Multi<java.util.Optional<OutboundSseEvent>> ending = Multi.createBy().concatenating().streams(
                 events.map(java.util.Optional::of), Multi.createFrom().item(java.util.Optional.empty()));
-        Multi<OutboundSseEvent> live = Multi.createBy().merging().streams(ending, beats.map(java.util.Optional::of))
+        Multi<OutboundSseEvent> live = Multi.createBy().merging().withRequests(1)
+                .streams(ending, beats.map(java.util.Optional::of))
                 .select().first(java.util.Optional::isPresent).map(java.util.Optional::get);
         return Multi.createBy().concatenating().streams(opening, live);
     }
