@@ -61,6 +61,7 @@ class ReplicasIT {
     static final int EPOCHS = 20;
 
     static LocalStack stack;
+    static String sessionTimeout;
     static AppProcess a;
     static AppProcess b;
 
@@ -78,6 +79,11 @@ class ReplicasIT {
         env.put("QUARKUS_DATASOURCE_USERNAME", stack.username());
         env.put("QUARKUS_DATASOURCE_PASSWORD", stack.password());
         TrainwatchSystem.authEnv(env, work);
+        // -Dreplicas.session-timeout-ms=45000 measures failover with Kafka's default session timeout (the "before").
+        sessionTimeout = System.getProperty("replicas.session-timeout-ms");
+        if (sessionTimeout != null && !sessionTimeout.isBlank()) {
+            env.put("MP_MESSAGING_INCOMING_RUN_EVENTS_SESSION_TIMEOUT_MS", sessionTimeout);
+        }
         Files.createDirectories(work.resolve("tmp"));
         List<String> jvm = List.of("-Djava.io.tmpdir=" + work.resolve("tmp"), "-Xmx384m");
         // Both at once: the two starts overlap (Flyway's lock serialises the migration).
@@ -191,7 +197,9 @@ class ReplicasIT {
         Duration stall = Duration.ofNanos(System.nanoTime() - killed);
         System.out.printf("failover: kill -9 of one of 2 metrics-api replicas (%d partitions) -> every partition's "
                 + "event stored by the other after %d ms%n", PARTITIONS, stall.toMillis());
-        assertTrue(stall.compareTo(FAILOVER_LIMIT) < 0, "failover took " + stall.toMillis() + " ms");
+        if (sessionTimeout == null || sessionTimeout.isBlank()) {
+            assertTrue(stall.compareTo(FAILOVER_LIMIT) < 0, "failover took " + stall.toMillis() + " ms");
+        }
     }
 
     /** The group must have settled with both replicas holding partitions, or one would store everything. */
