@@ -133,15 +133,11 @@ final class SseClient {
             return;
         }
         lastSent = e.position();
-<<<<<<< HEAD
-        // The emitter's buffer is bounded: when this client cannot keep up, emit fails the stream (BackPressureFailure)
-        // and the connection closes; the client resumes with its Last-Event-ID. Nobody else waits for it.
-        emitter.emit(render.apply(e));
+        enqueue(e);
         if (e.runEnded() && runId != null) {
+            // A deleted run's stream ends after its last event (SseEvents ends the connection with it).
             emitter.complete();
         }
-=======
-        enqueue(e);
     }
 
     private void enqueue(FeedEvent e) {
@@ -187,7 +183,6 @@ final class SseClient {
     /** Why it was dropped; null while it is not. */
     String dropReason() {
         return dropReason;
->>>>>>> fault-suite-input
     }
 
     void fail(String why) {
