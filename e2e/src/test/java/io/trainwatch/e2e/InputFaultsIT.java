@@ -232,7 +232,9 @@ class InputFaultsIT {
 
     @Test
     void anSseClientThatNeverReadsIsDroppedWithItsMemoryBoundedAndOthersKeepUp() throws Exception {
-        int events = FULL ? 20_000 : 5_000;
+        // Each epoch ~1 KB of JSON (32 extra metrics), so that the flow outgrows the kernel's socket buffers (up to
+        // 4 MiB on the server side here) and the slow client's own buffer.
+        int events = FULL ? 20_000 : 8_000;
         int batch = 250;
         int baseline = events / 5;
         String run = "faults-slow-sse-" + System.nanoTime();
@@ -344,7 +346,13 @@ class InputFaultsIT {
         List<Map<String, Object>> body = new ArrayList<>();
         long now = System.nanoTime();
         for (int e = from; e < from + size; e++) {
-            body.add(epochBody(e));
+            Map<String, Object> epoch = epochBody(e);
+            Map<String, Double> extra = new TreeMap<>();
+            for (int k = 0; k < 32; k++) {
+                extra.put("metric_" + k, e + k / 100.0);
+            }
+            epoch.put("extra", extra);
+            body.add(epoch);
             sentAt.put(e, now);
         }
         postEpochs(ledger, run, body);

@@ -88,6 +88,10 @@ class RefusedInputTest {
         given().contentType("application/x-www-form-urlencoded").body("reason=x").post("/api/v1/runs/{id}/cancel", "r1")
                 .then().statusCode(415).contentType(PROBLEM);
         given().body(new byte[]{'{', '}'}).post("/api/v1/runs").then().statusCode(415).contentType(PROBLEM);
+        // Not a media type at all (found by the e2e fuzz corpus: it was a 500).
+        given().header("Content-Type", "jsonish").body("{\"epoch\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_8)).post("/api/v1/runs/{id}/metrics", "r1").then()
+                .statusCode(415).contentType(PROBLEM).body("errors[0].field", equalTo("Content-Type"))
+                .body("errors[0].message", containsString("jsonish"));
         // A charset parameter is still JSON.
         String runId = TestRuns.newRunId("charset");
         given().contentType("application/json; charset=utf-8").body("{\"run_id\":\"" + runId + "\"}")

@@ -33,7 +33,7 @@ public class RequestGuard {
         checkPathParameters(uri, http.path());
         checkQueryParameters(uri.getQueryParameters());
         if (BODY_METHODS.contains(request.getMethod())) {
-            checkContentType(request.getMediaType(), request.getHeaderString("Content-Type"));
+            checkContentType(mediaType(request), request.getHeaderString("Content-Type"));
         }
     }
 
@@ -72,6 +72,15 @@ public class RequestGuard {
                 throw new QueryParameterException(e.field(), rule(e));
             }
         });
+    }
+
+    /** The request's media type; null when absent or unparsable ("jsonish"), which is then refused as not JSON. */
+    private static MediaType mediaType(ContainerRequestContext request) {
+        try {
+            return request.getMediaType();
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     private static void checkContentType(MediaType type, String header) {

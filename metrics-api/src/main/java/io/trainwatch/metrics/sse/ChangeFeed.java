@@ -89,7 +89,7 @@ public class ChangeFeed {
         Gauge.builder("trainwatch.sse.queued.events.max", clients, c -> c.values().stream().mapToInt(SseClient::queued)
                 .max().orElse(0)).description("Events waiting in the fullest SSE client's buffer").register(registry);
         Gauge.builder("trainwatch.sse.queued.bytes.max", clients, c -> c.values().stream().mapToLong(SseClient::queuedBytes)
-                .max().orElse(0)).baseUnit("bytes").description("JSON bytes waiting in the fullest SSE client's buffer")
+                .max().orElse(0)).description("JSON bytes waiting in the fullest SSE client's buffer")
                 .register(registry);
         droppedCounter = io.micrometer.core.instrument.Counter.builder("trainwatch.sse.dropped")
                 .tag("reason", "fell_behind").description("SSE clients disconnected because their buffer was full")
