@@ -52,6 +52,8 @@ final class IngestLoad implements AutoCloseable {
     private final AtomicInteger http503 = new AtomicInteger();
     private final AtomicInteger http503WithoutRetryAfter = new AtomicInteger();
     private final AtomicInteger connectionFailures = new AtomicInteger();
+    /** Requests that got no answer within the client's 20 s (Http's request timeout). */
+    private final AtomicInteger timeouts = new AtomicInteger();
     private final AtomicInteger kafkaAcked = new AtomicInteger();
     private final AtomicInteger kafkaFailed = new AtomicInteger();
     /** Answers that are neither 202 nor 503, and 503s without Retry-After: status and body. */
@@ -141,6 +143,7 @@ final class IngestLoad implements AutoCloseable {
         c.put("http_503_without_retry_after", http503WithoutRetryAfter.get());
         c.put("http_other", wrong.size() - http503WithoutRetryAfter.get());
         c.put("http_connection_failures", connectionFailures.get());
+        c.put("http_timeouts_20s", timeouts.get());
         c.put("kafka_acked", kafkaAcked.get());
         c.put("kafka_failed", kafkaFailed.get());
         return c;
@@ -230,8 +233,10 @@ final class IngestLoad implements AutoCloseable {
             try {
                 r = Http.post(url, body);
             } catch (UncheckedIOException | IllegalStateException e) {
-                // metrics-api down (refused) or killed mid-request (cut): not accepted, send it again.
-                connectionFailures.incrementAndGet();
+                // No answer: metrics-api down (refused), killed mid-request (cut), or silent for 20 s. Not accepted:
+                // send it again.
+                (e.getCause() instanceof java.net.http.HttpTimeoutException ? timeouts : connectionFailures)
+                        .incrementAndGet();
                 pause(Duration.ofMillis(200));
                 continue;
             }
