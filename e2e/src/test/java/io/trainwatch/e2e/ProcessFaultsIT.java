@@ -51,11 +51,14 @@ class ProcessFaultsIT {
     static final Duration DATABASE_OUTAGE = Duration.ofSeconds(FULL ? 30 : 10);
     static final Duration KAFKA_OUTAGE = Duration.ofSeconds(FULL ? 60 : 10);
     static final Duration SETTLE = Duration.ofSeconds(FULL ? 300 : 180);
-    /** A job far longer than the test: it is killed or cancelled before it ends. */
+    /**
+     * A job far longer than the test (10,000 epochs of 100 batches): it is killed or cancelled before it ends. (3,000
+     * epochs of 20 batches ended during the full Kafka scenario on a quiet machine.)
+     */
     static final String LONG_JOB = """
             {"name": "faults-%s", "project": "faults", "model": {"type": "mlp", "hidden": [16, 16]},
-             "dataset": {"type": "spirals", "train_size": 640, "val_size": 200, "noise": 0.2, "seed": 3},
-             "epochs": 3000, "batch_size": 32, "optimizer": {"type": "adam", "learning_rate": 0.01}}
+             "dataset": {"type": "spirals", "train_size": 3200, "val_size": 200, "noise": 0.2, "seed": 3},
+             "epochs": 10000, "batch_size": 32, "optimizer": {"type": "adam", "learning_rate": 0.01}}
             """;
 
     private static TrainwatchSystem system;
