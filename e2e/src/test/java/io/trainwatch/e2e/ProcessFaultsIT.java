@@ -65,10 +65,16 @@ class ProcessFaultsIT {
 
     @BeforeAll
     static void start() {
-        system = TrainwatchSystem.startOwn("faults", Map.of(
+        Map<String, String> settings = new java.util.HashMap<>(Map.of(
                 "TRAINWATCH_LIVENESS_FLOOR", "PT2S",
                 "TRAINWATCH_CANCEL_CONFIRM_TIMEOUT", "PT3S",
                 "TRAINWATCH_QUEUE_ENABLED", "false"));
+        // -Dfaults.session-timeout-ms=45000: the kill scenario's failover with Kafka's default session (the "before").
+        String session = System.getProperty("faults.session-timeout-ms", "");
+        if (!session.isBlank()) {
+            settings.put("MP_MESSAGING_INCOMING_RUN_EVENTS_SESSION_TIMEOUT_MS", session);
+        }
+        system = TrainwatchSystem.startOwn("faults", settings);
     }
 
     @AfterAll
@@ -104,7 +110,8 @@ class ProcessFaultsIT {
             }
             load.awaitDone(SETTLE);
             load.counts().forEach(ledger::note);
-            ledger.note("kills", KILLS).note("ready_ms", join(readyMs)).note("failover_ms", join(storedMs));
+            ledger.note("kills", KILLS).note("session_timeout_ms", System.getProperty("faults.session-timeout-ms", "10000"))
+                    .note("ready_ms", join(readyMs)).note("failover_ms", join(storedMs));
             FaultLedger.Result r = checkInOrderScenario(ledger);
             assertEquals(RUNS * EPOCHS, r.distinct(), "every epoch of every run accepted");
             assertEquals(List.of(), load.wrongAnswers(), "answers other than 202 and 503 with Retry-After");
