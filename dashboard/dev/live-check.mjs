@@ -117,6 +117,17 @@ try {
   if (shown !== server.epochs_recorded) throw new Error(`epoch-count ${shown} != server epochs_recorded ${server.epochs_recorded}`);
   log('epoch-count matches the server:', shown);
   await page.shot(join(outDir, 'live-run-cancelled.png'), true);
+
+  // delete it from the dashboard: a confirmation whose focused button keeps the run, then the run page says it is gone
+  await page.click('[data-testid="delete-button"]');
+  await page.waitFor('[data-testid="delete-dialog"][open]');
+  const deleteFocus = await page.evaluate(`document.activeElement.dataset.testid`);
+  if (deleteFocus !== 'delete-dismiss') throw new Error(`delete dialog focus on ${deleteFocus}, not on the button that keeps the run`);
+  await page.click('[data-testid="delete-confirm"]');
+  await page.waitFor('[data-testid="run-deleted"]', 15000);
+  const gone = await fetch(`${api}/api/v1/runs/${runId}`, { headers: auth });
+  if (gone.status !== 404) throw new Error(`after the dashboard's delete GET /runs/${runId} answered ${gone.status}, not 404`);
+  log('run deleted from the dashboard; the API answers', gone.status);
   console.log('console errors:', page.errors.length ? page.errors : 'none');
   console.log('RUN_ID', runId);
 } finally {

@@ -29,6 +29,9 @@ class Handler(http.server.SimpleHTTPRequestHandler):
     def do_POST(self):
         self.forward() if self.proxied() else self.send_error(405)
 
+    def do_DELETE(self):
+        self.forward() if self.proxied() else self.send_error(405)
+
     def forward(self):
         up = urllib.parse.urlsplit(self.api)
         conn = http.client.HTTPConnection(up.hostname, up.port or 80, timeout=3600)

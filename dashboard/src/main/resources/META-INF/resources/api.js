@@ -61,6 +61,13 @@ export async function postJson(path, body) {
   return res.json().catch(() => ({}));
 }
 
+/** DELETE; resolves when the server answered 2xx (204: nothing to read). */
+export async function deleteResource(path) {
+  const res = await fetch(`${API}${path}`, { method: 'DELETE', headers: authHeaders({ accept: 'application/json' }) });
+  signInNeeded(res);
+  if (!res.ok) throw new ApiError(res.status, await problemOf(res), path);
+}
+
 async function problemOf(res) {
   try { return await res.json(); } catch { return null; }
 }

@@ -1,5 +1,5 @@
 // Trainwatch dashboard: hash routing (#/, #/run/ID, #/compare?run=a&run=b), REST for history, SSE for live updates.
-import { getJson, postJson, num, mapLimited, LiveStream, ApiError, token, setToken, clearToken } from './api.js';
+import { getJson, postJson, deleteResource, num, mapLimited, LiveStream, ApiError, token, setToken, clearToken } from './api.js';
 import { LineChart, Heatmap, fmt, esc } from './charts.js';
 
 const main = document.getElementById('main');
@@ -326,6 +326,15 @@ function runsView(params) {
     load().catch((e) => { main.querySelector('#runs-count').innerHTML = errorPanel(e); });
     stream = new LiveStream(`/events${state.project ? `?project=${encodeURIComponent(state.project)}` : ''}`, {
       status(s) {
+        if (s.status === 'deleted') { // gone for good: drop its row, never add one
+          if (runs.delete(s.run_id)) {
+            order.splice(order.indexOf(s.run_id), 1);
+            selected.delete(s.run_id);
+            tbody.querySelector(`tr[data-run-id="${CSS.escape(s.run_id)}"]`)?.remove();
+            updateCount(); updateCompare();
+          }
+          return;
+        }
         addProjects([s]);
         let run = runs.get(s.run_id);
         if (!run) {
@@ -424,7 +433,10 @@ function runView(id) {
 
   // The stream opens first and is buffered until the history is in, so nothing stored in between is missed.
   const apply = {
-    status(s) { run = { ...run, ...s }; renderHead(); },
+    status(s) {
+      if (s.status === 'deleted') { showDeleted(); return; }
+      run = { ...run, ...s }; renderHead();
+    },
     epoch(e) {
       series.upsert(e);
       if (run && (run.latest_epoch === undefined || e.epoch > run.latest_epoch)) {
@@ -442,6 +454,21 @@ function runView(id) {
     if (loaded) fn(data); else buffered.push([type, data]);
   }]));
   const stream = new LiveStream(`/runs/${enc}/events`, handlers, setLive);
+
+  /** The run is gone (deleted here, elsewhere, or by retention): say so instead of showing stale data. */
+  function showDeleted() {
+    if (disposed) return;
+    disposed = true;
+    stream.close();
+    setLive('idle');
+    charts.forEach((c) => c.dispose());
+    charts = [];
+    setTitle('Run deleted');
+    main.innerHTML = `<nav class="crumbs" aria-label="Breadcrumb"><a href="#/">Runs</a> › <span>${esc(id)}</span></nav>
+      <div class="panel" role="status" data-testid="run-deleted"><h1>Run deleted</h1>
+      <p>Run <span class="mono">${esc(id)}</span> and its history were deleted.</p><p><a href="#/">Back to runs</a></p></div>`;
+    focusHeading();
+  }
 
   let charts = [];
   let renderHead = () => {}, renderVerdict = () => {}, renderAlerts = () => {}, drawCharts = () => {};
@@ -473,6 +500,7 @@ function runView(id) {
         <div class="toolbar">
           <a class="btn" id="csv-link" data-testid="csv-link" href="api/v1/runs/${enc}/metrics?format=csv" download="${esc(id)}.csv">Download CSV</a>
           <button type="button" class="btn danger" id="cancel-button" data-testid="cancel-button">Cancel run…</button>
+          <button type="button" class="btn" id="delete-button" data-testid="delete-button">Delete…</button>
         </div>
       </div>
       <section class="facts" id="facts" aria-label="Run facts"></section>
@@ -510,6 +538,9 @@ function runView(id) {
       run = { ...run, status: answer.status || 'cancelling' };
       renderHead();
     }));
+
+    const deleteBtn = main.querySelector('#delete-button');
+    deleteBtn.addEventListener('click', () => openDeleteDialog(id, deleteBtn, showDeleted));
 
     renderHead = () => {
       const slot = main.querySelector('#run-status-slot');
@@ -648,6 +679,37 @@ function chartPanel(name, title, description, logToggle = false) {
     <div class="readout" id="${name}-readout" aria-live="off"></div>
   </section>`;
 }
+
+// ---------- delete dialog ----------
+
+const deleteDialog = document.getElementById('delete-dialog');
+const deleteError = document.getElementById('delete-error');
+const deleteConfirm = document.getElementById('delete-confirm');
+let deleteCtx = null;
+
+function openDeleteDialog(runId, opener, onDone) {
+  deleteCtx = { runId, opener, onDone };
+  deleteError.textContent = '';
+  deleteConfirm.disabled = false;
+  deleteDialog.showModal();
+  document.getElementById('delete-dismiss').focus(); // the safe choice has the focus: Enter does not delete
+}
+
+document.getElementById('delete-dismiss').addEventListener('click', () => deleteDialog.close());
+deleteDialog.addEventListener('close', () => { if (deleteCtx?.opener?.isConnected) deleteCtx.opener.focus(); });
+document.getElementById('delete-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  if (!deleteCtx) return;
+  deleteConfirm.disabled = true;
+  try {
+    await deleteResource(`/runs/${encodeURIComponent(deleteCtx.runId)}`);
+    deleteDialog.close();
+    deleteCtx.onDone();
+  } catch (err) {
+    deleteError.textContent = err.message;
+    deleteConfirm.disabled = false;
+  }
+});
 
 // ---------- cancel dialog ----------
 

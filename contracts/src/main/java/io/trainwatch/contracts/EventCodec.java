@@ -232,11 +232,12 @@ public final class EventCodec {
         return new String(encode(event), StandardCharsets.UTF_8);
     }
 
-    /** Decodes the data of an event whose {@code ce_type} is known. */
+    /** Decodes the data of an event whose {@code ce_type} is known (prefixed or bare, {@link EventType#fromCeType}). */
     public TrainwatchEvent decode(String ceType, byte[] json) {
         EventType type = EventType.fromCeType(ceType).orElseThrow(() -> new EventValidationException("ce_type",
                 "must be one of " + java.util.Arrays.stream(EventType.values()).map(EventType::ceType)
-                        .collect(Collectors.joining(", ")) + ", was \"" + ceType + "\""));
+                        .collect(Collectors.joining(", ")) + " (or the same without " + EventType.TYPE_PREFIX
+                        + "), was \"" + ceType + "\""));
         return decode(json, type.dataClass());
     }
 

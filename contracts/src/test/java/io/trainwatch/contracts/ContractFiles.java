@@ -16,6 +16,7 @@ import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -60,7 +61,7 @@ final class ContractFiles {
 
         @Override
         public String toString() {
-            return type.ceType() + "/" + name;
+            return type.baseName() + "/" + name;
         }
     }
 
@@ -96,9 +97,11 @@ final class ContractFiles {
                 return files.filter(p -> p.toString().endsWith(".json"))
                         .sorted()
                         .map(p -> {
-                            String ceType = p.getParent().getFileName().toString();
-                            EventType type = EventType.fromCeType(ceType)
-                                    .orElseThrow(() -> new IllegalStateException("examples/" + ceType + " is not an event type"));
+                            // examples/<base name>/<name>.json (EventType.exampleResource)
+                            String dirName = p.getParent().getFileName().toString();
+                            EventType type = Arrays.stream(EventType.values()).filter(t -> t.baseName().equals(dirName))
+                                    .findFirst().orElseThrow(() -> new IllegalStateException("examples/" + dirName
+                                            + " is not an event type's base name"));
                             String name = p.getFileName().toString().replace(".json", "");
                             try {
                                 return new Example(type, name, Files.readAllBytes(p));

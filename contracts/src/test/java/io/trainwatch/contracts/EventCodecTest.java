@@ -51,7 +51,7 @@ class EventCodecTest {
 
     @Test
     void nonFiniteGoldenExampleDecodesToNonFiniteDoubles() {
-        EpochCompleted e = (EpochCompleted) codec.decode("epoch.completed",
+        EpochCompleted e = (EpochCompleted) codec.decode(EventType.EPOCH_COMPLETED.ceType(),
                 ContractFiles.example(EventType.EPOCH_COMPLETED, "non-finite").bytes());
         assertTrue(e.trainLoss().isNaN());
         assertEquals(Double.POSITIVE_INFINITY, e.valLoss());
@@ -208,7 +208,7 @@ class EventCodecTest {
         assertTrue(event instanceof EpochCompleted e && e.valLoss().isNaN() && e.gradNorm() == null);
         assertEquals(Topics.RUN_EVENTS, epoch.type().topic());
         var bad = org.junit.jupiter.api.Assertions.assertThrows(EventValidationException.class,
-                () -> codec.decode("epoch.completed", "{\"run_id\":\"r1\",\"epoch\":-3}".getBytes(StandardCharsets.UTF_8)));
+                () -> codec.decode("io.trainwatch.epoch.completed", "{\"run_id\":\"r1\",\"epoch\":-3}".getBytes(StandardCharsets.UTF_8)));
         assertEquals("epoch", bad.field());
         assertEquals("epoch: must be >= 0 and <= 10000000, was -3", bad.getMessage());
     }
@@ -222,7 +222,7 @@ class EventCodecTest {
                 "content-type"), List.copyOf(h.keySet()));
         assertEquals("https://trainwatch.io/schemas/v1/epoch.completed.schema.json", h.get("ce_dataschema"));
         assertEquals("1.0", h.get("ce_specversion"));
-        assertEquals("epoch.completed", h.get("ce_type"));
+        assertEquals("io.trainwatch.epoch.completed", h.get("ce_type"));
         assertEquals("spirals-mlp-20261124-0730-7f3a9c", h.get("ce_subject"));
         assertEquals("2026-11-24T07:30:05.731Z", h.get("ce_time"));
         assertEquals("application/json", h.get("content-type"));

@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The dashboard in a real headless Chromium (Debian's package; nothing downloads a browser), served by the packaged
  * metrics-api at {@code /}: a real {@code overfit} job appears live in the runs list, its epochs arrive live, the
  * overfitting alert and the stop recommendation appear, the cancel dialog refuses an empty reason, and a cancel with
- * a reason turns the status to cancelled. The scenario is {@code dashboard/dev/live-check.mjs} (DevTools protocol,
+ * a reason turns the status to cancelled, and deleting it from the dashboard removes it (the API answers 404). The scenario is {@code dashboard/dev/live-check.mjs} (DevTools protocol,
  * Node's standard library only); screenshots go to {@code e2e/target/screenshots}.
  *
  * <p>CI installs Chromium ({@code .ci/run}) and sets {@code TRAINWATCH_REQUIRE_BROWSER=true}, so there a missing
@@ -74,6 +74,7 @@ class DashboardBrowserIT {
         assertTrue(transcript.contains("stop recommended"), transcript);
         assertTrue(transcript.contains("epoch-count matches the server"), "cancelled, and the page agrees with the API:\n" + transcript);
         assertTrue(Files.size(screenshots.resolve("live-run-cancelled.png")) > 10_000, "a screenshot of the cancelled run");
+        assertTrue(transcript.contains("run deleted from the dashboard; the API answers 404"), transcript);
     }
 
     private static boolean onPath(String command) {

@@ -220,7 +220,8 @@ final class FaultLedger implements AutoCloseable {
         Map<String, Insights> out = new HashMap<>();
         for (TopicReader.Received r : insights.untilCaughtUp(Duration.ofSeconds(30))) {
             TreeSet<Integer> epochs = expected.get(r.key());
-            if (epochs == null || !EventType.ANALYSIS_UPDATED.ceType().equals(r.header(CloudEvents.H_TYPE))) {
+            // fromCeType: the prefixed type, or the bare one an earlier metrics-api published
+            if (epochs == null || EventType.fromCeType(r.header(CloudEvents.H_TYPE)).orElse(null) != EventType.ANALYSIS_UPDATED) {
                 continue;
             }
             int epoch;

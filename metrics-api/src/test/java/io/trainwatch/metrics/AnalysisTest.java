@@ -88,7 +88,7 @@ class AnalysisTest {
             given().get("/api/v1/runs/{id}", inOrder).then().body("analysis.best_epoch", equalTo(30));
 
             List<ConsumerRecord<String, byte[]>> updates = KafkaTestClient.pollUntil(insights,
-                    r -> inOrder.equals(r.key()) && "analysis.updated".equals(KafkaTestClient.header(r, CloudEvents.H_TYPE)),
+                    r -> inOrder.equals(r.key()) && "io.trainwatch.analysis.updated".equals(KafkaTestClient.header(r, CloudEvents.H_TYPE)),
                     Duration.ofSeconds(30));
             assertFalse(updates.isEmpty(), "analysis.updated published on " + Topics.RUN_INSIGHTS);
         }
@@ -163,13 +163,13 @@ class AnalysisTest {
             List<String> transitions = new ArrayList<>();
             KafkaTestClient.pollUntil(insights, r -> {
                 String type = KafkaTestClient.header(r, CloudEvents.H_TYPE);
-                if (runId.equals(r.key()) && type.startsWith("alert.")
+                if (runId.equals(r.key()) && type.startsWith("io.trainwatch.alert.")
                         && new String(r.value(), java.nio.charset.StandardCharsets.UTF_8).contains("gradients.exploding")) {
                     transitions.add(type);
                 }
-                return transitions.contains("alert.resolved");
+                return transitions.contains("io.trainwatch.alert.resolved");
             }, Duration.ofSeconds(30));
-            assertEquals(List.of("alert.opened", "alert.resolved"), transitions, "published once each, in order");
+            assertEquals(List.of("io.trainwatch.alert.opened", "io.trainwatch.alert.resolved"), transitions, "published once each, in order");
 
             SseClientForTests.Event alert;
             do { // other kinds (e.g. an info about the synthetic loss curve) may come first

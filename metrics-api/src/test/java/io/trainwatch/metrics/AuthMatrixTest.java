@@ -130,12 +130,19 @@ class AuthMatrixTest {
         JsonNode doc = mapper.readTree(given().queryParam("format", "json").get("/q/openapi").then().statusCode(200)
                 .extract().asString());
         List<String> operations = new ArrayList<>();
+        List<String> misdocumented = new ArrayList<>();
         for (Iterator<Map.Entry<String, JsonNode>> paths = doc.get("paths").fields(); paths.hasNext(); ) {
             Map.Entry<String, JsonNode> path = paths.next();
-            for (Iterator<String> methods = path.getValue().fieldNames(); methods.hasNext(); ) {
-                String method = methods.next().toUpperCase();
+            for (Iterator<Map.Entry<String, JsonNode>> methods = path.getValue().fields(); methods.hasNext(); ) {
+                Map.Entry<String, JsonNode> m = methods.next();
+                String method = m.getKey().toUpperCase();
                 if (List.of("GET", "POST", "PUT", "PATCH", "DELETE").contains(method)) {
-                    operations.add(method + " " + path.getKey());
+                    String op = method + " " + path.getKey();
+                    operations.add(op);
+                    String documented = documentedScopes(m.getValue());
+                    if (EXPECTED.containsKey(op) && !EXPECTED.get(op).equals(documented)) {
+                        misdocumented.add(op + ": the document says " + documented + ", expected " + EXPECTED.get(op));
+                    }
                 }
             }
         }
@@ -143,6 +150,7 @@ class AuthMatrixTest {
         List<String> gone = EXPECTED.keySet().stream().filter(op -> !operations.contains(op)).toList();
         assertTrue(gone.isEmpty(), "operations expected but not in the OpenAPI document: " + gone);
         assertTrue(missing.isEmpty(), "operations without an expected scope in this test (add them): " + missing);
+        assertTrue(misdocumented.isEmpty(), "the document's security states other scopes: " + misdocumented);
 
         Map<String, Map<String, String>> tokensByScope = new LinkedHashMap<>();
         List<String> failures = new ArrayList<>();
@@ -152,7 +160,7 @@ class AuthMatrixTest {
             Map<String, String> cases = tokensByScope.computeIfAbsent(scope, s -> tokens(s, project));
             String method = op.substring(0, op.indexOf(' '));
             String path = op.substring(op.indexOf(' ') + 1).replace("{id}", method.equals("DELETE") ? doomed : runId).replace("{token}", "no-such-token")
-                    .replace("{ce_type}", "epoch.completed");
+                    .replace("{ce_type}", "io.trainwatch.epoch.completed");
             if (path.equals("/api/v1/compare")) {
                 path += "?run=" + runId;
             }
@@ -174,6 +182,13 @@ class AuthMatrixTest {
             }
         }
         assertTrue(failures.isEmpty(), failures.size() + " of " + cells + " cells wrong:\n" + String.join("\n", failures));
+    }
+
+    /** The scopes an operation's security accepts, as EXPECTED writes them ("read|ingest"; "any": any token). */
+    private static String documentedScopes(JsonNode operation) {
+        List<String> scopes = new ArrayList<>();
+        operation.path("security").forEach(alternative -> alternative.path("bearer").forEach(s -> scopes.add(s.asText())));
+        return scopes.isEmpty() ? "any" : String.join("|", scopes);
     }
 
     /** What a token case must get on an operation. */

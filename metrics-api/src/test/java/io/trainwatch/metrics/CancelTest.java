@@ -51,7 +51,7 @@ class CancelTest {
                     r -> runId.equals(r.key()), Duration.ofSeconds(30));
             assertEquals(1, records.size());
             ConsumerRecord<String, byte[]> r = records.get(0);
-            assertEquals("run.cancel-requested", KafkaTestClient.header(r, CloudEvents.H_TYPE));
+            assertEquals("io.trainwatch.run.cancel-requested", KafkaTestClient.header(r, CloudEvents.H_TYPE));
             assertEquals(runId, KafkaTestClient.header(r, CloudEvents.H_SUBJECT));
             RunCancelRequested sent = EventCodec.instance().decode(r.value(), RunCancelRequested.class);
             assertEquals("overfitting since epoch 30", sent.reason());

@@ -49,7 +49,7 @@ class CancelUnconfirmedTest {
             given().queryParam("status", "cancel_unconfirmed").get("/api/v1/runs").then().statusCode(200);
 
             List<ConsumerRecord<String, byte[]>> alerts = KafkaTestClient.pollUntil(insights,
-                    r -> runId.equals(r.key()) && "alert.opened".equals(KafkaTestClient.header(r, "ce_type"))
+                    r -> runId.equals(r.key()) && "io.trainwatch.alert.opened".equals(KafkaTestClient.header(r, "ce_type"))
                             && "cancel_unconfirmed".equals(EventCodec.instance().decode(r.value(), AlertOpened.class).kind()),
                     Duration.ofSeconds(30));
             assertFalse(alerts.isEmpty(), "no alert.opened for the unconfirmed cancel within 30 s");

@@ -171,7 +171,8 @@ class IngestTest {
             List<String> reasons = dead.stream().map(r -> KafkaTestClient.header(r, DeadLetters.H_REASON)).toList();
             assertTrue(reasons.get(0).startsWith("epoch: must be >= 0"), reasons.get(0));
             assertTrue(reasons.get(1).contains("not valid JSON"), reasons.get(1));
-            assertTrue(reasons.get(2).startsWith("ce_type: must be one of"), reasons.get(2));
+            assertTrue(reasons.get(2).startsWith("ce_type: must be one of io.trainwatch.epoch.completed"), reasons.get(2));
+            assertTrue(reasons.get(2).endsWith("(or the same without io.trainwatch.), was \"epoch.exploded\""), reasons.get(2));
             for (ConsumerRecord<String, byte[]> r : dead) {
                 assertEquals(Topics.RUN_EVENTS, KafkaTestClient.header(r, DeadLetters.H_TOPIC));
                 assertNotNull(KafkaTestClient.header(r, DeadLetters.H_PARTITION));
@@ -179,6 +180,48 @@ class IngestTest {
                 assertNotNull(KafkaTestClient.header(r, CloudEvents.H_ID), "original headers are kept");
             }
         }
+    }
+
+    /**
+     * A producer built before the reverse-DNS prefix sends bare ce_types and no ce_dataschema; such records also stay
+     * on the v1 topic for its retention. They are stored like any other, while an unknown type, prefixed or not, is
+     * still dead-lettered with its reason.
+     */
+    @Test
+    void eventsWithTheLegacyBareTypeAreStoredAndUnknownTypesStillDeadLettered() {
+        String runId = TestRuns.newRunId("legacy-type");
+        try (KafkaConsumer<String, byte[]> dlq = KafkaTestClient.consumer(Topics.RUN_EVENTS_DLQ)) {
+            sendAsLegacyProducer(TestRuns.started(runId, "proj-legacy", 3), "run.started");
+            sendAsLegacyProducer(TestRuns.epoch(runId, 0, 3), "epoch.completed");
+            sendAsLegacyProducer(new StepSampled(1, runId, 0, 5L, null, 0.8, 0.001, 0.2), "step.sampled");
+            KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.epoch(runId, 1, 3)); // an upgraded producer, same run
+            Map<String, String> unknown = new java.util.LinkedHashMap<>(CloudEvents.headers(TestRuns.epoch(runId, 2, 3),
+                    CloudEvents.newId(), "/test", Instant.now()));
+            unknown.put(CloudEvents.H_TYPE, "io.trainwatch.epoch.exploded");
+            KafkaTestClient.sendRaw(Topics.RUN_EVENTS, runId, unknown,
+                    EventCodec.instance().encode(TestRuns.epoch(runId, 2, 3)));
+            sendAsLegacyProducer(new RunFinished(1, runId, RunStatus.COMPLETED, "done", 2, null, null), "run.finished");
+
+            await().atMost(WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}", runId).then().statusCode(200)
+                    .body("status", equalTo("completed")).body("name", equalTo("spirals-mlp"))
+                    .body("epochs_recorded", equalTo(2)).body("steps_recorded", equalTo(1)));
+            given().get("/api/v1/runs/{id}/metrics", runId).then().body("epochs.epoch", equalTo(List.of(0, 1)));
+
+            List<ConsumerRecord<String, byte[]>> dead = KafkaTestClient.pollUntil(dlq, r -> runId.equals(r.key()), WAIT);
+            assertEquals(1, dead.size(), "only the unknown type is dead-lettered");
+            String reason = KafkaTestClient.header(dead.get(0), DeadLetters.H_REASON);
+            assertTrue(reason.startsWith("ce_type: must be one of io.trainwatch.epoch.completed"), reason);
+            assertTrue(reason.endsWith("was \"io.trainwatch.epoch.exploded\""), reason);
+        }
+    }
+
+    /** Sends as a producer built before the prefix did: the bare ce_type and no ce_dataschema. */
+    private static void sendAsLegacyProducer(io.trainwatch.contracts.TrainwatchEvent event, String bareType) {
+        Map<String, String> headers = new java.util.LinkedHashMap<>(CloudEvents.headers(event, CloudEvents.newId(),
+                "/trainwatch/trainer-host", Instant.now()));
+        headers.put(CloudEvents.H_TYPE, bareType);
+        headers.remove(CloudEvents.H_DATASCHEMA);
+        KafkaTestClient.sendRaw(Topics.RUN_EVENTS, event.runId(), headers, EventCodec.instance().encode(event));
     }
 
     private static EpochCompleted withoutTotal(EpochCompleted e) {

@@ -121,12 +121,14 @@ class SecurityTest {
     }
 
     @Test
-    void aRevokedTokenIsRefusedWithinASecondAndAnExpiredOneWhenItExpires() {
+    void aTokenWorksOnceCreatedIsRefusedOnceRevokedAndAnExpiredOneWhenItExpires() {
+        // No waiting on this replica: the answer to create/revoke comes after its own token cache has the change
+        // (other replicas follow within a second: ReplicasIT).
         String name = "revoke-me-" + System.nanoTime();
         String secret = TestTokens.create(name, List.of("read"), List.of());
         as(secret).get("/api/v1/runs").then().statusCode(200);
         TestTokens.revoke(name);
-        await().atMost(Duration.ofSeconds(1)).untilAsserted(() -> as(secret).get("/api/v1/runs").then().statusCode(401));
+        as(secret).get("/api/v1/runs").then().statusCode(401);
         as(TestAuth.SECRET).get("/api/v1/tokens").then().statusCode(200).body("tokens.name", hasItem(name))
                 .body("tokens.secret", everyItem(equalTo(null)));
         as(TestAuth.SECRET).queryParam("limit", 50).get("/api/v1/audit").then()

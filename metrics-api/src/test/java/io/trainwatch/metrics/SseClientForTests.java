@@ -24,6 +24,7 @@ final class SseClientForTests implements AutoCloseable {
     private final InputStream body;
     private final Thread reader;
     final int status;
+    final String contentType;
     /** True once the server ended the stream (not when the test closed it). */
     volatile boolean ended;
 
@@ -44,6 +45,7 @@ final class SseClientForTests implements AutoCloseable {
         HttpResponse<InputStream> response = HttpClient.newHttpClient().send(request.GET().build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         status = response.statusCode();
+        contentType = response.headers().firstValue("Content-Type").orElse(null);
         body = response.body();
         reader = new Thread(this::read, "sse-test-reader");
         reader.setDaemon(true);

@@ -44,7 +44,7 @@ class StalledRunTest {
                     .statusCode(200).body("status", equalTo("stalled")));
             given().queryParam("status", "stalled").get("/api/v1/runs").then().statusCode(200);
             List<ConsumerRecord<String, byte[]>> alerts = KafkaTestClient.pollUntil(insights,
-                    r -> runId.equals(r.key()) && "alert.opened".equals(KafkaTestClient.header(r, "ce_type")),
+                    r -> runId.equals(r.key()) && "io.trainwatch.alert.opened".equals(KafkaTestClient.header(r, "ce_type")),
                     Duration.ofSeconds(30));
             assertFalse(alerts.isEmpty(), "no alert.opened for the stalled run within 30 s");
             assertEquals("stalled", EventCodec.instance().decode(alerts.get(0).value(), AlertOpened.class).kind());

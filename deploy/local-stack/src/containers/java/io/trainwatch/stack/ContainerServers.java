@@ -43,7 +43,8 @@ public final class ContainerServers {
         PostgreSQLContainer p = new PostgreSQLContainer(image("trainwatch.containers.postgres-image"))
                 .withDatabaseName("trainwatch")
                 .withUsername("trainwatch")
-                .withPassword("trainwatch");
+                // A random password like the embedded server's: nothing that connects may assume a fixed one.
+                .withPassword(PostgresCredentials.generate());
         k.start();
         p.start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -40,6 +40,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -48,11 +49,15 @@ import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import static io.trainwatch.stack.PostgresCredentials.SUPERUSER;
+
 /**
  * A real Kafka broker (single-node KRaft, in this JVM) and a real PostgreSQL (zonky binaries, a child process)
  * on 127.0.0.1, with every Trainwatch topic and the database created. Either server can be replaced by an
  * external one: set {@value #KAFKA_BOOTSTRAP_SERVERS} or {@value #TRAINWATCH_DB_URL} (system property or
- * environment variable), or use the builder's {@code optExternal…} setters.
+ * environment variable), or use the builder's {@code optExternal…} setters. The embedded PostgreSQL asks every
+ * connection for a scram-sha-256 password, generated on the data dir's first start and kept there
+ * ({@link #password()}, {@link #passwordFile()}).
  *
  * <pre>{@code
  * try (LocalStack stack = LocalStack.builder().optPartitions(3).build().start()) {
@@ -70,13 +75,15 @@ public final class LocalStack implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalStack.class);
     private static final String HOST = "127.0.0.1";
     /** Written into a data dir we own, so --fresh never wipes a directory that someone else's data lives in. */
-    private static final String MARKER_FILE = ".trainwatch-local-stack";
+    static final String MARKER_FILE = ".trainwatch-local-stack";
     /** Largest record the topics take: the largest event the contracts allow, plus room for headers and batching. */
     public static final int MAX_MESSAGE_BYTES = io.trainwatch.contracts.Limits.MAX_EVENT_BYTES + 1024 * 1024;
     /** What ./run puts in a data dir besides our data: its logs (kept by --fresh) and the endpoints file. */
     private static final Set<String> RUN_FILES = Set.of("logs", "stack.env", "stack.env.tmp");
     private static final Pattern SQL_IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+    /** For an external PostgreSQL when TRAINWATCH_DB_PASSWORD is not given; the embedded one generates its own. */
+    private static final String DEFAULT_EXTERNAL_PASSWORD = "trainwatch";
 
     private final int requestedKafkaPort;
     private final int requestedPostgresPort;
@@ -87,7 +94,8 @@ public final class LocalStack implements AutoCloseable {
     private final String externalKafka;
     private final String externalJdbcUrl;
     private final String username;
-    private final String password;
+    /** The external server's password; for the embedded one it comes from {@link #credentials} at start. */
+    private final String externalPassword;
 
     /** Set only on a view of a stack owned by another class loader (see {@link LocalStackTestResource}). */
     private final Map<String, Object> remote;
@@ -99,6 +107,7 @@ public final class LocalStack implements AutoCloseable {
     private Properties kafkaProperties;
     private KafkaRaftServer broker;
     private EmbeddedPostgres postgres;
+    private PostgresCredentials credentials;
     private int postgresPort;
     private boolean started;
     private boolean closed;
@@ -112,9 +121,9 @@ public final class LocalStack implements AutoCloseable {
         this.externalKafka = blankToNull(builder.externalKafka);
         this.externalJdbcUrl = blankToNull(builder.externalJdbcUrl);
         String externalUser = blankToNull(builder.externalUser);
-        String externalPassword = builder.externalPassword;
         this.username = externalJdbcUrl != null && externalUser != null ? externalUser : builder.username;
-        this.password = externalJdbcUrl != null && externalPassword != null ? externalPassword : builder.password;
+        this.externalPassword = externalJdbcUrl == null ? null
+                : builder.externalPassword != null ? builder.externalPassword : DEFAULT_EXTERNAL_PASSWORD;
         this.database = externalJdbcUrl != null ? databaseOf(externalJdbcUrl) : builder.database;
         this.remote = null;
     }
@@ -129,7 +138,7 @@ public final class LocalStack implements AutoCloseable {
         this.externalKafka = null;
         this.externalJdbcUrl = null;
         this.username = null;
-        this.password = null;
+        this.externalPassword = null;
         this.remote = Map.copyOf(remote);
         this.started = true;
     }
@@ -154,6 +163,7 @@ public final class LocalStack implements AutoCloseable {
         handle.put("reactiveUrl", (Supplier<String>) this::reactiveUrl);
         handle.put("username", (Supplier<String>) this::username);
         handle.put("password", (Supplier<String>) this::password);
+        handle.put("passwordFile", (Supplier<String>) () -> passwordFile().map(Path::toString).orElse(""));
         handle.put("database", (Supplier<String>) this::database);
         handle.put("dataDir", (Supplier<String>) () -> dataDir().toString());
         handle.put("kafkaEmbedded", (Supplier<String>) () -> Boolean.toString(kafkaEmbedded()));
@@ -185,6 +195,10 @@ public final class LocalStack implements AutoCloseable {
         long begin = System.nanoTime();
         try {
             prepareDataDir();
+            if (externalJdbcUrl == null) {
+                // Before anything starts: a data dir whose password is lost fails here, naming the file.
+                credentials = PostgresCredentials.loadOrCreate(dataDir, postgresDataDir());
+            }
             if (externalKafka == null) {
                 kafkaPort = requestedKafkaPort == 0 ? freePort() : requirePortFree("kafkaPort", requestedKafkaPort);
                 controllerPort = freePort();
@@ -199,6 +213,9 @@ public final class LocalStack implements AutoCloseable {
                 postgresPort = requestedPostgresPort == 0 ? freePort()
                         : requirePortFree("postgresPort", requestedPostgresPort);
                 LOG.info("PostgreSQL: embedded on {}:{} (data dir {})", HOST, postgresPort, postgresDataDir());
+                if (PostgresCredentials.trustsAnyone(postgresDataDir())) {
+                    upgradeFromTrust();
+                }
                 startEmbeddedPostgres();
                 createRoleAndDatabase();
             } else {
@@ -246,8 +263,40 @@ public final class LocalStack implements AutoCloseable {
         return remote != null ? remoteGet("username") : username;
     }
 
+    /**
+     * The password of {@link #username()}: the external one as given, or the embedded server's, generated on the
+     * data dir's first start and kept in {@link #passwordFile()}.
+     */
     public String password() {
-        return remote != null ? remoteGet("password") : password;
+        if (remote != null) {
+            return remoteGet("password");
+        }
+        if (externalJdbcUrl != null) {
+            return externalPassword;
+        }
+        if (credentials == null) {
+            throw new IllegalStateException("password: the stack is not started; call start()");
+        }
+        return SUPERUSER.equals(username) ? credentials.superuserPassword() : credentials.password();
+    }
+
+    /**
+     * Where the embedded PostgreSQL's password for {@link #username()} is stored (mode 0600, in the data dir);
+     * empty when PostgreSQL is external.
+     */
+    public Optional<Path> passwordFile() {
+        if (remote != null) {
+            String file = remoteGet("passwordFile");
+            return file.isEmpty() ? Optional.empty() : Optional.of(Path.of(file));
+        }
+        if (externalJdbcUrl != null) {
+            return Optional.empty();
+        }
+        if (credentials == null) {
+            throw new IllegalStateException("passwordFile: the stack is not started; call start()");
+        }
+        return Optional.of(SUPERUSER.equals(username) ? credentials.superuserPasswordFile()
+                : credentials.passwordFile());
     }
 
     public String database() {
@@ -662,7 +711,16 @@ public final class LocalStack implements AutoCloseable {
         return dataDir.resolve("postgres");
     }
 
+    /** Starts PostgreSQL with a pg_hba.conf that asks every connection for a password. */
     private void startEmbeddedPostgres() {
+        postgres = startEmbeddedPostgres(true);
+    }
+
+    /**
+     * @param requirePasswords false only to upgrade a data dir from the trust days: it then starts with the
+     *                         pg_hba.conf it has
+     */
+    private EmbeddedPostgres startEmbeddedPostgres(boolean requirePasswords) {
         try {
             EmbeddedPostgres.Builder pg = EmbeddedPostgres.builder()
                     .setPort(postgresPort)
@@ -673,30 +731,77 @@ public final class LocalStack implements AutoCloseable {
                     .setRegisterShutdownHook(false)
                     .setPGStartupWait(Duration.ofSeconds(60))
                     .setServerConfig("listen_addresses", HOST)
-                    .setServerConfig("max_connections", "200");
+                    .setServerConfig("max_connections", "200")
+                    .setServerConfig("password_encryption", PostgresCredentials.AUTH_METHOD)
+                    // zonky passes each "locale" setting to initdb as --key=value, its only way to give initdb an
+                    // option: the superuser gets its password when the cluster is made, with no window without one.
+                    .setLocaleConfig("pwfile", credentials.superuserPasswordFile().toString())
+                    // zonky's readiness check logs in as postgres.
+                    .setConnectConfig("password", credentials.superuserPassword());
+            if (requirePasswords) {
+                // After initdb (whose pg_hba.conf trusts everyone), before the server starts: no trust, ever.
+                pg.setDataDirectoryCustomizer(dir -> PostgresCredentials.requirePasswords(dir.toPath()));
+            }
             if (dataDirIsTemporary) {
                 // Throwaway test data: durability costs time and buys nothing.
                 pg.setServerConfig("fsync", "off").setServerConfig("synchronous_commit", "off")
                         .setServerConfig("full_page_writes", "off");
             }
-            postgres = pg.start();
+            return pg.start();
         } catch (IOException e) {
             throw new UncheckedIOException("PostgreSQL on " + HOST + ":" + postgresPort + " did not start: "
                     + e.getMessage(), e);
         }
     }
 
-    /** The role and database the apps use; initdb only made the superuser postgres. */
+    /**
+     * A data dir made before the stack required passwords: zonky's initdb left pg_hba.conf on trust and postgres
+     * without a password. Starts it as it is, gives postgres its password, stops it; the next start writes the
+     * pg_hba.conf that asks for passwords, and {@link #createRoleAndDatabase()} sets the apps' role's.
+     */
+    private void upgradeFromTrust() {
+        LOG.warn("PostgreSQL data in {} predates password authentication (trust in pg_hba.conf): upgrading it to {}"
+                + " with the passwords in {} and {}", postgresDataDir(), PostgresCredentials.AUTH_METHOD,
+                credentials.passwordFile(), credentials.superuserPasswordFile());
+        EmbeddedPostgres legacy = startEmbeddedPostgres(false);
+        try (Connection connection = DriverManager.getConnection(adminUrl(), SUPERUSER,
+                credentials.superuserPassword());
+             Statement statement = connection.createStatement()) {
+            setPassword(statement, SUPERUSER, credentials.superuserPassword());
+        } catch (SQLException e) {
+            throw new IllegalStateException("PostgreSQL on " + HOST + ":" + postgresPort + ": setting the password of "
+                    + SUPERUSER + " failed: " + e.getMessage(), e);
+        } finally {
+            try {
+                legacy.close();
+            } catch (IOException e) {
+                LOG.warn("Stopping PostgreSQL after the upgrade failed: {}", e.toString());
+            }
+        }
+        LOG.info("PostgreSQL data in {} upgraded: every connection now needs a password", postgresDataDir());
+    }
+
+    private String adminUrl() {
+        return "jdbc:postgresql://" + HOST + ":" + postgresPort + "/postgres";
+    }
+
+    /** Also on every later start: the stored password file is the truth, and a role from the trust days gets it. */
+    private static void setPassword(Statement statement, String role, String password) throws SQLException {
+        statement.execute("alter role " + role + " password '" + password.replace("'", "''") + "'");
+    }
+
+    /** The role and database the apps use, with the role's password; initdb only made the superuser postgres. */
     private void createRoleAndDatabase() {
         requireIdentifier("database", database);
         requireIdentifier("username", username);
-        String adminUrl = "jdbc:postgresql://" + HOST + ":" + postgresPort + "/postgres";
-        try (Connection connection = DriverManager.getConnection(adminUrl, "postgres", "");
+        try (Connection connection = DriverManager.getConnection(adminUrl(), SUPERUSER,
+                credentials.superuserPassword());
              Statement statement = connection.createStatement()) {
-            if (!"postgres".equals(username) && !exists(statement, "select 1 from pg_roles where rolname = '"
-                    + username + "'")) {
-                statement.execute("create role " + username + " login password '" + password.replace("'", "''")
-                        + "'");
+            if (!SUPERUSER.equals(username)) {
+                if (!exists(statement, "select 1 from pg_roles where rolname = '" + username + "'")) {
+                    statement.execute("create role " + username + " login");
+                }
+                setPassword(statement, username, credentials.password());
             }
             if (!exists(statement, "select 1 from pg_database where datname = '" + database + "'")) {
                 statement.execute("create database " + database + " owner " + username);
@@ -717,7 +822,7 @@ public final class LocalStack implements AutoCloseable {
     private void awaitPostgres() {
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         retryUntil(deadline, "PostgreSQL at " + jdbcUrl() + " to answer select 1", () -> {
-            try (Connection connection = DriverManager.getConnection(jdbcUrl(), username, password);
+            try (Connection connection = DriverManager.getConnection(jdbcUrl(), username, password());
                  Statement statement = connection.createStatement();
                  ResultSet rows = statement.executeQuery("select 1")) {
                 return rows.next() && rows.getInt(1) == 1;
@@ -945,7 +1050,6 @@ public final class LocalStack implements AutoCloseable {
         private int partitions = 12;
         private String database = "trainwatch";
         private String username = "trainwatch";
-        private String password = "trainwatch";
         private String externalKafka = setting(KAFKA_BOOTSTRAP_SERVERS);
         private String externalJdbcUrl = setting(TRAINWATCH_DB_URL);
         private String externalUser = setting(TRAINWATCH_DB_USER);
@@ -996,11 +1100,6 @@ public final class LocalStack implements AutoCloseable {
         public Builder optUsername(String username) {
             requireIdentifier("username", username);
             this.username = username;
-            return this;
-        }
-
-        public Builder optPassword(String password) {
-            this.password = Objects.requireNonNull(password, "password: must not be null");
             return this;
         }
 

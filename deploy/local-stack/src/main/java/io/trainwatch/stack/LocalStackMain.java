@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +23,8 @@ public final class LocalStackMain {
 
     /** Written only when the stack is ready; ./run waits for it, sources it and hands it to the apps. */
     public static final String ENV_FILE = "stack.env";
+    /** In {@link #ENV_FILE} when PostgreSQL is embedded: where its password is kept, for people (psql). */
+    static final String PASSWORD_FILE_VARIABLE = "TRAINWATCH_STACK_DB_PASSWORD_FILE";
 
     /** How often the embedded PostgreSQL's process is checked (and restarted if it died). */
     static final java.time.Duration SUPERVISE_EVERY = java.time.Duration.ofSeconds(2);
@@ -29,6 +33,8 @@ public final class LocalStackMain {
             Usage: java -jar trainwatch-local-stack-runner.jar [options]
             Starts a Kafka broker (KRaft) and PostgreSQL on 127.0.0.1 with every Trainwatch topic and the
             trainwatch database, writes the endpoints to <data-dir>/stack.env when ready, runs until SIGTERM/SIGINT.
+            PostgreSQL asks every connection for a password (scram-sha-256): generated on the data dir's first
+            start, kept in <data-dir>/postgres-password (role trainwatch) and postgres-superuser-password, mode 0600.
 
               --kafka-port N      Kafka PLAINTEXT port (default 9092; 0 = any free port)
               --postgres-port N   PostgreSQL port (default 5433; 0 = any free port)
@@ -162,7 +168,9 @@ public final class LocalStackMain {
         long begin = System.nanoTime();
         try {
             stack.start();
-            writeEnvFile(envFile, stack.environment());
+            Map<String, String> environment = new LinkedHashMap<>(stack.environment());
+            stack.passwordFile().ifPresent(file -> environment.put(PASSWORD_FILE_VARIABLE, file.toString()));
+            writeEnvFile(envFile, environment);
         } catch (IOException | RuntimeException e) {
             System.err.println("Local stack: start-up failed: " + e.getMessage());
             return 1;
@@ -173,11 +181,13 @@ public final class LocalStackMain {
                   Kafka bootstrap  %s%s
                   PostgreSQL JDBC  %s%s
                   reactive url     %s  (user %s)
+                  password file    %s
                   data dir         %s
                   endpoints file   %s
                 """, millis, stack.kafkaBootstrapServers(), stack.kafkaEmbedded() ? "" : "  (external)",
                 stack.jdbcUrl(), stack.postgresEmbedded() ? "" : "  (external)", stack.reactiveUrl(),
-                stack.username(), dataDir, envFile);
+                stack.username(), stack.passwordFile().map(Path::toString).orElse("(external: as given)"), dataDir,
+                envFile);
         out.flush();
         if (options.initOnly()) {
             // External servers: nothing of ours runs; keep stack.env for ./run, which reads it next.
@@ -225,13 +235,18 @@ public final class LocalStackMain {
         return channel;
     }
 
-    /** KEY='value' lines, so that a shell can source it; written to a temporary file and moved into place. */
+    /**
+     * KEY='value' lines, so that a shell can source it; written to a temporary file and moved into place. Mode 0600
+     * from the start: it holds the database password.
+     */
     static void writeEnvFile(Path envFile, Map<String, String> environment) throws IOException {
         StringBuilder text = new StringBuilder("# Written by LocalStackMain when the stack was ready; deleted when it stops.\n");
         environment.forEach((key, value) -> text.append(key).append("='").append(value.replace("'", "'\\''"))
                 .append("'\n"));
         text.append("TRAINWATCH_STACK_PID='").append(ProcessHandle.current().pid()).append("'\n");
         Path temporary = envFile.resolveSibling(envFile.getFileName() + ".tmp");
+        Files.deleteIfExists(temporary);
+        Files.createFile(temporary, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(temporary, text);
         Files.move(temporary, envFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +45,7 @@ class LocalStackMainTest {
     }
 
     @Test
-    void envFileQuotesValuesForTheShell(@TempDir Path dir) throws Exception {
+    void envFileQuotesValuesForTheShellAndOnlyItsOwnerMayReadIt(@TempDir Path dir) throws Exception {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://h:1/db?a=1&b=2");
         env.put("QUARKUS_DATASOURCE_PASSWORD", "it's");
@@ -55,5 +56,7 @@ class LocalStackMainTest {
         assertTrue(lines.contains("QUARKUS_DATASOURCE_PASSWORD='it'\\''s'"), lines.toString());
         assertTrue(lines.stream().anyMatch(line -> line.startsWith("TRAINWATCH_STACK_PID='")), lines.toString());
         assertFalse(Files.exists(dir.resolve(LocalStackMain.ENV_FILE + ".tmp")));
+        assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(file),
+                "it holds the database password");
     }
 }

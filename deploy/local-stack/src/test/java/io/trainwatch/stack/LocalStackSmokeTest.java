@@ -58,7 +58,8 @@ class LocalStackSmokeTest {
             assertEquals("jdbc:postgresql://127.0.0.1:" + postgresPort + "/trainwatch", stack.jdbcUrl());
             assertEquals("postgresql://127.0.0.1:" + postgresPort + "/trainwatch", stack.reactiveUrl());
             assertEquals("trainwatch", stack.username());
-            assertEquals("trainwatch", stack.password());
+            assertEquals(Files.readString(stack.passwordFile().orElseThrow()).strip(), stack.password(),
+                    "the generated password, kept in the data dir");
             assertFalse(portFree(kafkaPort), "Kafka listens on " + kafkaPort);
             assertFalse(portFree(postgresPort), "PostgreSQL listens on " + postgresPort);
 
@@ -146,11 +147,14 @@ class LocalStackSmokeTest {
         try (LocalStack owner = LocalStack.builder().optPartitions(1).build().start();
              LocalStack external = LocalStack.builder()
                      .optExternalKafka(owner.kafkaBootstrapServers())
-                     .optExternalDatabase(owner.jdbcUrl() + "?ApplicationName=smoke", "trainwatch", "trainwatch")
+                     .optExternalDatabase(owner.jdbcUrl() + "?ApplicationName=smoke", owner.username(),
+                             owner.password())
                      .build().start()) {
             assertFalse(external.kafkaEmbedded() || external.postgresEmbedded(), "nothing embedded: " + external);
             assertEquals(owner.kafkaBootstrapServers(), external.kafkaBootstrapServers());
             assertEquals(owner.reactiveUrl(), external.reactiveUrl(), "JDBC parameters dropped from the reactive url");
+            assertEquals(owner.password(), external.password(), "an external server's password as given");
+            assertTrue(external.passwordFile().isEmpty(), "no password file for an external server");
             assertThrows(IllegalStateException.class, external::stopKafka);
             String value = "via-external-" + UUID.randomUUID();
             produce(external, Topics.RUN_INSIGHTS, "run-4", value);

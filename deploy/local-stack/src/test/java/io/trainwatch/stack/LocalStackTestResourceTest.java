@@ -8,6 +8,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,7 +30,8 @@ class LocalStackTestResourceTest {
                 "quarkus.datasource.jdbc.url", stack.jdbcUrl(),
                 "quarkus.datasource.reactive.url", stack.reactiveUrl(),
                 "quarkus.datasource.username", "trainwatch",
-                "quarkus.datasource.password", "trainwatch"), config);
+                "quarkus.datasource.password", stack.password()), config);
+        assertNotEquals("trainwatch", stack.password(), "a generated password, not the old fixed one");
 
         resource.stop();
         new LocalStackTestResource().stop();
@@ -49,6 +51,7 @@ class LocalStackTestResourceTest {
         assertEquals(stack.quarkusConfig(), view.quarkusConfig());
         assertEquals(stack.environment(), view.environment());
         assertEquals(stack.dataDir(), view.dataDir());
+        assertEquals(stack.passwordFile(), view.passwordFile());
         assertEquals(stack.database(), view.database());
         assertEquals(stack.kafkaEmbedded(), view.kafkaEmbedded());
         assertEquals(stack.postgresEmbedded(), view.postgresEmbedded());

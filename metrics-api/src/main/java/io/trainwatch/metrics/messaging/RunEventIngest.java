@@ -142,7 +142,10 @@ public class RunEventIngest {
         return dlq.chain(() -> storeIsolated(decoded));
     }
 
-    /** Decodes one record: CloudEvents headers, then the data with the contracts codec. */
+    /**
+     * Decodes one record: CloudEvents headers, then the data with the contracts codec. A bare {@code ce_type}
+     * ({@code epoch.completed}, from producers built before the reverse-DNS prefix) is read like the prefixed one.
+     */
     static EventEnvelope decode(ConsumerRecord<String, byte[]> record) {
         String ceId = header(record, CloudEvents.H_ID);
         if (ceId == null || ceId.isBlank()) {
@@ -155,7 +158,7 @@ public class RunEventIngest {
         EventType type = EventType.fromCeType(ceType).filter(RUN_EVENT_TYPES::contains).orElseThrow(() ->
                 new EventValidationException(CloudEvents.H_TYPE, "must be one of " + RUN_EVENT_TYPES.stream()
                         .map(EventType::ceType).sorted().collect(Collectors.joining(", ")) + " on " + Topics.RUN_EVENTS
-                        + ", was \"" + ceType + "\""));
+                        + " (or the same without " + EventType.TYPE_PREFIX + "), was \"" + ceType + "\""));
         TrainwatchEvent event = EventCodec.instance().decode(record.value(), type.dataClass());
         String subject = header(record, CloudEvents.H_SUBJECT);
         if (subject != null && !subject.equals(event.runId())) {

@@ -18,6 +18,12 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import java.util.ArrayList;
@@ -51,9 +57,24 @@ public class CompareResource {
     io.trainwatch.metrics.security.Access access;
 
     @GET
-    @Operation(summary = "Compare runs: ?run=a&run=b[&fields=…&max_points=…]")
-    public Uni<Response> compare(@QueryParam("run") List<String> runIds, @QueryParam("fields") String fields,
-                                 @QueryParam("max_points") String maxPoints) {
+    @Operation(operationId = "compareRuns", summary = "Compare runs side by side",
+            description = "Each run's summary, headline analysis and epochs, in the order asked.")
+    @APIResponse(responseCode = "200", description = "The runs", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "ComparedRuns"),
+            examples = @ExampleObject(name = "two", value = "{\"runs\": [{\"run_id\": \"a\", \"status\": \"completed\", "
+                    + "\"epochs_recorded\": 1, \"epochs\": [{\"epoch\": 0, \"val_loss\": 0.9}]}, {\"run_id\": \"b\", "
+                    + "\"status\": \"running\", \"epochs_recorded\": 0, \"epochs\": []}]}")))
+    @APIResponse(responseCode = "400", ref = "BadRequest")
+    @APIResponse(responseCode = "404", ref = "RunNotFound")
+    public Uni<Response> compare(
+            @Parameter(description = "A run id; 1 to 10 times", required = true, explode = org.eclipse.microprofile.openapi.annotations.enums.Explode.TRUE,
+                    schema = @Schema(type = SchemaType.ARRAY, minItems = 1, maxItems = 10,
+                            implementation = String.class))
+            @QueryParam("run") List<String> runIds,
+            @Parameter(description = "Comma list of epoch fields (default: every field)") @QueryParam("fields") String fields,
+            @Parameter(description = "Downsample each run to at most this many epochs",
+                    schema = @Schema(type = SchemaType.INTEGER, minimum = "2", maximum = "100000"))
+            @QueryParam("max_points") String maxPoints) {
         List<String> ids = new ArrayList<>(new LinkedHashSet<>(runIds == null ? List.of() : runIds));
         if (ids.isEmpty() || ids.size() > MAX_RUNS) {
             throw new QueryParameterException("run", "must be given 1 to " + MAX_RUNS + " times, was given " + ids.size());

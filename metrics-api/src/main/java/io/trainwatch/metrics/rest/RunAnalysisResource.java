@@ -24,6 +24,13 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import java.security.MessageDigest;
@@ -56,8 +63,21 @@ public class RunAnalysisResource {
      */
     @GET
     @Path("analysis")
-    @Operation(summary = "The verdict: trends, overfitting, plateau, divergence, gradients, forecast, recommendation, alerts; ETag/304")
-    public Uni<Response> analysis(@PathParam("id") String id,
+    @Operation(operationId = "getRunAnalysis", summary = "Get a run's verdict",
+            description = "Trends, overfitting, plateau, divergence, gradients, forecast, the recommendation and the "
+                    + "open alerts, computed when the epochs were stored. Strong ETag: 304 with If-None-Match until a "
+                    + "new epoch has been analysed or the status changed.")
+    @APIResponse(responseCode = "200", description = "The verdict",
+            headers = {@Header(name = "ETag", description = "Strong; send it back as If-None-Match",
+                    schema = @Schema(type = SchemaType.STRING)),
+                    @Header(name = "Cache-Control", schema = @Schema(type = SchemaType.STRING))},
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "RunAnalysis")))
+    @APIResponse(responseCode = "304", description = "Not modified: the If-None-Match ETag is current",
+            headers = @Header(name = "ETag", schema = @Schema(type = SchemaType.STRING)))
+    @APIResponse(responseCode = "404", ref = "RunNotFound")
+    public Uni<Response> analysis(@Parameter(description = "The run id", schema = @Schema(ref = "ContractRunId"))
+                                  @PathParam("id") String id,
+                                  @Parameter(description = "An ETag of a previous answer: 304 while nothing changed")
                                   @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch) {
         return runs.requireRun(id).chain(run -> analysis.verdict(run).map(found -> {
             ObjectNode doc = mapper.createObjectNode();
@@ -104,8 +124,18 @@ public class RunAnalysisResource {
 
     @GET
     @Path("alerts")
-    @Operation(summary = "Every alert of the run, opened and resolved; state=open|resolved filters")
-    public Uni<Response> alerts(@PathParam("id") String id, @QueryParam("state") String state) {
+    @Operation(operationId = "listRunAlerts", summary = "List a run's alerts", description = "Open and resolved.")
+    @APIResponse(responseCode = "200", description = "The alerts", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "AlertList"),
+            examples = @ExampleObject(name = "alerts", value = "{\"run_id\": \"r-42\", \"alerts\": [{\"id\": "
+                    + "\"overfitting@36\", \"kind\": \"overfitting\", \"severity\": \"warning\", \"opened_epoch\": 36, "
+                    + "\"state\": \"open\", \"message\": \"validation loss rising\"}]}")))
+    @APIResponse(responseCode = "400", ref = "BadRequest")
+    @APIResponse(responseCode = "404", ref = "RunNotFound")
+    public Uni<Response> alerts(@Parameter(description = "The run id", schema = @Schema(ref = "ContractRunId")) @PathParam("id") String id,
+                                @Parameter(description = "Only open or only resolved alerts",
+                                        schema = @Schema(enumeration = {"open", "resolved"}))
+                                @QueryParam("state") String state) {
         if (state != null && !state.equals("open") && !state.equals("resolved")) {
             throw new QueryParameterException("state", "must be open or resolved, was \"" + state + "\"");
         }

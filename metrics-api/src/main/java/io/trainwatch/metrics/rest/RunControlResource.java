@@ -11,6 +11,12 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import java.time.Duration;
@@ -30,9 +36,21 @@ public class RunControlResource {
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Control state (cancel_requested, reason, requested_by, status); wait=S (0-60) holds the "
-            + "answer until a cancel is requested, the run ends, or S seconds pass")
-    public Uni<Response> control(@PathParam("id") String id, @QueryParam("wait") String wait) {
+    @Operation(operationId = "getRunControl", summary = "Get a run's control state (long-poll)",
+            description = "cancel_requested, reason, requested_by, status; wait=S (0-60) holds the answer until a "
+                    + "cancel is requested, the run ends, or S seconds pass.")
+    @APIResponse(responseCode = "200", description = "The control state", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "ControlState"),
+            examples = @ExampleObject(name = "cancelled", value = "{\"cancel_requested\": true, \"reason\": "
+                    + "\"overfitting\", \"requested_by\": \"agent-7\", \"status\": \"cancelling\"}")))
+    @APIResponse(responseCode = "400", ref = "BadRequest")
+    @APIResponse(responseCode = "404", ref = "RunNotFound")
+    public Uni<Response> control(@Parameter(description = "The run id", schema = @Schema(ref = "ContractRunId"))
+                                 @PathParam("id") String id,
+                                 @Parameter(description = "Seconds to hold the answer while nothing changes",
+                                         schema = @Schema(type = SchemaType.INTEGER, minimum = "0", maximum = "60",
+                                                 defaultValue = "0"))
+                                 @QueryParam("wait") String wait) {
         Duration max = Duration.ofSeconds(parseWait(wait));
         return control.await(id, max, found -> found.isEmpty() || RunControl.settled(found.get()))
                 .map(found -> Response.ok(control.view(found.orElseThrow(() -> ProblemException.runNotFound(id)))).build());

@@ -2,6 +2,7 @@ package io.trainwatch.metrics.rest;
 
 import io.smallrye.mutiny.Uni;
 import io.trainwatch.contracts.EpochCompleted;
+import io.trainwatch.contracts.Limits;
 import io.trainwatch.metrics.history.EpochRow;
 import io.trainwatch.metrics.history.HistoryQuery;
 import io.trainwatch.metrics.persistence.RunQueries;
@@ -17,12 +18,32 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** A run's epoch history: incremental, selectable, downsampled, JSON or CSV, with strong ETags; and its HTTP ingest. */
 @Path("/api/v1/runs/{id}/metrics")
 @Tag(name = "metrics")
 public class RunMetricsResource {
+
+    static final String EXAMPLE = "{\"run_id\": \"r-42\", \"count\": 2, \"downsampled\": false, \"epochs\": ["
+            + "{\"epoch\": 11, \"train_loss\": 0.41, \"val_loss\": 0.52}, "
+            + "{\"epoch\": 12, \"train_loss\": 0.39, \"val_loss\": \"NaN\"}]}";
+
+    @Schema(ref = "EpochCompletedBody")
+    interface EpochBody {
+    }
+
+    @Schema(type = SchemaType.ARRAY, minItems = 1, maxItems = Limits.MAX_EVENTS_PER_REQUEST, implementation = EpochBody.class)
+    interface EpochBodies {
+    }
 
     @Inject
     RunQueries queries;
@@ -38,20 +59,52 @@ public class RunMetricsResource {
 
     @GET
     @Produces({MediaType.APPLICATION_JSON, HistoryResponses.CSV})
-    @Operation(summary = "Epoch history: since_epoch (exclusive), fields, max_points (keeps first, last, min, max), format=csv; ETag/304")
-    public Uni<Response> history(@PathParam("id") String id, @QueryParam("since_epoch") String sinceEpoch,
-                                 @QueryParam("fields") String fields, @QueryParam("max_points") String maxPoints,
-                                 @QueryParam("format") String format,
-                                 @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch) {
+    @Operation(operationId = "getRunMetrics", summary = "Get a run's epoch history",
+            description = "Incremental (since_epoch), selectable (fields), downsampled (max_points), JSON or CSV; "
+                    + "strong ETag, 304 with If-None-Match.")
+    @APIResponse(responseCode = "200", description = "The history, ascending",
+            headers = {@Header(name = "ETag", description = "Strong; send it back as If-None-Match",
+                    schema = @Schema(type = SchemaType.STRING)),
+                    @Header(name = "Cache-Control", schema = @Schema(type = SchemaType.STRING))},
+            content = {@Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "EpochHistory"),
+                    examples = @ExampleObject(name = "incremental", value = EXAMPLE)),
+                    @Content(mediaType = HistoryResponses.CSV, schema = @Schema(type = SchemaType.STRING,
+                            description = "RFC 4180: a header row, one line per point, maps flattened to name.key"))})
+    @APIResponse(responseCode = "304", description = "Not modified: the If-None-Match ETag is current",
+            headers = @Header(name = "ETag", schema = @Schema(type = SchemaType.STRING)))
+    @APIResponse(responseCode = "400", ref = "BadRequest")
+    @APIResponse(responseCode = "404", ref = "RunNotFound")
+    public Uni<Response> history(@Parameter(description = "The run id", schema = @Schema(ref = "ContractRunId")) @PathParam("id") String id,
+            @Parameter(description = "Only epochs greater than this", schema = @Schema(type = SchemaType.INTEGER))
+            @QueryParam("since_epoch") String sinceEpoch,
+            @Parameter(description = "Comma list of fields to return (default: every field)")
+            @QueryParam("fields") String fields,
+            @Parameter(description = "Downsample to at most this many points (first, last, minima, maxima kept)",
+                    schema = @Schema(type = SchemaType.INTEGER, minimum = "2", maximum = "100000"))
+            @QueryParam("max_points") String maxPoints,
+            @Parameter(description = "json (default) or csv", schema = @Schema(enumeration = {"json", "csv"}))
+            @QueryParam("format") String format,
+            @Parameter(description = "An ETag of a previous answer: 304 while nothing changed")
+            @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch) {
         HistoryQuery query = HistoryQuery.parse("since_epoch", sinceEpoch, fields, maxPoints, format, EpochRow.FIELDS);
         return responses.conditional("epochs", id, "epoch", query, ifNoneMatch, queries::epochs);
     }
 
     @POST
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "HTTP ingest of one epoch.completed or an array of them (run_id from the path; at most 1,000; "
-            + "optional event_id each): 202 with the run's control state, once the run is readable")
-    public Uni<Response> ingest(@PathParam("id") String id, byte[] body) {
+    @Operation(operationId = "postRunMetrics", summary = "Report epochs (HTTP ingest of epoch.completed)",
+            description = "One epoch.completed or an array of them, published to Kafka in the order given.")
+    @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(oneOf = {EpochBody.class, EpochBodies.class})))
+    @APIResponse(responseCode = "202", description = "Published to Kafka, and the run is readable", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "IngestAccepted"),
+            examples = @ExampleObject(name = "accepted", value = RunResource.EXAMPLE_ACCEPTED)))
+    @APIResponse(responseCode = "400", ref = "BadRequest")
+    @APIResponse(responseCode = "413", ref = "RequestTooLarge")
+    @APIResponse(responseCode = "415", ref = "UnsupportedMediaType")
+    @APIResponse(responseCode = "422", ref = "InvalidFields")
+    @APIResponse(responseCode = "503", ref = "Unavailable")
+    public Uni<Response> ingest(@Parameter(description = "The run id", schema = @Schema(ref = "ContractRunId")) @PathParam("id") String id, byte[] body) {
         return ingest.accept(id, bodies.posted(bodies.parse(body), EpochCompleted.class, id, true), null);
     }
 }

@@ -27,7 +27,13 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -41,6 +47,25 @@ import java.util.List;
 @Tag(name = "runs")
 @Produces(MediaType.APPLICATION_JSON)
 public class RunResource {
+
+    static final String EXAMPLE_PAGE = "{\"runs\": [{\"run_id\": \"r-42\", \"status\": \"running\", "
+            + "\"name\": \"spirals-mlp\", \"project\": \"demo\", \"tags\": [\"baseline\"], \"total_epochs\": 40, "
+            + "\"latest_epoch\": 12, \"epochs_recorded\": 13, \"progress_percent\": 32.5, "
+            + "\"started_at\": \"2026-01-01T00:00:00Z\", \"created_at\": \"2026-01-01T00:00:00.1Z\", "
+            + "\"updated_at\": \"2026-01-01T00:04:00Z\"}], \"next_cursor\": \"azQx\"}";
+    static final String EXAMPLE_RUN = "{\"run_id\": \"r-42\", \"status\": \"running\", \"name\": \"spirals-mlp\", "
+            + "\"project\": \"demo\", \"total_epochs\": 40, \"latest_epoch\": 12, \"epochs_recorded\": 13, "
+            + "\"progress_percent\": 32.5, \"device\": \"cpu\", \"model\": {\"architecture\": \"mlp\"}, "
+            + "\"eta_seconds\": 54.6, \"steps_recorded\": 0, \"latest\": {\"epoch\": 12, \"train_loss\": 0.39, "
+            + "\"val_loss\": \"NaN\"}, \"analysis\": {\"epoch\": 12, \"best_epoch\": 11, \"best_val_loss\": 0.52, "
+            + "\"epochs_since_improvement\": 1, \"recommendation\": {\"action\": \"continue\", \"confidence\": 0.6, "
+            + "\"reason\": \"validation loss is still improving\", \"evidence\": []}}}";
+    static final String EXAMPLE_ACCEPTED = "{\"run_id\": \"r-42\", \"accepted\": 1, "
+            + "\"ce_ids\": [\"7f0c5e2a-3b1d-4c36-9a53-0d9b1c2e4f10\"], \"control\": {\"cancel_requested\": false, "
+            + "\"reason\": null, \"requested_by\": null, \"status\": \"running\"}}";
+    static final String EXAMPLE_CANCELLING = "{\"run_id\": \"r-42\", \"accepted\": 1, "
+            + "\"ce_ids\": [\"7f0c5e2a-3b1d-4c36-9a53-0d9b1c2e4f10\"], \"status\": \"cancelling\", "
+            + "\"cancel_id\": \"c-3f1e0b7a\"}";
 
     static final int DEFAULT_LIMIT = 50;
     static final int MAX_LIMIT = 500;
@@ -80,10 +105,20 @@ public class RunResource {
     RunDeleter deleter;
 
     @GET
-    @Operation(summary = "Runs, newest first, filtered by status, project and tag; cursor pagination")
-    public Uni<Response> list(@QueryParam("status") String status, @QueryParam("project") String project,
-                              @QueryParam("tag") String tag, @QueryParam("limit") String limit,
-                              @QueryParam("cursor") String cursor) {
+    @Operation(operationId = "listRuns", summary = "List runs, newest first",
+            description = "Filtered by status, project and tag; pages with an opaque cursor.")
+    @APIResponse(responseCode = "200", description = "A page of runs", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "RunPage"),
+            examples = @ExampleObject(name = "page", value = EXAMPLE_PAGE)))
+    @APIResponse(responseCode = "400", ref = "BadRequest")
+    public Uni<Response> list(
+            @Parameter(description = "Only runs with this status", schema = @Schema(ref = "RunStatus"))
+            @QueryParam("status") String status,
+            @Parameter(description = "Exact project name") @QueryParam("project") String project,
+            @Parameter(description = "Runs carrying this tag") @QueryParam("tag") String tag,
+            @Parameter(description = "Page size", schema = @Schema(type = SchemaType.INTEGER, minimum = "1",
+                    maximum = "500", defaultValue = "50")) @QueryParam("limit") String limit,
+            @Parameter(description = "The next_cursor of the previous page") @QueryParam("cursor") String cursor) {
         if (status != null && !STATUSES.contains(status)) {
             throw new QueryParameterException("status", "must be one of " + String.join(", ", STATUSES) + ", was \"" + status + "\"");
         }
@@ -103,8 +138,20 @@ public class RunResource {
     }
 
     @POST
-    @Operation(summary = "HTTP ingest of a run.started (validated, published to Kafka, stored by the consumer): 202 once "
-            + "the run is readable, with its control state")
+    @Operation(operationId = "startRun", summary = "Start a run (HTTP ingest of a run.started)",
+            description = "Validated with the contracts codec and published to Kafka; the consumer stores it. 202 once "
+                    + "Kafka has acknowledged: the run is visible a few milliseconds later.")
+    @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(ref = "RunStartedBody")))
+    @APIResponse(responseCode = "202", description = "Published to Kafka, and the run is readable", headers = @Header(name = "Location",
+            description = "/api/v1/runs/{id}", schema = @Schema(type = SchemaType.STRING)), content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "IngestAccepted"),
+            examples = @ExampleObject(name = "accepted", value = EXAMPLE_ACCEPTED)))
+    @APIResponse(responseCode = "400", ref = "BadRequest")
+    @APIResponse(responseCode = "413", ref = "RequestTooLarge")
+    @APIResponse(responseCode = "415", ref = "UnsupportedMediaType")
+    @APIResponse(responseCode = "422", ref = "InvalidFields")
+    @APIResponse(responseCode = "503", ref = "Unavailable")
     public Uni<Response> start(byte[] body) {
         PostedEvent<RunStarted> posted = bodies.posted(bodies.parse(body), RunStarted.class, null, false).get(0);
         RunStarted started = posted.event();
@@ -122,8 +169,13 @@ public class RunResource {
 
     @GET
     @Path("{id}")
-    @Operation(summary = "A run: status, progress, ETA, latest epoch, run.started details, headline analysis")
-    public Uni<Response> get(@PathParam("id") String id) {
+    @Operation(operationId = "getRun", summary = "Get a run",
+            description = "Status, progress, ETA, the latest epoch, the run.started details and the verdict's headline.")
+    @APIResponse(responseCode = "200", description = "The run", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "RunDetail"),
+            examples = @ExampleObject(name = "running", value = EXAMPLE_RUN)))
+    @APIResponse(responseCode = "404", ref = "RunNotFound")
+    public Uni<Response> get(@Parameter(description = "The run id", schema = @Schema(ref = "ContractRunId")) @PathParam("id") String id) {
         return requireRun(id).chain(run -> Uni.combine().all()
                 .unis(queries.latestEpoch(run), queries.recentEpochDurationMs(run.runKey()), analysis.headline(run))
                 .asTuple()
@@ -133,16 +185,39 @@ public class RunResource {
 
     @POST
     @Path("{id}/finish")
-    @Operation(summary = "HTTP ingest of a run.finished (cancelled or stopped_early ends a cancelling run): 202 with the "
-            + "control state")
-    public Uni<Response> finish(@PathParam("id") String id, byte[] body) {
+    @Operation(operationId = "finishRun", summary = "Finish a run (HTTP ingest of a run.finished)")
+    @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(ref = "RunFinishedBody")))
+    @APIResponse(responseCode = "202", description = "Published to Kafka, and the run is readable", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "IngestAccepted"),
+            examples = @ExampleObject(name = "accepted", value = EXAMPLE_ACCEPTED)))
+    @APIResponse(responseCode = "400", ref = "BadRequest")
+    @APIResponse(responseCode = "413", ref = "RequestTooLarge")
+    @APIResponse(responseCode = "415", ref = "UnsupportedMediaType")
+    @APIResponse(responseCode = "422", ref = "InvalidFields")
+    @APIResponse(responseCode = "503", ref = "Unavailable")
+    public Uni<Response> finish(@Parameter(description = "The run id", schema = @Schema(ref = "ContractRunId")) @PathParam("id") String id, byte[] body) {
         return ingest.accept(id, bodies.posted(bodies.parse(body), RunFinished.class, id, false), null);
     }
 
     @POST
     @Path("{id}/cancel")
-    @Operation(summary = "Ask the trainer to stop the run: publishes run.cancel-requested, the run shows `cancelling`")
-    public Uni<Response> cancel(@PathParam("id") String id, byte[] body) {
+    @Operation(operationId = "cancelRun", summary = "Cancel a run",
+            description = "Publishes run.cancel-requested for the trainer; the run shows `cancelling` until the "
+                    + "trainer's run.finished arrives. A repeated cancel of a cancelling run is accepted again.")
+    @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(ref = "RunCancelRequestedBody")))
+    @APIResponse(responseCode = "202", description = "Published to the control topic; the run is cancelling",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "CancelAccepted"),
+                    examples = @ExampleObject(name = "cancelling", value = EXAMPLE_CANCELLING)))
+    @APIResponse(responseCode = "400", ref = "BadRequest")
+    @APIResponse(responseCode = "404", ref = "RunNotFound")
+    @APIResponse(responseCode = "409", ref = "RunFinished")
+    @APIResponse(responseCode = "413", ref = "RequestTooLarge")
+    @APIResponse(responseCode = "415", ref = "UnsupportedMediaType")
+    @APIResponse(responseCode = "422", ref = "InvalidFields")
+    @APIResponse(responseCode = "503", ref = "Unavailable")
+    public Uni<Response> cancel(@Parameter(description = "The run id", schema = @Schema(ref = "ContractRunId")) @PathParam("id") String id, byte[] body) {
         RunCancelRequested asked = bodies.events(bodies.parse(body), RunCancelRequested.class, id, false).get(0);
         // Who cancelled is the token's name, not what the client says it is (requested_by is only a claim).
         Caller caller = access.caller();
@@ -175,12 +250,17 @@ public class RunResource {
 
     @DELETE
     @Path("{id}")
-    @Operation(summary = "Delete a run with its epochs, steps, verdict and alerts (irreversible); a run still training "
-            + "is cancelled first (reason `deleted`). SSE clients get status `deleted`; the insights topic a tombstone")
+    // 204 has no body: only a problem can come back, so a client accepting only problem+json (what a generated client
+    // sends here) must not get a 406.
+    @Produces({MediaType.APPLICATION_JSON, ProblemMapper.PROBLEM_JSON})
+    @Operation(operationId = "deleteRun", summary = "Delete a run",
+            description = "Deletes the run with its epochs, steps, verdict and alerts (irreversible); a run still "
+                    + "training is cancelled first (reason `deleted`). SSE clients get a status event with status "
+                    + "`deleted` (DeletedEvent); the insights topic a tombstone. Audited as run.delete.")
     @APIResponse(responseCode = "204", description = "Deleted")
-    @APIResponse(responseCode = "404", description = "No such run (or one of a project the token may not see)",
-            content = @Content(mediaType = ProblemMapper.PROBLEM_JSON))
-    public Uni<Response> delete(@PathParam("id") String id) {
+    @APIResponse(responseCode = "404", ref = "RunNotFound")
+    public Uni<Response> delete(@Parameter(description = "The run id", schema = @Schema(ref = "ContractRunId"))
+                                @PathParam("id") String id) {
         // Scope (control) and project were checked by the filters, as for cancel; who deletes is the token's name.
         return deleter.delete(id, access.caller().name(), access.remoteAddress()).map(deleted -> {
             if (deleted.isEmpty()) {

@@ -13,6 +13,11 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** The audit log (admin): cancels, token changes and refused control attempts, newest first. */
@@ -31,8 +36,14 @@ public class AuditResource {
     ObjectMapper mapper;
 
     @GET
-    @Operation(summary = "Audit entries, newest first: run_id= filters, limit= (1 to 1000, default 100)")
-    public Uni<Response> list(@QueryParam("run_id") String runId, @QueryParam("limit") String limit) {
+    @Operation(operationId = "listAuditEntries", summary = "Read the audit log",
+            description = "Cancels, token changes and refused control attempts, newest first.")
+    @APIResponse(responseCode = "200", description = "The newest entries", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "AuditPage")))
+    public Uni<Response> list(
+            @Parameter(description = "Only entries about this run") @QueryParam("run_id") String runId,
+            @Parameter(description = "How many entries", schema = @Schema(type = SchemaType.INTEGER, minimum = "1",
+                    maximum = "" + MAX_LIMIT, defaultValue = "" + DEFAULT_LIMIT)) @QueryParam("limit") String limit) {
         int n = DEFAULT_LIMIT;
         if (limit != null && !limit.isBlank()) {
             try {

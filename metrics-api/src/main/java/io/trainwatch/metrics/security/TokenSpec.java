@@ -7,10 +7,12 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /** Validation shared by POST /api/v1/tokens and preloaded tokens: names, scopes, projects. */
-final class TokenSpec {
+public final class TokenSpec {
 
-    static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@-]{0,63}");
-    static final int MAX_PROJECT_LENGTH = 128;
+    /** A token's name; public so that the OpenAPI document states the same rule. */
+    public static final String NAME_PATTERN = "[A-Za-z0-9][A-Za-z0-9._@-]{0,63}";
+    public static final int MAX_PROJECT_LENGTH = 128;
+    static final Pattern NAME = Pattern.compile(NAME_PATTERN);
 
     private TokenSpec() {
     }

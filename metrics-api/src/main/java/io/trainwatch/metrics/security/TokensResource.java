@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.trainwatch.metrics.rest.JsonBodies;
 import io.trainwatch.metrics.rest.ProblemException;
+import io.trainwatch.metrics.rest.ProblemMapper;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DELETE;
@@ -19,6 +20,14 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import java.net.URI;
@@ -35,11 +44,20 @@ import java.util.SortedSet;
 @Produces(MediaType.APPLICATION_JSON)
 public class TokensResource {
 
+    static final String EXAMPLE_REQUEST = "{\"name\": \"loss-agent\", \"scopes\": [\"read\", \"control\"], "
+            + "\"projects\": [\"demo\"], \"expires_at\": \"2030-01-01T00:00:00Z\"}";
+    static final String EXAMPLE_CREATED = "{\"id\": 7, \"name\": \"loss-agent\", \"scopes\": [\"read\", \"control\"], "
+            + "\"projects\": [\"demo\"], \"source\": \"api\", \"created_at\": \"2026-01-01T00:00:00Z\", "
+            + "\"expires_at\": \"2030-01-01T00:00:00Z\", \"secret\": \"tw_3q2+7w...\"}";
+
     @Inject
     TokenStore store;
 
     @Inject
     AuditLog audit;
+
+    @Inject
+    TokenCache cache;
 
     @Inject
     Access access;
@@ -51,7 +69,19 @@ public class TokensResource {
     ObjectMapper mapper;
 
     @POST
-    @Operation(summary = "Create a token {name, scopes[], projects[]?, expires_at?}: 201 with its secret, shown only this once")
+    @Operation(operationId = "createToken", summary = "Create a token",
+            description = "The answer carries the token's secret: it is shown only this once (the server keeps its "
+                    + "hash). Audited as token.create.")
+    @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(ref = "TokenRequest"), examples = @ExampleObject(name = "agent", value = EXAMPLE_REQUEST)))
+    @APIResponse(responseCode = "201", description = "Created; the secret is in this answer only",
+            headers = @Header(name = "Location", description = "/api/v1/tokens/{id}",
+                    schema = @Schema(type = SchemaType.STRING)),
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "TokenCreated"),
+                    examples = @ExampleObject(name = "created", value = EXAMPLE_CREATED)))
+    @APIResponse(responseCode = "400", ref = "BadRequest")
+    @APIResponse(responseCode = "409", ref = "TokenExists")
+    @APIResponse(responseCode = "422", ref = "InvalidFields")
     public Uni<Response> create(byte[] body, @Context RoutingContext rc) {
         JsonNode doc = bodies.parse(body);
         if (!doc.isObject()) {
@@ -81,6 +111,9 @@ public class TokensResource {
             return store.create(t);
         }).call(created -> audit.record(by.name(), AuthFilter.remote(rc), "token.create", AuditLog.ALLOWED, null,
                 "token " + created.name + " (id " + created.id + ", scopes " + created.scopes + ")"))
+                // This replica knows the token before the secret is handed out: a caller may use it at once (the
+                // others learn it from the NOTIFY a moment later).
+                .call(created -> cache.reload())
                 .map(created -> {
                     ObjectNode n = view(created);
                     n.put("secret", secret);
@@ -89,7 +122,10 @@ public class TokensResource {
     }
 
     @GET
-    @Operation(summary = "Every token, revoked ones included; never a secret or its hash")
+    @Operation(operationId = "listTokens", summary = "List tokens",
+            description = "Every token, revoked ones included; never a secret or its hash.")
+    @APIResponse(responseCode = "200", description = "The tokens", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "TokenList")))
     public Uni<Response> list() {
         return store.all().map(tokens -> {
             ObjectNode body = mapper.createObjectNode();
@@ -101,7 +137,10 @@ public class TokensResource {
 
     @GET
     @Path("self")
-    @Operation(summary = "The calling token: name, scopes, projects (any valid token)")
+    @Operation(operationId = "getCallingToken", summary = "Who am I",
+            description = "The calling token's name, scopes and projects.")
+    @APIResponse(responseCode = "200", description = "The calling token", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "TokenSelf")))
     public Response self() {
         Caller c = access.caller();
         ObjectNode n = mapper.createObjectNode();
@@ -117,8 +156,15 @@ public class TokensResource {
 
     @DELETE
     @Path("{token}")
-    @Operation(summary = "Revoke a token by id or name: 204; every replica refuses it within a second")
-    public Uni<Response> revoke(@PathParam("token") String idOrName, @Context RoutingContext rc) {
+    // 204 has no body: only a problem can come back, so a client accepting only problem+json (what a generated client
+    // sends here) must not get a 406.
+    @Produces({MediaType.APPLICATION_JSON, ProblemMapper.PROBLEM_JSON})
+    @Operation(operationId = "revokeToken", summary = "Revoke a token",
+            description = "By id or name; every replica refuses it within a second. Audited as token.revoke.")
+    @APIResponse(responseCode = "204", description = "Revoked")
+    @APIResponse(responseCode = "404", ref = "TokenNotFound")
+    public Uni<Response> revoke(@Parameter(description = "The token's id or name") @PathParam("token") String idOrName,
+                                @Context RoutingContext rc) {
         Caller by = access.caller();
         Uni<ApiToken> target = idOrName.matches("[0-9]{1,18}") ? store.live(Long.parseLong(idOrName))
                 : store.liveNamed(idOrName);
@@ -128,7 +174,8 @@ public class TokensResource {
                         + idOrName + "\"", List.of());
             }
             return store.revoke(t.id).call(revoked -> audit.record(by.name(), AuthFilter.remote(rc), "token.revoke",
-                    AuditLog.ALLOWED, null, "token " + t.name + " (id " + t.id + ")"));
+                    AuditLog.ALLOWED, null, "token " + t.name + " (id " + t.id + ")"))
+                    .call(revoked -> cache.reload()); // refused here from the 204 on; elsewhere within a second
         }).map(revoked -> Response.noContent().build());
     }
 

@@ -21,6 +21,7 @@ import org.jboss.logging.Logger;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -59,8 +60,9 @@ public class ChangeFeed {
     @ConfigProperty(name = "quarkus.datasource.username")
     String username;
 
+    /** No default: the local stack generates one (see application.properties). */
     @ConfigProperty(name = "quarkus.datasource.password")
-    String password;
+    Optional<String> password;
 
     @ConfigProperty(name = "trainwatch.sse.client-buffer", defaultValue = "2048")
     int clientBuffer;
@@ -98,7 +100,8 @@ public class ChangeFeed {
                 .description("Offering one read of changes to every local SSE client (the loop, not the socket writes)")
                 .register(registry);
         PgConnectOptions options = PgConnectOptions.fromUri(reactiveUrl.replaceFirst("^vertx-reactive:", ""))
-                .setUser(username).setPassword(password);
+                .setUser(username);
+        password.ifPresent(options::setPassword);
         subscriber = PgSubscriber.subscriber(vertx, options)
                 .reconnectPolicy(attempt -> attempt < 1000 ? Math.min(5000L, 100L * (attempt + 1)) : -1L);
         PgChannel channel = subscriber.channel(RunStore.CHANGES_CHANNEL);

@@ -17,6 +17,10 @@ import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import java.time.Duration;
@@ -44,9 +48,21 @@ public class RunEventsResource {
 
     @GET
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    @Operation(summary = "SSE stream of one run (types=epoch,status,analysis,alert to filter); resumable with Last-Event-ID")
-    public Multi<OutboundSseEvent> events(@PathParam("id") String id, @QueryParam("types") String types,
+    @Operation(operationId = "streamRunEvents", summary = "Stream live changes of one run (SSE)",
+            description = "A fresh connection starts with the run's status; ids are <run id>/<position>; reconnect "
+                    + "with Last-Event-ID to resume without gap or duplicate.")
+    @APIResponse(responseCode = "200", description = "A stream of Server-Sent Events: `status`, `epoch`, `analysis`, "
+            + "`alert` (each frame's id, event type and JSON data: see LiveEvent), and heartbeat comments.",
+            content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(ref = "LiveEvent")))
+    @APIResponse(responseCode = "400", ref = "BadRequest")
+    @APIResponse(responseCode = "404", ref = "RunNotFound")
+    public Multi<OutboundSseEvent> events(@Parameter(description = "The run id", schema = @Schema(ref = "ContractRunId")) @PathParam("id") String id,
+                                          @Parameter(description = "Comma list of event types to send: epoch, status, analysis, alert (default: all)")
+                                          @QueryParam("types") String types,
+                                          @Parameter(description = "The id of the last event processed: the stream "
+                                                  + "replays what came after it")
                                           @HeaderParam("Last-Event-ID") String lastEventId,
+                                          @Parameter(description = "Same as Last-Event-ID, for clients that cannot set headers")
                                           @QueryParam("last_event_id") String lastEventIdParam, @Context Sse sse,
                                           @Context io.vertx.ext.web.RoutingContext request) {
         Long after = FeedEvent.positionOf(lastEventId != null ? lastEventId : lastEventIdParam);

@@ -135,7 +135,7 @@ final class SseClient {
         lastSent = e.position();
         enqueue(e);
         if (e.runEnded() && runId != null) {
-            // A deleted run's stream ends after its last event (SseEvents ends the connection with it).
+            // A deleted run's stream ends after its last event (sent first: completion waits for the buffer).
             emitter.complete();
         }
     }

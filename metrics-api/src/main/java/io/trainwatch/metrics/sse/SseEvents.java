@@ -49,8 +49,7 @@ final class SseEvents {
         // heartbeats never end.
         Multi<java.util.Optional<OutboundSseEvent>> ending = Multi.createBy().concatenating().streams(
                 events.map(java.util.Optional::of), Multi.createFrom().item(java.util.Optional.empty()));
-        Multi<OutboundSseEvent> live = Multi.createBy().merging().withRequests(1)
-                .streams(ending, beats.map(java.util.Optional::of))
+        Multi<OutboundSseEvent> live = Multi.createBy().merging().withRequests(1).streams(ending, beats.map(java.util.Optional::of))
                 .select().first(java.util.Optional::isPresent).map(java.util.Optional::get);
         return Multi.createBy().concatenating().streams(opening, live);
     }

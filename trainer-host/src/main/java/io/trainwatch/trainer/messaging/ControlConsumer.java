@@ -2,6 +2,7 @@ package io.trainwatch.trainer.messaging;
 
 import io.trainwatch.contracts.CloudEvents;
 import io.trainwatch.contracts.EventCodec;
+import io.trainwatch.contracts.EventType;
 import io.trainwatch.contracts.RunCancelRequested;
 import io.trainwatch.contracts.Topics;
 import io.trainwatch.contracts.TrainwatchEvent;
@@ -46,21 +47,21 @@ public final class ControlConsumer implements AutoCloseable {
 
     private final Duration lookBack;
 
-    public ControlConsumer(String bootstrapServers, String groupId, Consumer<RunCancelRequested> handler) {
-        this(bootstrapServers, groupId, Duration.ZERO, handler);
+    public ControlConsumer(KafkaSettings kafka, String groupId, Consumer<RunCancelRequested> handler) {
+        this(kafka, groupId, Duration.ZERO, handler);
     }
 
-    public ControlConsumer(String bootstrapServers, String groupId, Duration lookBack, Consumer<RunCancelRequested> handler) {
+    public ControlConsumer(KafkaSettings kafka, String groupId, Duration lookBack, Consumer<RunCancelRequested> handler) {
         this.lookBack = lookBack;
-        Map<String, Object> c = new HashMap<>();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
-        c.put(ConsumerConfig.CLIENT_ID_CONFIG, groupId);
-        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
-        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, true);
-        c.put(ConsumerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1000);
-        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        Map<String, Object> c = kafka.client(Map.of(ConsumerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1000), Map.of(
+                // Fixed: a group of its own per host is what makes every host see every cancel; the look-back
+                // (seek on assignment) is what reads the recent past, so a new group starts at the end.
+                ConsumerConfig.GROUP_ID_CONFIG, groupId,
+                ConsumerConfig.CLIENT_ID_CONFIG, groupId,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, true,
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName()));
         this.consumer = new KafkaConsumer<>(c);
         this.handler = handler;
         this.thread = new Thread(this::loop, "trainwatch-control-consumer");
@@ -143,7 +144,8 @@ public final class ControlConsumer implements AutoCloseable {
         Header type = r.headers().lastHeader(CloudEvents.H_TYPE);
         String ceType = type == null ? null : new String(type.value(), StandardCharsets.UTF_8);
         try {
-            TrainwatchEvent event = EventCodec.instance().decode(ceType == null ? "run.cancel-requested" : ceType, r.value());
+            // Bare types (run.cancel-requested) from a metrics-api built before the prefix are read too (EventType).
+            TrainwatchEvent event = EventCodec.instance().decode(ceType == null ? EventType.RUN_CANCEL_REQUESTED.ceType() : ceType, r.value());
             if (event instanceof RunCancelRequested cancel) {
                 handler.accept(cancel);
             }

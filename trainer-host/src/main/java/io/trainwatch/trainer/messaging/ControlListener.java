@@ -9,7 +9,6 @@ import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /** Cancels the runs this host owns when a {@code run.cancel-requested} arrives on the control topic. */
@@ -28,8 +27,8 @@ public class ControlListener {
     @Inject
     QueuedCancels queuedCancels;
 
-    @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092")
-    String bootstrapServers;
+    @Inject
+    KafkaSettings kafka;
 
     private ControlConsumer consumer;
 
@@ -39,7 +38,7 @@ public class ControlListener {
             return;
         }
         // A group of its own: every trainer host must see every cancel.
-        consumer = new ControlConsumer(bootstrapServers, "trainwatch-trainer-control-" + TrainerHost.INSTANCE_ID,
+        consumer = new ControlConsumer(kafka, "trainwatch-trainer-control-" + TrainerHost.INSTANCE_ID,
                 config.control().lookBack(), cancel -> {
             if (jobs.owns(cancel.runId())) {
                 jobs.cancel(cancel.runId(), cancel.reason(), cancel.requestedBy(), cancel.cancelId());

@@ -115,26 +115,32 @@ public final class DurablePublisher implements RunEventSink, AutoCloseable {
         sender.start();
     }
 
-    /** Producer settings for never losing or reordering: idempotent, acks=all, retries until delivery.timeout. */
-    public static Map<String, Object> producerConfig(String bootstrapServers, String clientId, Duration maxBlock, Duration deliveryTimeout) {
-        Map<String, Object> c = new HashMap<>();
-        c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        c.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
-        c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        c.put(ProducerConfig.ACKS_CONFIG, "all");
-        c.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
-        c.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        c.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) maxBlock.toMillis());
-        c.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) deliveryTimeout.toMillis());
-        c.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(30_000, deliveryTimeout.toMillis() - 5));
+    /**
+     * Producer settings for never losing or reordering: idempotent, acks=all, retries until delivery.timeout; on top
+     * of the {@code kafka.*} settings.
+     */
+    public static Map<String, Object> producerConfig(KafkaSettings kafka, String clientId, Duration maxBlock, Duration deliveryTimeout) {
+        Map<String, Object> defaults = new HashMap<>();
         // While Kafka is away the producer retries its connection with exponential back-off up to this: each try
         // costs the trainer CPU (measured ~1 ms a second at a 1 s cap), and a few seconds' delay after Kafka
         // returns costs nothing (the spool holds the events).
-        c.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 5000);
-        c.put(ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG, 5000);
-        c.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        c.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        return c;
+        defaults.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 5000);
+        defaults.put(ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG, 5000);
+        // Fixed: idempotence, acks=all and at most 5 in flight are what keep events unlost, unduplicated and in
+        // order; the timeouts come from trainwatch.publisher.* (one place for them), and Kafka refuses a delivery
+        // timeout below linger + request timeout, so linger is fixed with them; the spool holds encoded bytes.
+        Map<String, Object> fixed = new HashMap<>();
+        fixed.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        fixed.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        fixed.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        fixed.put(ProducerConfig.ACKS_CONFIG, "all");
+        fixed.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+        fixed.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) maxBlock.toMillis());
+        fixed.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) deliveryTimeout.toMillis());
+        fixed.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(30_000, deliveryTimeout.toMillis() - 5));
+        fixed.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        fixed.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return kafka.client(defaults, fixed);
     }
 
     public static Supplier<Producer<String, byte[]>> kafkaProducers(Map<String, Object> config) {

@@ -12,7 +12,6 @@ import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.nio.file.Path;
@@ -33,8 +32,8 @@ public class EventPublisher implements RunEventSink {
     @Inject
     MeterRegistry registry;
 
-    @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092")
-    String bootstrapServers;
+    @Inject
+    KafkaSettings kafka;
 
     private DurablePublisher publisher;
 
@@ -46,7 +45,7 @@ public class EventPublisher implements RunEventSink {
         }
         EventSpool spool = new EventSpool(Path.of(config.spool().dir()), config.spool().maxBytes(), config.spool().segmentBytes());
         publisher = new DurablePublisher(spool,
-                DurablePublisher.kafkaProducers(DurablePublisher.producerConfig(bootstrapServers,
+                DurablePublisher.kafkaProducers(DurablePublisher.producerConfig(kafka,
                         "trainwatch-trainer-" + TrainerHost.INSTANCE_ID, config.publisher().maxBlock(), config.publisher().deliveryTimeout())),
                 TrainerHost.source(), config.spool().queueCapacity(), config.spool().syncInterval());
         Gauge.builder("trainwatch.spool.pending.events", spool, EventSpool::pendingEvents)
@@ -63,7 +62,7 @@ public class EventPublisher implements RunEventSink {
                 .description("Events Kafka acknowledged").register(registry);
         FunctionCounter.builder("trainwatch.events.send.failures", publisher, DurablePublisher::sendFailures)
                 .description("Failed sends (each is retried from the spool)").register(registry);
-        LOG.infof("publishing run events to %s via spool %s (bound %d bytes)", bootstrapServers, spool.dir().toAbsolutePath(), spool.maxBytes());
+        LOG.infof("publishing run events to %s via spool %s (bound %d bytes)", kafka.describe(), spool.dir().toAbsolutePath(), spool.maxBytes());
     }
 
     @Override

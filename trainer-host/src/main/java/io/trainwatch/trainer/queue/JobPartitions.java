@@ -1,5 +1,6 @@
 package io.trainwatch.trainer.queue;
 
+import io.trainwatch.trainer.messaging.KafkaSettings;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -31,13 +32,14 @@ final class JobPartitions implements AutoCloseable {
     private final String group;
     private final Admin admin;
 
-    JobPartitions(String bootstrapServers, String topic, String group) {
+    JobPartitions(KafkaSettings kafka, String topic, String group) {
         this.topic = topic;
         this.group = group;
-        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        // Fixed: a submit waits for these calls, so their timeouts are the ones leastBusy() waits for.
+        this.admin = Admin.create(kafka.client(Map.of(), Map.of(
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT_MS,
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TIMEOUT_MS,
-                AdminClientConfig.CLIENT_ID_CONFIG, "trainwatch-job-partitions"));
+                AdminClientConfig.CLIENT_ID_CONFIG, "trainwatch-job-partitions")));
     }
 
     /** The least busy partition (a random one among equals), or null (the key decides) when Kafka does not say. */

@@ -8,6 +8,7 @@ import io.trainwatch.contracts.Topics;
 import io.trainwatch.contracts.TrainwatchEvent;
 import io.trainwatch.trainer.TrainerConfig;
 import io.trainwatch.trainer.TrainerHost;
+import io.trainwatch.trainer.messaging.KafkaSettings;
 import io.trainwatch.trainer.spec.JobSpec;
 import io.trainwatch.trainer.training.JobManager;
 import io.trainwatch.trainer.training.JobStatus;
@@ -21,7 +22,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
@@ -60,8 +60,8 @@ public class JobQueue {
     @Inject
     JobManager jobs;
 
-    @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092")
-    String bootstrapServers;
+    @Inject
+    KafkaSettings kafka;
 
     private final Map<String, JobView> submitted = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
@@ -134,15 +134,16 @@ public class JobQueue {
 
     private synchronized JobPartitions partitions() {
         if (partitions == null) {
-            partitions = new JobPartitions(bootstrapServers, Topics.JOBS, Topics.JOB_TAKERS_GROUP);
+            partitions = new JobPartitions(kafka, Topics.JOBS, Topics.JOB_TAKERS_GROUP);
         }
         return partitions;
     }
 
     private synchronized KafkaProducer<String, byte[]> producer() {
         if (producer == null) {
+            // Fixed: a job or cancel is stored once (idempotent, acks=all) or the submit fails within
+            // trainwatch.queue.send-timeout; Kafka refuses a delivery timeout below linger + request timeout.
             Map<String, Object> c = new HashMap<>();
-            c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
             c.put(ProducerConfig.CLIENT_ID_CONFIG, "trainwatch-job-queue-" + TrainerHost.INSTANCE_ID);
             c.put(ProducerConfig.ACKS_CONFIG, "all");
             c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -154,7 +155,7 @@ public class JobQueue {
             c.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Math.max(1000, sendMs));
             c.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
             c.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-            producer = new KafkaProducer<>(c);
+            producer = new KafkaProducer<>(kafka.client(Map.of(), c));
         }
         return producer;
     }

@@ -5,6 +5,7 @@ import io.trainwatch.contracts.RunFinished;
 import io.trainwatch.contracts.RunStatus;
 import io.trainwatch.contracts.Topics;
 import io.trainwatch.contracts.TrainwatchEvent;
+import io.trainwatch.trainer.messaging.KafkaSettings;
 import io.trainwatch.trainer.spec.JobSpec;
 import io.trainwatch.trainer.spec.JobSpecParser;
 import io.trainwatch.trainer.training.JobRunner;
@@ -69,7 +70,7 @@ public final class JobTaker implements AutoCloseable {
      * @param group the consumer group every host shares ({@link Topics#JOB_TAKERS_GROUP})
      * @param dataRoot this host's {@code trainwatch.trainer.data-root}: dataset files must lie inside it
      */
-    public JobTaker(String bootstrapServers, String topic, String group, Duration sessionTimeout, int maxAttempts, String instanceId,
+    public JobTaker(KafkaSettings kafka, String topic, String group, Duration sessionTimeout, int maxAttempts, String instanceId,
                     Path dataRoot, JobRunner jobs, QueuedCancels cancels, RunEventSink events) {
         this.dataRoot = dataRoot;
         this.state = new TakerState(topic, jobs::freeSlots);
@@ -78,8 +79,10 @@ public final class JobTaker implements AutoCloseable {
         this.events = events;
         this.maxAttempts = maxAttempts;
         this.instanceId = instanceId;
+        // Fixed, all but the reconnect back-off: the queue's guarantees rest on them (one shared group, its own
+        // assignor, offsets committed by hand at a job's end, one job per poll, the session timeout of
+        // trainwatch.queue.session-timeout).
         Map<String, Object> c = new HashMap<>();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         c.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         c.put(ConsumerConfig.CLIENT_ID_CONFIG, "trainwatch-job-taker-" + instanceId);
         // The classic protocol: the only one whose assignment a client-side assignor decides.
@@ -91,10 +94,9 @@ public final class JobTaker implements AutoCloseable {
         c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
         c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) sessionTimeout.toMillis());
         c.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(100, sessionTimeout.toMillis() / 4));
-        c.put(ConsumerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1000);
         c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        this.consumer = new KafkaConsumer<>(c);
+        this.consumer = new KafkaConsumer<>(kafka.client(Map.of(ConsumerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1000), c));
         this.thread = new Thread(this::loop, "trainwatch-job-taker");
         thread.setDaemon(true);
         thread.start();

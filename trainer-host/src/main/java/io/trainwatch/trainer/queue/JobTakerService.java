@@ -5,12 +5,12 @@ import io.trainwatch.contracts.Topics;
 import io.trainwatch.trainer.TrainerConfig;
 import io.trainwatch.trainer.TrainerHost;
 import io.trainwatch.trainer.messaging.EventPublisher;
+import io.trainwatch.trainer.messaging.KafkaSettings;
 import io.trainwatch.trainer.training.JobManager;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.nio.file.Path;
 
@@ -31,8 +31,8 @@ public class JobTakerService {
     @Inject
     EventPublisher events;
 
-    @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092")
-    String bootstrapServers;
+    @Inject
+    KafkaSettings kafka;
 
     private JobTaker taker;
 
@@ -40,7 +40,7 @@ public class JobTakerService {
     void start() {
         if (config.queue().enabled()) {
             TrainerConfig.Queue q = config.queue();
-            taker = new JobTaker(bootstrapServers, Topics.JOBS, Topics.JOB_TAKERS_GROUP, q.sessionTimeout(), q.maxAttempts(), TrainerHost.INSTANCE_ID,
+            taker = new JobTaker(kafka, Topics.JOBS, Topics.JOB_TAKERS_GROUP, q.sessionTimeout(), q.maxAttempts(), TrainerHost.INSTANCE_ID,
                     Path.of(config.trainer().dataRoot()), jobs, cancels, events);
         }
     }

@@ -35,7 +35,7 @@ class ControlConsumerLookBackTest {
         send(bootstrap, cancel);
 
         List<RunCancelRequested> seen = new CopyOnWriteArrayList<>();
-        try (ControlConsumer consumer = new ControlConsumer(bootstrap, "test-control-" + UUID.randomUUID(),
+        try (ControlConsumer consumer = new ControlConsumer(KafkaSettings.bootstrap(bootstrap), "test-control-" + UUID.randomUUID(),
                 Duration.ofMinutes(1), c -> {
                     if (runId.equals(c.runId())) {
                         seen.add(c);

@@ -23,7 +23,7 @@ class EventSpoolTest {
     Path dir;
 
     static SpooledEvent event(int i) {
-        return new SpooledEvent(Map.of("ce_id", "id-" + i, "ce_type", "epoch.completed"), "run-1",
+        return new SpooledEvent(Map.of("ce_id", "id-" + i, "ce_type", "io.trainwatch.epoch.completed"), "run-1",
                 ("{\"epoch\":" + i + "}").getBytes(StandardCharsets.UTF_8));
     }
 

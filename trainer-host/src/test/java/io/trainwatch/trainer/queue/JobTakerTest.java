@@ -5,6 +5,7 @@ import io.trainwatch.contracts.EventCodec;
 import io.trainwatch.contracts.RunFinished;
 import io.trainwatch.contracts.RunStatus;
 import io.trainwatch.stack.LocalStackTestResource;
+import io.trainwatch.trainer.messaging.KafkaSettings;
 import io.trainwatch.trainer.training.RecordingSink;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -57,7 +58,7 @@ class JobTakerTest {
     private Host host(String name, Duration jobTakes) {
         RecordingSink sink = new RecordingSink();
         FakeRunner jobs = new FakeRunner(jobTakes);
-        JobTaker taker = new JobTaker(bootstrap, topic, group, Duration.ofSeconds(6), 3, name, java.nio.file.Path.of("datasets"),
+        JobTaker taker = new JobTaker(KafkaSettings.bootstrap(bootstrap), topic, group, Duration.ofSeconds(6), 3, name, java.nio.file.Path.of("datasets"),
                 jobs, new QueuedCancels(), sink);
         return new Host(jobs, taker, sink);
     }
@@ -134,7 +135,7 @@ class JobTakerTest {
     @Test
     void newJobsGoToPartitionsWithoutARunningJob() throws Exception {
         createTopic(3);
-        try (Host a = host("host-a", Duration.ofHours(1)); JobPartitions partitions = new JobPartitions(bootstrap, topic, group)) {
+        try (Host a = host("host-a", Duration.ofHours(1)); JobPartitions partitions = new JobPartitions(KafkaSettings.bootstrap(bootstrap), topic, group)) {
             await().atMost(Duration.ofSeconds(30)).until(() -> a.taker().joined());
             String runId = send(0, 3);
             await().atMost(Duration.ofSeconds(30)).until(() -> a.jobs().started().contains(runId));

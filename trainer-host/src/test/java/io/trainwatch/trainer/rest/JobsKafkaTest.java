@@ -94,7 +94,8 @@ class JobsKafkaTest {
             for (Received r : got) {
                 assertEquals(runId, r.key());
                 assertEquals(runId, r.headers().get(CloudEvents.H_SUBJECT));
-                assertEquals(r.event().type().ceType(), r.headers().get(CloudEvents.H_TYPE));
+                assertEquals("io.trainwatch." + r.event().type().baseName(), r.headers().get(CloudEvents.H_TYPE),
+                        "the reverse-DNS ce_type");
                 assertNotNull(r.headers().get(CloudEvents.H_SOURCE));
                 assertNotNull(Instant.parse(r.headers().get(CloudEvents.H_TIME)));
             }
