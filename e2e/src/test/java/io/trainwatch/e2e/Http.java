@@ -18,8 +18,8 @@ final class Http {
     static final ObjectMapper JSON = EventCodec.newMapper();
     private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    /** {@code contentType}: the response's Content-Type header, null when absent. */
-    record Reply(int status, JsonNode body, String raw, String contentType) {
+    /** {@code contentType}, {@code retryAfter}: the response's Content-Type and Retry-After headers, null when absent. */
+    record Reply(int status, JsonNode body, String raw, String contentType, String retryAfter) {
     }
 
     private Http() {
@@ -82,7 +82,8 @@ final class Http {
                     body = null; // raw() still has it
                 }
             }
-            return new Reply(r.statusCode(), body, r.body(), r.headers().firstValue("content-type").orElse(null));
+            return new Reply(r.statusCode(), body, r.body(), r.headers().firstValue("content-type").orElse(null),
+                    r.headers().firstValue("retry-after").orElse(null));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -17,7 +17,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import java.io.IOException;
 import java.net.URI;
@@ -43,15 +46,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Two metrics-api replicas sharing one Kafka (same consumer group, so each stores the runs of its own partitions)
  * and one PostgreSQL: each replica's SSE clients must still see every epoch of every run, exactly once and in per-run
  * order — the runs the other replica stored included (docs/api.md, "Live updates": broadcast, storage shared out).
- * Its own stack (4 partitions) and its own two packaged metrics-api processes; no trainer.
+ * Then failover (last, it kills a replica): after kill -9 of one replica, the other takes its partitions over and
+ * stores their events within seconds (the figure is printed). Its own stack (4 partitions) and its own two packaged
+ * metrics-api processes; no trainer.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReplicasIT {
+
+    /** Failover must beat Kafka's 45 s default session timeout by far (the ingest consumer's is 10 s). */
+    static final Duration FAILOVER_LIMIT = Duration.ofSeconds(25);
 
     static final int PARTITIONS = 4;
     static final int RUNS = 6;
     static final int EPOCHS = 20;
 
     static LocalStack stack;
+    static String sessionTimeout;
     static AppProcess a;
     static AppProcess b;
 
@@ -69,6 +79,11 @@ class ReplicasIT {
         env.put("QUARKUS_DATASOURCE_USERNAME", stack.username());
         env.put("QUARKUS_DATASOURCE_PASSWORD", stack.password());
         TrainwatchSystem.authEnv(env, work);
+        // -Dreplicas.session-timeout-ms=45000 measures failover with Kafka's default session timeout (the "before").
+        sessionTimeout = System.getProperty("replicas.session-timeout-ms");
+        if (sessionTimeout != null && !sessionTimeout.isBlank()) {
+            env.put("MP_MESSAGING_INCOMING_RUN_EVENTS_SESSION_TIMEOUT_MS", sessionTimeout);
+        }
         Files.createDirectories(work.resolve("tmp"));
         List<String> jvm = List.of("-Djava.io.tmpdir=" + work.resolve("tmp"), "-Xmx384m");
         // Both at once: the two starts overlap (Flyway's lock serialises the migration).
@@ -103,6 +118,7 @@ class ReplicasIT {
     }
 
     @Test
+    @Order(2)
     void aTokenRevokedOnOneReplicaIsRefusedByTheOtherWithinASecond() {
         Http.Reply created = Http.post(a.url("/api/v1/tokens"), java.util.Map.of("name", "replica-revoke", "scopes",
                 List.of("read")));
@@ -119,18 +135,9 @@ class ReplicasIT {
     }
 
     @Test
+    @Order(1)
     void everyReplicaStreamsEveryEpochWhileStorageIsShared() throws Exception {
-        // The group must have settled with both replicas holding partitions, or one would store everything.
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrapServers()))) {
-            await("both replicas in the consumer group with partitions").atMost(Duration.ofSeconds(60))
-                    .pollInterval(Duration.ofMillis(250)).until(() -> {
-                        ConsumerGroupDescription group = admin.describeConsumerGroups(List.of("trainwatch-ingest"))
-                                .all().get().get("trainwatch-ingest");
-                        List<MemberDescription> members = new ArrayList<>(group.members());
-                        return members.size() == 2
-                                && members.stream().allMatch(m -> !m.assignment().topicPartitions().isEmpty());
-                    });
-        }
+        awaitBothAssigned();
         // Runs spread over every partition, so that each replica stores some of them.
         List<String> runs = runsCoveringPartitions("replicas-" + System.nanoTime());
         try (SseStream onA = new SseStream(URI.create(a.url("/api/v1/events")));
@@ -171,6 +178,53 @@ class ReplicasIT {
         }
     }
 
+    @Test
+    @Order(3)
+    void afterKillMinus9OfOneReplicaTheOtherStoresEveryPartitionWithinSeconds() throws Exception {
+        awaitBothAssigned();
+        List<String> runs = runsCoveringPartitions("failover-" + System.nanoTime());
+        produce(runs, 0, 1);
+        await("first epoch of every run stored").atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(100))
+                .until(() -> runs.stream().allMatch(run -> latestEpoch(a, run) == 0));
+
+        long killed = System.nanoTime();
+        b.kill();
+        // One epoch per run right after the kill: those on b's partitions wait until a owns them.
+        produce(runs, 1, 2);
+        await("every run's epoch 1 stored by the surviving replica").atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> runs.stream().allMatch(run -> latestEpoch(a, run) == 1));
+        Duration stall = Duration.ofNanos(System.nanoTime() - killed);
+        System.out.printf("failover: kill -9 of one of 2 metrics-api replicas (%d partitions) -> every partition's "
+                + "event stored by the other after %d ms%n", PARTITIONS, stall.toMillis());
+        if (sessionTimeout == null || sessionTimeout.isBlank()) {
+            assertTrue(stall.compareTo(FAILOVER_LIMIT) < 0, "failover took " + stall.toMillis() + " ms");
+        }
+    }
+
+    /** The group must have settled with both replicas holding partitions, or one would store everything. */
+    private static void awaitBothAssigned() throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrapServers()))) {
+            await("both replicas in the consumer group with partitions").atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(250)).until(() -> {
+                        ConsumerGroupDescription group = admin.describeConsumerGroups(List.of("trainwatch-ingest"))
+                                .all().get().get("trainwatch-ingest");
+                        List<MemberDescription> members = new ArrayList<>(group.members());
+                        return members.size() == 2
+                                && members.stream().allMatch(m -> !m.assignment().topicPartitions().isEmpty());
+                    });
+        }
+    }
+
+    private static int latestEpoch(AppProcess app, String run) {
+        Http.Reply r = Http.get(app.url("/api/v1/runs/" + run));
+        if (r.status() != 200) {
+            return -1;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"latest_epoch\"\\s*:\\s*(\\d+)").matcher(r.raw());
+        return m.find() ? Integer.parseInt(m.group(1)) : -1;
+    }
+
     private static List<String> runsCoveringPartitions(String prefix) {
         List<String> runs = new ArrayList<>();
         Set<Integer> covered = new HashSet<>();
@@ -187,13 +241,18 @@ class ReplicasIT {
     }
 
     private static void produce(List<String> runs) throws Exception {
+        produce(runs, 0, EPOCHS);
+    }
+
+    /** Epochs [from, to) of each run. */
+    private static void produce(List<String> runs, int from, int to) throws Exception {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrapServers());
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
-            for (int e = 0; e < EPOCHS; e++) {
+            for (int e = from; e < to; e++) {
                 for (String run : runs) {
                     EpochCompleted epoch = EpochCompleted.builder(run, e).optTotalEpochs(EPOCHS)
                             .optTrainLoss(1.0 / (e + 1)).optValLoss(1.1 / (e + 1)).build();

@@ -14,9 +14,10 @@ import java.util.Map;
 /**
  * The whole system for end-to-end tests, started once per test JVM and shared by every test class: the local stack
  * in this JVM (real Kafka and PostgreSQL), then metrics-api and trainer-host as separate processes, each on a free
- * port. Stopped by a shutdown hook.
+ * port. Stopped by a shutdown hook. A test that breaks the system on purpose starts one of its own instead
+ * ({@link #startOwn}, with its own settings) and closes it.
  */
-final class TrainwatchSystem {
+final class TrainwatchSystem implements AutoCloseable {
 
     private static TrainwatchSystem instance;
 
@@ -34,20 +35,28 @@ final class TrainwatchSystem {
     final LocalStack stack;
     /** Replaced by {@link #restartMetricsApi}; on the same port, so URLs taken from it stay valid. */
     volatile AppProcess metricsApi;
-    final AppProcess trainerHost;
+    /** Replaced by {@link #restartTrainerHost}; on the same port and spool. */
+    volatile AppProcess trainerHost;
     final Path repoRoot;
+    /** Prefix of the process and log names: empty for the shared system. */
+    private final String name;
     private final Map<String, String> env;
     private final List<String> apiJvmOptions;
+    private final List<String> trainerJvmOptions;
     private final Path logs;
+    private int restarts;
 
-    private TrainwatchSystem(LocalStack stack, AppProcess metricsApi, AppProcess trainerHost, Path repoRoot,
-                             Map<String, String> env, List<String> apiJvmOptions, Path logs) {
+    private TrainwatchSystem(String name, LocalStack stack, AppProcess metricsApi, AppProcess trainerHost,
+                             Path repoRoot, Map<String, String> env, List<String> apiJvmOptions,
+                             List<String> trainerJvmOptions, Path logs) {
+        this.name = name;
         this.stack = stack;
         this.metricsApi = metricsApi;
         this.trainerHost = trainerHost;
         this.repoRoot = repoRoot;
         this.env = env;
         this.apiJvmOptions = apiJvmOptions;
+        this.trainerJvmOptions = trainerJvmOptions;
         this.logs = logs;
     }
 
@@ -56,11 +65,29 @@ final class TrainwatchSystem {
         metricsApi.terminate();
     }
 
+    /** SIGKILL of metrics-api: no shutdown code runs (its consumer does not leave the group). */
+    synchronized void killMetricsApi() throws InterruptedException {
+        metricsApi.kill();
+    }
+
     /** Starts metrics-api again on its old port; returns once it is ready. */
     synchronized void restartMetricsApi() {
+        metricsApi = restart("metrics-api", metricsApi.port(), apiJvmOptions);
+    }
+
+    /** SIGKILL of trainer-host, as in a crash: its jobs stop where they are, its spool stays on disk. */
+    synchronized void killTrainerHost() throws InterruptedException {
+        trainerHost.kill();
+    }
+
+    /** Starts trainer-host again on its old port and spool; returns once it is ready. */
+    synchronized void restartTrainerHost() {
+        trainerHost = restart("trainer-host", trainerHost.port(), trainerJvmOptions);
+    }
+
+    private AppProcess restart(String module, int port, List<String> jvm) {
         try {
-            metricsApi = AppProcess.start("metrics-api-restarted", repoRoot, "metrics-api", metricsApi.port(), env,
-                    apiJvmOptions, logs);
+            return AppProcess.start(name + module + "-restart-" + (++restarts), repoRoot, module, port, env, jvm, logs);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -68,17 +95,26 @@ final class TrainwatchSystem {
 
     static synchronized TrainwatchSystem get() {
         if (instance == null) {
-            instance = start();
+            instance = start("", Map.of());
             Runtime.getRuntime().addShutdownHook(new Thread(instance::stop, "trainwatch-e2e-stop"));
         }
         return instance;
     }
 
-    private static TrainwatchSystem start() {
+    /**
+     * A system of the caller's own, beside the shared one: its own stack, metrics-api and trainer-host, with
+     * {@code settings} added to both apps' environment (e.g. {@code TRAINWATCH_LIVENESS_FLOOR}). Process and log
+     * names start with {@code name}. The caller closes it.
+     */
+    static TrainwatchSystem startOwn(String name, Map<String, String> settings) {
+        return start(name + "-", settings);
+    }
+
+    private static TrainwatchSystem start(String name, Map<String, String> settings) {
         Path repoRoot = Path.of(System.getProperty("trainwatch.repo.root", "..")).toAbsolutePath().normalize();
         Path logs = Path.of(System.getProperty("trainwatch.e2e.logs", "target/e2e-logs")).toAbsolutePath();
         try {
-            Path work = Files.createTempDirectory("trainwatch-e2e");
+            Path work = Files.createTempDirectory("trainwatch-e2e" + (name.isEmpty() ? "" : "-" + name));
             LocalStack stack = LocalStack.builder().optKafkaPort(0).optPostgresPort(0)
                     .optDataDir(work.resolve("stack")).optPartitions(3).build().start();
             Map<String, String> env = new HashMap<>(stack.environment());
@@ -89,15 +125,17 @@ final class TrainwatchSystem {
             env.put("QUARKUS_DATASOURCE_PASSWORD", stack.password());
             env.put("TRAINWATCH_SPOOL_DIR", work.resolve("spool").toString());
             authEnv(env, work);
+            env.putAll(settings);
             String tmp = "-Djava.io.tmpdir=" + work.resolve("tmp");
             Files.createDirectories(work.resolve("tmp"));
-            AppProcess api = AppProcess.start("metrics-api", repoRoot, "metrics-api", freePort(), env,
+            AppProcess api = AppProcess.start(name + "metrics-api", repoRoot, "metrics-api", freePort(), env,
                     List.of(tmp), logs);
             // trainer-host checks job API tokens with metrics-api.
             env.put("TRAINWATCH_METRICS_API_URL", api.url(""));
-            AppProcess trainer = AppProcess.start("trainer-host", repoRoot, "trainer-host", freePort(), env,
+            AppProcess trainer = AppProcess.start(name + "trainer-host", repoRoot, "trainer-host", freePort(), env,
                     trainerJvmOptions(work), logs);
-            return new TrainwatchSystem(stack, api, trainer, repoRoot, Map.copyOf(env), List.of(tmp), logs);
+            return new TrainwatchSystem(name, stack, api, trainer, repoRoot, Map.copyOf(env), List.of(tmp),
+                    trainerJvmOptions(work), logs);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -128,6 +166,15 @@ final class TrainwatchSystem {
         trainerHost.close();
         metricsApi.close();
         stack.close();
+    }
+
+    /** Stops a system of one's own ({@link #startOwn}); the shared one is stopped by its shutdown hook. */
+    @Override
+    public void close() {
+        if (this == instance) {
+            throw new IllegalStateException("the shared system stops with the JVM");
+        }
+        stop();
     }
 
     static int freePort() {

@@ -220,14 +220,28 @@ public class RunEventIngest {
     private Uni<Void> runListeners(StoredBatch batch) {
         Uni<Void> chain = Uni.createFrom().voidItem();
         for (StoredBatchListener listener : listeners) {
-            // The rows are committed: a listener's failure is logged, never turned into a dead letter or a redelivery.
-            chain = chain.chain(() -> listener.stored(batch)
-                    .onFailure().recoverWithItem(f -> {
-                        LOG.errorf(f, "after-store step %s failed", listener.getClass().getSimpleName());
-                        return null;
-                    }));
+            chain = chain.chain(() -> afterStoreStep(listener, batch, Duration.ofSeconds(5)));
         }
         return chain;
+    }
+
+    /**
+     * One after-store step on a committed batch. The rows are committed: a failure is never a dead letter or a
+     * redelivery. While the database is away the step waits and tries again (back-off up to {@code maxBackOff}), as
+     * the store does: dropped, a run's verdict would stay behind its stored epochs until the run's next event (never,
+     * for a run that has ended). Any other failure is logged and the step skipped.
+     */
+    static Uni<Void> afterStoreStep(StoredBatchListener listener, StoredBatch batch, Duration maxBackOff) {
+        String step = listener.getClass().getSimpleName();
+        return Uni.createFrom().deferred(() -> listener.stored(batch))
+                .onFailure(RunEventIngest::transientFailure)
+                .invoke(f -> LOG.warnf("after-store step %s: database unavailable, retrying: %s", step, f.toString()))
+                .onFailure(RunEventIngest::transientFailure).retry()
+                .withBackOff(Duration.ofMillis(Math.min(100, maxBackOff.toMillis())), maxBackOff).indefinitely()
+                .onFailure().recoverWithItem(f -> {
+                    LOG.errorf(f, "after-store step %s failed", step);
+                    return null;
+                });
     }
 
     /** A storage failure that waiting will not cure. */

@@ -9,10 +9,13 @@ import io.trainwatch.metrics.messaging.EventPublisher;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The answer of every HTTP ingest request: publish the (already validated) events in order, wait until the run is
@@ -31,6 +34,14 @@ public class HttpIngest {
     @Inject
     ObjectMapper mapper;
 
+    /**
+     * How long a request waits for Kafka to acknowledge its events before answering 503. Each send is bounded by the
+     * producer (max.block.ms, delivery.timeout.ms: 5 s), but with Kafka away the sends of many requests queue behind
+     * each other in the channel, each blocking on the missing metadata in turn: requests waited past 20 s.
+     */
+    @ConfigProperty(name = "trainwatch.ingest.send-timeout", defaultValue = "PT8S")
+    Duration sendTimeout;
+
     public Uni<Response> accept(String runId, List<? extends PostedEvent<? extends TrainwatchEvent>> events, URI location) {
         List<Uni<String>> sends = new ArrayList<>(events.size());
         for (PostedEvent<? extends TrainwatchEvent> e : events) {
@@ -38,6 +49,8 @@ public class HttpIngest {
         }
         // Uni.join subscribes in list order, so the records are handed to the producer in the order given.
         return Uni.join().all(sends).andFailFast()
+                .ifNoItem().after(sendTimeout).failWith(() -> new TimeoutException(
+                        "Kafka did not acknowledge the request's events within " + sendTimeout))
                 .chain(ceIds -> control.awaitStored(runId).map(run -> {
                     ObjectNode n = mapper.createObjectNode();
                     n.put("run_id", runId);
