@@ -1,5 +1,6 @@
 package io.trainwatch.e2e;
 
+import io.trainwatch.testsupport.TopicReader;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.trainwatch.contracts.CloudEvents;
 import io.trainwatch.contracts.EventType;
@@ -270,7 +271,7 @@ class ProcessFaultsIT {
      */
     private static int acceptTrainerEpochs(FaultLedger ledger, String run) throws IOException {
         java.util.Set<Integer> epochs = new java.util.TreeSet<>();
-        try (TopicReader topic = new TopicReader(system.stack.kafkaBootstrapServers(), Topics.RUN_EVENTS, run::equals,
+        try (TopicReader topic = TopicReader.open(system.stack.kafkaBootstrapServers(), Topics.RUN_EVENTS, run::equals,
                 false)) {
             for (TopicReader.Received r : topic.untilCaughtUp(Duration.ofSeconds(30))) {
                 // Under either name (io.trainwatch.epoch.completed or the bare one older trainers write).
