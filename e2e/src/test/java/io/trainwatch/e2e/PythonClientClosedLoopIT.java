@@ -24,6 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PythonClientClosedLoopIT {
 
     private static final int EPOCHS = 400;
+    /** How long a cancel may take to reach the Python loop (ingest answer or control long-poll) on a busy CI machine. */
+    private static final Duration DELIVERY = Duration.ofMillis(200);
 
     private static TrainwatchSystem system;
 
@@ -75,16 +77,22 @@ class PythonClientClosedLoopIT {
                     "the client's run.finished echoes the agent's reason: " + stored);
             assertTrue(trained.contains(reason), "the script printed the stop reason:\n" + trained);
 
-            // Every logged epoch stored once, in order; and the loop stopped within one epoch of the cancel.
+            // Every logged epoch stored once, in order.
+            // A cancel needs some time to reach the loop, and the loop looks once per epoch: one that lands just before
+            // an epoch's check is seen at the next one. So the claim is "learns within DELIVERY and then starts no
+            // further epoch": at most one epoch logged later than DELIVERY after the cancel.
             List<JsonNode> epochs = PythonTraining.contiguousEpochs(run);
             Instant cancelledAt = Instant.parse(stored.path("cancel").path("requested_at").asText());
+            Instant known = cancelledAt.plus(DELIVERY);
             long afterCancel = epochs.stream().filter(e -> PythonTraining.emittedAt(e).isAfter(cancelledAt)).count();
-            System.out.printf("PythonClientClosedLoopIT: cancelled at %s after epoch %d was logged; %d epoch(s) logged "
-                    + "after the cancel; %d epochs stored; reason: %s%n", cancelledAt,
-                    epochs.stream().filter(e -> !PythonTraining.emittedAt(e).isAfter(cancelledAt)).count() - 1,
-                    afterCancel, epochs.size(), reason);
-            assertTrue(afterCancel <= 1, "at most one epoch logged after the cancel was stored, saw " + afterCancel
-                    + " (cancel at " + cancelledAt + ", last epoch " + epochs.get(epochs.size() - 1) + ")");
+            long afterKnown = epochs.stream().filter(e -> PythonTraining.emittedAt(e).isAfter(known)).count();
+            JsonNode last = epochs.get(epochs.size() - 1);
+            System.out.printf("PythonClientClosedLoopIT: cancelled at %s; %d epoch(s) logged after the cancel, %d more "
+                    + "than %d ms after it; last epoch %d ms after the cancel; %d epochs stored; reason: %s%n",
+                    cancelledAt, afterCancel, afterKnown, DELIVERY.toMillis(),
+                    Duration.between(cancelledAt, PythonTraining.emittedAt(last)).toMillis(), epochs.size(), reason);
+            assertTrue(afterKnown <= 1, "at most one epoch logged more than " + DELIVERY.toMillis()
+                    + " ms after the cancel, saw " + afterKnown + " (cancel at " + cancelledAt + ", last epoch " + last + ")");
             assertTrue(epochs.size() < EPOCHS, "stopped before the planned end: " + epochs.size() + " epochs");
             if (stored.has("epochs_completed")) {
                 assertEquals(epochs.size(), stored.path("epochs_completed").asInt(), stored.toString());
