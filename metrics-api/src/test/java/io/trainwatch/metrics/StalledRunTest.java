@@ -5,6 +5,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.trainwatch.contracts.AlertOpened;
+import io.trainwatch.contracts.AlertResolved;
 import io.trainwatch.contracts.EpochCompleted;
 import io.trainwatch.contracts.EventCodec;
 import io.trainwatch.contracts.Topics;
@@ -21,7 +22,10 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-/** Liveness: a running run that goes silent turns `stalled` (with an alert) and `running` again when it sends. */
+/**
+ * Liveness: a running run that goes silent turns `stalled` (with an alert) and `running` again when it sends (the
+ * alert resolved).
+ */
 @QuarkusTest
 @TestProfile(ShortLifecycleLimits.class)
 @QuarkusTestResource(LocalStackTestResource.class)
@@ -33,7 +37,7 @@ class StalledRunTest {
     }
 
     @Test
-    void aSilentRunIsStalledAndRunsAgainWhenAnEpochArrives() {
+    void aSilentRunIsStalledAndRunsAgainWhenAnEpochArrivesWithItsAlertResolved() {
         String runId = TestRuns.newRunId("stalled");
         KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.started(runId, "proj-stalled", 10));
         // 100 ms epochs: 5 x the median is far below the 2 s floor, so the floor decides.
@@ -46,9 +50,15 @@ class StalledRunTest {
                     Duration.ofSeconds(30));
             assertFalse(alerts.isEmpty(), "no alert.opened for the stalled run within 30 s");
             assertEquals("stalled", EventCodec.instance().decode(alerts.get(0).value(), AlertOpened.class).kind());
+            KafkaTestClient.send(Topics.RUN_EVENTS, EpochCompleted.builder(runId, 1).optTrainLoss(0.8).optDurationMs(100L).build());
+            await().atMost(IngestTest.WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}", runId).then()
+                    .body("status", equalTo("running")).body("latest_epoch", equalTo(1)));
+            List<TopicReader.Received> resolved = insights.until(r -> runId.equals(r.key())
+                    && "io.trainwatch.alert.resolved".equals(r.header("ce_type")), Duration.ofSeconds(30));
+            assertFalse(resolved.isEmpty(), "no alert.resolved for the resumed run within 30 s");
+            AlertResolved alert = EventCodec.instance().decode(resolved.get(0).value(), AlertResolved.class);
+            assertEquals("stalled", alert.kind());
+            assertEquals("stalled", alert.alertId());
         }
-        KafkaTestClient.send(Topics.RUN_EVENTS, EpochCompleted.builder(runId, 1).optTrainLoss(0.8).optDurationMs(100L).build());
-        await().atMost(IngestTest.WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}", runId).then()
-                .body("status", equalTo("running")).body("latest_epoch", equalTo(1)));
     }
 }

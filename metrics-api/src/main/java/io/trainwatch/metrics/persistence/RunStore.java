@@ -167,6 +167,7 @@ public class RunStore {
         private final Map<String, List<EpochCompleted>> changedEpochs = new TreeMap<>();
         private final Set<String> startedRuns = new HashSet<>();
         private final Set<String> outOfOrder = new HashSet<>();
+        private final Set<String> resumed = new HashSet<>();
         /** Runs this batch created, with their first status position (counted once they are known not deleted). */
         private final Map<String, Long> createdPositions = new HashMap<>();
         private long lastPosition;
@@ -193,7 +194,7 @@ public class RunStore {
                                 previous.put(id, ref.previousLatestEpoch);
                             }
                         });
-                        return new StoredBatch(lastPosition, changedEpochs, previous, outOfOrder, startedRuns);
+                        return new StoredBatch(lastPosition, changedEpochs, previous, outOfOrder, startedRuns, resumed);
                     });
         }
 
@@ -262,12 +263,13 @@ public class RunStore {
                             + "FROM unnest($1::text[]) AS t(id) ON CONFLICT (id) DO NOTHING RETURNING id, status_position")
                     .execute(Tuple.of(ids))
                     .invoke(rows -> rows.forEach(r -> createdPositions.put(r.getString(0), r.getLong(1))))
-                    .chain(() -> conn.preparedQuery("SELECT run_key, id, latest_epoch, metric_names FROM runs "
+                    .chain(() -> conn.preparedQuery("SELECT run_key, id, latest_epoch, metric_names, status FROM runs "
                             + "WHERE id = ANY($1) FOR UPDATE").execute(Tuple.of(ids)))
                     .invoke(rows -> {
                         for (Row r : rows) {
                             runs.put(r.getString("id"), new RunRef(r.getInteger("run_key"), r.getInteger("latest_epoch"),
-                                    new ArrayList<>(Arrays.asList(r.getArrayOfStrings("metric_names")))));
+                                    new ArrayList<>(Arrays.asList(r.getArrayOfStrings("metric_names"))),
+                                    "stalled".equals(r.getString("status"))));
                         }
                     })
                     .replaceWithVoid();
@@ -430,9 +432,14 @@ public class RunStore {
         private Uni<Void> updateRunAggregates() {
             List<RunRef> touched = new ArrayList<>();
             List<Tuple> names = new ArrayList<>();
-            for (RunRef ref : runs.values()) {
+            for (Map.Entry<String, RunRef> e : runs.entrySet()) {
+                RunRef ref = e.getValue();
                 if (ref.maxEpoch != null || ref.stepsChanged > 0 || ref.totalEpochs != null) {
                     touched.add(ref);
+                    // The row is locked since ensureRuns, so the status read there is the one this update changes.
+                    if (ref.wasStalled) {
+                        resumed.add(e.getKey());
+                    }
                 }
                 if (ref.namesChanged) {
                     names.add(Tuple.of(ref.runKey, ref.metricNames.toArray(String[]::new)));
@@ -537,6 +544,7 @@ public class RunStore {
         final int runKey;
         final Integer previousLatestEpoch;
         final List<String> metricNames;
+        final boolean wasStalled;
         boolean namesChanged;
         Integer totalEpochs;
         Integer maxEpoch;
@@ -545,10 +553,11 @@ public class RunStore {
         int stepsInserted;
         int stepsChanged;
 
-        RunRef(int runKey, Integer previousLatestEpoch, List<String> metricNames) {
+        RunRef(int runKey, Integer previousLatestEpoch, List<String> metricNames, boolean wasStalled) {
             this.runKey = runKey;
             this.previousLatestEpoch = previousLatestEpoch;
             this.metricNames = metricNames;
+            this.wasStalled = wasStalled;
         }
     }
 

@@ -2,6 +2,8 @@ package io.trainwatch.metrics.persistence;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.trainwatch.metrics.messaging.StoredBatchListener;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -16,11 +18,11 @@ import java.util.List;
  * Liveness: a running run whose trainer went quiet (killed, hung, cut off) would otherwise show {@code running}
  * forever. Silent for longer than max({@code trainwatch.liveness.paces} × its median epoch duration,
  * {@code trainwatch.liveness.floor}) it becomes {@code stalled}, with a warning alert on the insights topic; its
- * next stored epoch or step makes it {@code running} again. Measured from the run's own pace, so a run with
+ * next stored epoch or step makes it {@code running} again and resolves the alert. Measured from the run's own pace, so a run with
  * 20-minute epochs is not taken for dead after a minute.
  */
 @ApplicationScoped
-public class StalledRuns {
+public class StalledRuns implements StoredBatchListener {
 
     public static final String ALERT_KIND = "stalled";
 
@@ -58,5 +60,12 @@ public class StalledRuns {
         alerts.warn(ALERT_KIND, runIds, "silent past their pace (>= " + floor + "), now stalled",
                 "no event for longer than max(" + paces + " × the run's median epoch duration, " + floor.toSeconds()
                 + " s): the trainer may be dead or hung");
+    }
+
+    /** A stalled run that sent again (turned {@code running} by the ingest transaction): its alert is resolved. */
+    @Override
+    public Uni<Void> stored(StoredBatch batch) {
+        alerts.resolve(ALERT_KIND, batch.resumed(), "the run sent again: running");
+        return Uni.createFrom().voidItem();
     }
 }
