@@ -119,17 +119,19 @@ public class RunStore {
     }
 
     /**
-     * Running runs silent (no stored event, {@code updated_at}) for longer than max({@code paces} × the median of
-     * their last 20 epoch durations, {@code floor}) become {@code stalled}, with a status change for SSE. Returns
+     * Running runs silent (no stored event or heartbeat, {@code updated_at}) for longer than their limit become
+     * {@code stalled}, with a status change for SSE: the run's own {@code monitor.stall_after_seconds} (run.started)
+     * when it set one, else max({@code paces} × the median of their last 20 epoch durations, {@code floor}). Returns
      * their ids. Ingest turns them back to {@code running} when they send again.
      */
     public Uni<List<String>> markStalled(java.time.Duration floor, int paces) {
         return pool.withTransaction(conn -> conn.preparedQuery("UPDATE runs r SET status = 'stalled', "
                                 + "status_position = next_change_position(), updated_at = now() "
-                                + "WHERE r.status = 'running' AND r.updated_at < now() - make_interval(secs => $1) "
-                                + "AND r.updated_at < now() - make_interval(secs => $2 * coalesce((SELECT percentile_cont(0.5) "
-                                + "WITHIN GROUP (ORDER BY d.duration_ms::float8) FROM (SELECT duration_ms FROM epoch_metrics e "
-                                + "WHERE e.run_key = r.run_key AND e.duration_ms IS NOT NULL ORDER BY e.epoch DESC LIMIT 20) d), 0) / 1000.0) "
+                                + "WHERE r.status = 'running' AND r.updated_at < now() - make_interval(secs => "
+                                + "coalesce((r.started #>> '{monitor,stall_after_seconds}')::float8, greatest($1, "
+                                + "$2 * coalesce((SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY d.duration_ms::float8) "
+                                + "FROM (SELECT duration_ms FROM epoch_metrics e WHERE e.run_key = r.run_key "
+                                + "AND e.duration_ms IS NOT NULL ORDER BY e.epoch DESC LIMIT 20) d), 0) / 1000.0))) "
                                 + "RETURNING id, status_position")
                         .execute(Tuple.of(floor.toMillis() / 1000.0, paces))
                 .chain(rows -> changedRuns(conn, rows)));
