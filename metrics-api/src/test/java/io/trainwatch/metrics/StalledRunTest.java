@@ -8,7 +8,9 @@ import io.trainwatch.contracts.AlertOpened;
 import io.trainwatch.contracts.AlertResolved;
 import io.trainwatch.contracts.EpochCompleted;
 import io.trainwatch.contracts.EventCodec;
+import io.trainwatch.contracts.RunHeartbeat;
 import io.trainwatch.contracts.Topics;
+import io.restassured.http.ContentType;
 import io.trainwatch.stack.LocalStackTestResource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
  * Liveness: a running run that goes silent turns `stalled` (with an alert) and `running` again when it sends (the
- * alert resolved).
+ * alert resolved): an epoch, or a heartbeat over HTTP or Kafka, which stores nothing else.
  */
 @QuarkusTest
 @TestProfile(ShortLifecycleLimits.class)
@@ -60,5 +62,37 @@ class StalledRunTest {
             assertEquals("stalled", alert.kind());
             assertEquals("stalled", alert.alertId());
         }
+    }
+
+    @Test
+    void aHeartbeatOverHttpMakesAStalledRunRunningWithoutStoringAnEpoch() {
+        String runId = stalledRun("heartbeat-http");
+        given().contentType(ContentType.JSON).post("/api/v1/runs/{id}/heartbeat", runId).then().statusCode(202)
+                .body("run_id", equalTo(runId)).body("accepted", equalTo(1));
+        await().atMost(IngestTest.WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}", runId).then()
+                .body("status", equalTo("running")).body("latest_epoch", equalTo(0)).body("epochs_recorded", equalTo(1)));
+        // {} is a heartbeat too; a run not stored is not found.
+        given().contentType(ContentType.JSON).body("{}").post("/api/v1/runs/{id}/heartbeat", runId).then().statusCode(202);
+        given().contentType(ContentType.JSON).post("/api/v1/runs/{id}/heartbeat", "no-such-run").then().statusCode(404);
+        given().contentType(ContentType.JSON).body("{\"run_id\":\"other\"}").post("/api/v1/runs/{id}/heartbeat", runId)
+                .then().statusCode(422).body("errors[0].field", equalTo("run_id"));
+    }
+
+    @Test
+    void aHeartbeatOverKafkaMakesAStalledRunRunning() {
+        String runId = stalledRun("heartbeat-kafka");
+        KafkaTestClient.send(Topics.RUN_EVENTS, RunHeartbeat.of(runId));
+        await().atMost(IngestTest.WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}", runId).then()
+                .body("status", equalTo("running")).body("epochs_recorded", equalTo(1)));
+    }
+
+    /** A run with one 100 ms epoch, once the 2 s floor has made it stalled. */
+    private static String stalledRun(String prefix) {
+        String runId = TestRuns.newRunId(prefix);
+        KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.started(runId, "proj-stalled", 10));
+        KafkaTestClient.send(Topics.RUN_EVENTS, EpochCompleted.builder(runId, 0).optTrainLoss(0.9).optDurationMs(100L).build());
+        await().atMost(IngestTest.WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}", runId).then()
+                .statusCode(200).body("status", equalTo("stalled")));
+        return runId;
     }
 }

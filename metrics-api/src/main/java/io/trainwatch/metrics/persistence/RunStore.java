@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.trainwatch.contracts.EpochCompleted;
 import io.trainwatch.contracts.RunFinished;
+import io.trainwatch.contracts.RunHeartbeat;
 import io.trainwatch.contracts.RunStarted;
 import io.trainwatch.contracts.StepSampled;
 import io.trainwatch.contracts.TrainwatchEvent;
@@ -432,11 +433,18 @@ public class RunStore {
         }
 
         private Uni<Void> updateRunAggregates() {
+            // A heartbeat carries nothing to store: it only makes its run one of those this update touches, which
+            // refreshes updated_at (what the stall check reads) and turns a stalled run running.
+            for (EventEnvelope e : events) {
+                if (e.event() instanceof RunHeartbeat h) {
+                    runs.get(h.runId()).heartbeat = true;
+                }
+            }
             List<RunRef> touched = new ArrayList<>();
             List<Tuple> names = new ArrayList<>();
             for (Map.Entry<String, RunRef> e : runs.entrySet()) {
                 RunRef ref = e.getValue();
-                if (ref.maxEpoch != null || ref.stepsChanged > 0 || ref.totalEpochs != null) {
+                if (ref.maxEpoch != null || ref.stepsChanged > 0 || ref.totalEpochs != null || ref.heartbeat) {
                     touched.add(ref);
                     // The row is locked since ensureRuns, so the status read there is the one this update changes.
                     if (ref.wasStalled) {
@@ -547,6 +555,7 @@ public class RunStore {
         final Integer previousLatestEpoch;
         final List<String> metricNames;
         final boolean wasStalled;
+        boolean heartbeat;
         boolean namesChanged;
         Integer totalEpochs;
         Integer maxEpoch;
