@@ -19,9 +19,11 @@ import java.util.function.LongSupplier;
  * A {@link RunEventSink} in front of the publisher that sends a {@code run.heartbeat} for each open run that published
  * nothing for {@code every}, so that an epoch longer than the server's stall limit is not taken for a stalled run.
  *
- * <p>The training thread only records when it last published (a map put); the heartbeats are published from this
- * class's own scheduler thread. A heartbeat is skipped while {@code backedUp} says the publisher's spool holds a
- * backlog (Kafka away): it would reach the server stale, after the events it should have stood in for.
+ * <p>The training thread only records when it last published (a map put) and that it trained or validated a batch
+ * (a volatile write); the heartbeats are published from this class's own scheduler thread, and only for a run that
+ * progressed since its last event or heartbeat: a training thread that hangs gets none, and the server's stall check
+ * sees it. A heartbeat is skipped while {@code backedUp} says the publisher's spool holds a backlog (Kafka away): it
+ * would reach the server stale, after the events it should have stood in for.
  */
 public final class Heartbeats implements RunEventSink, AutoCloseable {
 
@@ -31,8 +33,18 @@ public final class Heartbeats implements RunEventSink, AutoCloseable {
     private final long everyNanos;
     private final BooleanSupplier backedUp;
     private final LongSupplier nanoClock;
-    /** Open runs → when each last published (nano clock). */
-    private final Map<String, Long> lastPublished = new ConcurrentHashMap<>();
+
+    /** An open run: when it last published (nano clock), and whether a batch ran since. */
+    private static final class Pulse {
+        final long lastPublished;
+        volatile boolean progressed;
+
+        Pulse(long lastPublished) {
+            this.lastPublished = lastPublished;
+        }
+    }
+
+    private final Map<String, Pulse> open = new ConcurrentHashMap<>();
     private ScheduledExecutorService scheduler;
 
     /**
@@ -68,13 +80,21 @@ public final class Heartbeats implements RunEventSink, AutoCloseable {
     public void publish(TrainwatchEvent event) {
         if (event instanceof RunFinished) {
             // Forgotten before run.finished is queued: a heartbeat may come before it, never after.
-            lastPublished.remove(event.runId());
+            open.remove(event.runId());
             downstream.publish(event);
         } else {
             downstream.publish(event);
             if (everyNanos > 0) {
-                lastPublished.put(event.runId(), nanoClock.getAsLong());
+                open.put(event.runId(), new Pulse(nanoClock.getAsLong()));
             }
+        }
+    }
+
+    @Override
+    public void progressed(String runId) {
+        Pulse p = open.get(runId);
+        if (p != null && !p.progressed) {
+            p.progressed = true;
         }
     }
 
@@ -86,23 +106,26 @@ public final class Heartbeats implements RunEventSink, AutoCloseable {
         }
     }
 
-    /** Publishes a heartbeat for every run silent for {@code every}; returns how many (scheduler thread, tests). */
+    /**
+     * Publishes a heartbeat for every run silent for {@code every} that progressed meanwhile; returns how many
+     * (scheduler thread, tests).
+     */
     int sendDue() {
-        if (everyNanos == 0 || lastPublished.isEmpty() || backedUp.getAsBoolean()) {
+        if (everyNanos == 0 || open.isEmpty() || backedUp.getAsBoolean()) {
             return 0;
         }
         int[] sent = {0};
-        for (String runId : lastPublished.keySet()) {
+        for (String runId : open.keySet()) {
             // computeIfPresent holds the entry while the heartbeat is queued (a lock-free offer), so a run.finished
             // that removes it meanwhile is queued after the heartbeat, not before.
-            lastPublished.computeIfPresent(runId, (id, last) -> {
+            open.computeIfPresent(runId, (id, pulse) -> {
                 long now = nanoClock.getAsLong();
-                if (now - last < everyNanos) {
-                    return last;
+                if (now - pulse.lastPublished < everyNanos || !pulse.progressed) {
+                    return pulse;
                 }
                 downstream.publish(new RunHeartbeat(TrainwatchEvent.CURRENT_SCHEMA_VERSION, id, Instant.now()));
                 sent[0]++;
-                return now;
+                return new Pulse(now);
             });
         }
         return sent[0];

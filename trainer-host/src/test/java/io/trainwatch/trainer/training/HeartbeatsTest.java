@@ -31,15 +31,18 @@ class HeartbeatsTest {
     @Test
     void aRunSilentForTheIntervalGetsAHeartbeatBetweenItsEpochs() {
         heartbeats.publish(started("r1"));
+        heartbeats.progressed("r1");
         advance(Duration.ofSeconds(19));
         assertEquals(0, heartbeats.sendDue(), "not yet silent for 20 s");
         advance(Duration.ofSeconds(1));
         assertEquals(1, heartbeats.sendDue());
+        heartbeats.progressed("r1");
         assertEquals(0, heartbeats.sendDue(), "the heartbeat itself counts as published");
         advance(EVERY);
         assertEquals(1, heartbeats.sendDue(), "a 45 s epoch gets one every 20 s");
         advance(Duration.ofSeconds(5));
         heartbeats.publish(step("r1"));
+        heartbeats.progressed("r1");
         advance(Duration.ofSeconds(19));
         assertEquals(0, heartbeats.sendDue(), "any event of the run resets the silence");
 
@@ -51,9 +54,21 @@ class HeartbeatsTest {
     }
 
     @Test
+    void aRunWhoseTrainingThreadMakesNoProgressGetsNone() {
+        heartbeats.publish(started("r1"));
+        advance(EVERY.multipliedBy(3));
+        assertEquals(0, heartbeats.sendDue(), "no batch since run.started: hung, let the server see it stall");
+        heartbeats.progressed("r1");
+        assertEquals(1, heartbeats.sendDue());
+        advance(EVERY);
+        assertEquals(0, heartbeats.sendDue(), "no batch since the last heartbeat");
+    }
+
+    @Test
     void aFinishedRunGetsNoMoreHeartbeats() {
         heartbeats.publish(started("r1"));
         heartbeats.publish(finished("r1"));
+        heartbeats.progressed("r1");
         advance(EVERY.multipliedBy(3));
         assertEquals(0, heartbeats.sendDue());
         assertEquals(2, sink.events.size());
@@ -64,6 +79,8 @@ class HeartbeatsTest {
         heartbeats.publish(started("r1"));
         advance(Duration.ofSeconds(10));
         heartbeats.publish(started("r2"));
+        heartbeats.progressed("r1");
+        heartbeats.progressed("r2");
         advance(Duration.ofSeconds(10));
         assertEquals(1, heartbeats.sendDue());
         assertEquals("r1", sink.events.get(2).runId());
@@ -72,6 +89,7 @@ class HeartbeatsTest {
     @Test
     void noHeartbeatWhileThePublisherIsBackedUp() {
         heartbeats.publish(started("r1"));
+        heartbeats.progressed("r1");
         advance(EVERY);
         backedUp.set(true);
         assertEquals(0, heartbeats.sendDue(), "it would only wait in the spool and arrive stale");
@@ -83,6 +101,7 @@ class HeartbeatsTest {
     void zeroDisablesAndNegativeIsRefusedNamingTheSetting() {
         Heartbeats off = new Heartbeats(sink, Duration.ZERO, () -> false, clock::get).start();
         off.publish(started("r1"));
+        off.progressed("r1");
         advance(EVERY.multipliedBy(10));
         assertEquals(0, off.sendDue());
         off.close();
@@ -100,8 +119,11 @@ class HeartbeatsTest {
             out.publish(e);
         };
         try (Heartbeats real = new Heartbeats(watched, Duration.ofMillis(100), () -> false, System::nanoTime).start()) {
-            real.publish(started("r1"));   // then a "long epoch": this thread publishes nothing
-            await().atMost(Duration.ofSeconds(10)).until(() -> heartbeatsOf(out) >= 2);
+            real.publish(started("r1"));   // then a "long epoch": batches, but no event
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                real.progressed("r1");
+                return heartbeatsOf(out) >= 2;
+            });
             real.publish(finished("r1"));
         }
         assertEquals("run.finished", out.events.get(out.events.size() - 1).type().baseName(), "nothing after run.finished");
