@@ -35,6 +35,7 @@ class Stub:
     def __init__(self, port=0):
         self.lock = threading.Condition()
         self.requests = []  # (method, path, body) of every ingest request, answered or not
+        self.heartbeats = []  # time.monotonic() of every accepted POST /runs/{id}/heartbeat
         self.stored = []  # (kind, event) in arrival order, each event_id once
         self.ids = set()
         self.fail_next = 0
@@ -181,6 +182,15 @@ class Stub:
                 if path.endswith(suffix):
                     self._answer(handler, status, {"title": "Invalid fields", "status": status, "detail": "refused"})
                     return
+            if path.endswith("/heartbeat"):  # body empty or {}: no event to store, only liveness
+                if raw.strip() not in (b"", b"{}"):
+                    self._answer(handler, 422, {"title": "Invalid fields", "status": 422, "detail": "body: {} or none"})
+                    return
+                self.heartbeats.append(time.monotonic())
+                self.lock.notify_all()
+                control = dict(self.control)
+                self._answer(handler, 202, {"accepted": 1, "control": control})
+                return
             body = json.loads(raw.decode("utf-8"))
             events = body if isinstance(body, list) else [body]
             if self.max_events is not None and len(events) > self.max_events:

@@ -234,6 +234,41 @@ class ClientTest(unittest.TestCase):
         self.assertEqual([e["epoch"] for e in self.stub.events("epoch")], [0, 1, 2])
         self.assertEqual(run.stats["refused"], 3)
 
+    def heartbeat_requests(self):
+        with self.stub.lock:
+            return [r for r in self.stub.requests if r[1].endswith("/heartbeat")]
+
+    def test_heartbeats_fill_a_long_epoch_and_stop_at_finish(self):
+        run = self.start(heartbeat_every=0.2)
+        run.log_epoch(0, train_loss=1.0)
+        # a "long epoch": the loop logs nothing while the sender keeps the run alive
+        wait_until(lambda: len(self.stub.heartbeats) >= 2, message="two heartbeats during the long epoch")
+        run.log_epoch(1, train_loss=0.9)
+        self.assertTrue(run.finish())
+        with self.stub.lock:
+            paths = [r[1] for r in self.stub.requests]
+        self.assertTrue(paths[-1].endswith("/finish"), "nothing after run.finished: %s" % paths[-3:])
+        self.assertEqual([r[2] for r in self.heartbeat_requests()][0], b"{}")
+        self.assertTrue(all(p == "/api/v1/runs/%s/heartbeat" % run.run_id for p in paths if p.endswith("/heartbeat")))
+        self.assertGreaterEqual(run.stats["heartbeats"], 2)
+        self.assertEqual([e["epoch"] for e in self.stub.events("epoch")], [0, 1])
+
+    def test_failed_heartbeats_are_neither_retried_nor_spooled(self):
+        self.stub.refuse["/heartbeat"] = 503
+        run = self.start(heartbeat_every=0.1)
+        wait_until(lambda: len(self.heartbeat_requests()) >= 3, message="heartbeats tried")
+        self.assertEqual(run.stats["heartbeats"], 0)
+        self.assertEqual(run.stats["failed_requests"], 0)
+        self.assertEqual(run.stats["spool_events"], 0)
+        self.assertTrue(run.finish())
+
+    def test_heartbeat_every_none_or_zero_disables_them(self):
+        for off in (None, 0):
+            run = self.start(heartbeat_every=off)
+            self.assertIsNone(run._sender._heartbeat_due_in(), off)
+        with self.assertRaisesRegex(ValueError, "heartbeat_every: must be a number of seconds >= 0, or None, was -1"):
+            trainwatch.init(url=self.stub.url, heartbeat_every=-1)
+
     def test_finish_with_a_dead_server_returns_in_bounded_time(self):
         run = trainwatch.init(project="p", url=closed_port_url(), spool_dir=self.spool)
         for epoch in range(10):

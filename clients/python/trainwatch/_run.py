@@ -43,7 +43,7 @@ def _default_spool_dir():
 def init(project=None, name=None, config=None, total_epochs=None, monitor=None, url=None, token=None,
          on_cancel="flag", run_id=None, tags=None, model=None, dataset=None, device=None, spool_dir=None,
          spool_max_bytes=64 * 1024 * 1024, finish_timeout=5.0, exit_timeout=3.0, request_timeout=10.0,
-         control_wait=30):
+         control_wait=30, heartbeat_every=20.0):
     """Starts a run and returns it. Nothing here waits for the server: the run.started event is queued like the
     rest, so a training script starts at once even when metrics-api is down.
 
@@ -59,9 +59,14 @@ def init(project=None, name=None, config=None, total_epochs=None, monitor=None, 
     spool_dir    -- where unsent events wait (default $TRAINWATCH_SPOOL_DIR, else ~/.cache/trainwatch/spool), one
                     folder per run, bounded by spool_max_bytes (the oldest step samples are dropped first)
     finish_timeout, exit_timeout -- how long finish() and process exit may wait for the server, in seconds
+    heartbeat_every -- when nothing was sent for this many seconds (a long epoch), the sender thread posts a heartbeat
+                    so the server does not take the run for stalled; None or 0 disables it
     """
     if on_cancel not in ("flag", "raise"):
         raise ValueError("on_cancel: must be 'flag' or 'raise', was %r" % (on_cancel,))
+    if heartbeat_every is not None and (isinstance(heartbeat_every, bool) or not isinstance(heartbeat_every, (int, float))
+                                        or not heartbeat_every >= 0):
+        raise ValueError("heartbeat_every: must be a number of seconds >= 0, or None, was %r" % (heartbeat_every,))
     url = url or os.environ.get("TRAINWATCH_URL") or DEFAULT_URL
     token = token if token is not None else os.environ.get("TRAINWATCH_TOKEN")
     if run_id is None:
@@ -94,7 +99,8 @@ def init(project=None, name=None, config=None, total_epochs=None, monitor=None, 
     spool_base = spool_dir or os.environ.get("TRAINWATCH_SPOOL_DIR") or _default_spool_dir()
     run = Run(run_id, Endpoint(url, token), Spool(os.path.join(spool_base, run_id), spool_max_bytes),
               total_epochs=started.get("total_epochs"), on_cancel=on_cancel, finish_timeout=finish_timeout,
-              exit_timeout=exit_timeout, request_timeout=request_timeout, control_wait=control_wait)
+              exit_timeout=exit_timeout, request_timeout=request_timeout, control_wait=control_wait,
+              heartbeat_every=heartbeat_every)
     run._start(started)
     return run
 
@@ -114,7 +120,7 @@ class Run:
     """One training run. log_* and should_stop are cheap and never do I/O; two daemon threads talk to the server."""
 
     def __init__(self, run_id, endpoint, spool, total_epochs=None, on_cancel="flag", finish_timeout=5.0,
-                 exit_timeout=3.0, request_timeout=10.0, control_wait=30):
+                 exit_timeout=3.0, request_timeout=10.0, control_wait=30, heartbeat_every=20.0):
         self.run_id = run_id
         self.url = endpoint.url
         self.finish_timeout = finish_timeout
@@ -129,7 +135,8 @@ class Run:
         self._last_epoch = None
         self._control = Control()
         self._registered = threading.Event()
-        self._sender = Sender(run_id, endpoint, spool, self._on_answer, request_timeout=request_timeout)
+        self._sender = Sender(run_id, endpoint, spool, self._on_answer, request_timeout=request_timeout,
+                              heartbeat_every=heartbeat_every)
         self._poller = ControlPoller(run_id, endpoint, self._control, self._registered, control_wait)
 
     def _start(self, started):
@@ -286,7 +293,8 @@ class Run:
 
     @property
     def stats(self):
-        """Counters of the sender: sent, refused, dropped_steps, failed_requests, spooled, outstanding, spool_events;
+        """Counters of the sender: sent, refused, dropped_steps, failed_requests, spooled, heartbeats (accepted),
+        outstanding, spool_events;
         after finish() also cpu_seconds (the sender thread's CPU time) and poller_cpu_seconds (once it ended)."""
         return dict(self._sender.stats, outstanding=self._sender.outstanding, spool_events=len(self._sender.spool),
                     poller_cpu_seconds=self._poller.cpu_seconds)

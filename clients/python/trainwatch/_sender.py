@@ -43,7 +43,7 @@ def _timestamp(seconds):
 
 class Sender(threading.Thread):
     def __init__(self, run_id, endpoint, spool, on_answer, request_timeout=10.0, max_queue=100_000,
-                 batch_events=BATCH_EVENTS, batch_bytes=BATCH_BYTES, backoff=None, linger=0.2):
+                 batch_events=BATCH_EVENTS, batch_bytes=BATCH_BYTES, backoff=None, linger=0.2, heartbeat_every=20.0):
         super().__init__(name="trainwatch-sender-" + run_id, daemon=True)
         self.run_id = run_id
         self.spool = spool
@@ -54,9 +54,11 @@ class Sender(threading.Thread):
         # After a request, wait this long for more events unless someone waits for delivery: a run logging an epoch
         # every few milliseconds then costs a request per 0.2 s, not per epoch.
         self.linger = linger
-        self.stats = {"sent": 0, "refused": 0, "dropped_steps": 0, "failed_requests": 0, "spooled": 0}
+        # A run silent this long (a long epoch) gets a heartbeat, so the server does not take it for stalled.
+        self.heartbeat_every = heartbeat_every or None
+        self.stats = {"sent": 0, "refused": 0, "dropped_steps": 0, "failed_requests": 0, "spooled": 0, "heartbeats": 0}
         self._paths = {"start": "/runs", "epoch": "/runs/%s/metrics" % run_id, "step": "/runs/%s/steps" % run_id,
-                       "finish": "/runs/%s/finish" % run_id}
+                       "finish": "/runs/%s/finish" % run_id, "heartbeat": "/runs/%s/heartbeat" % run_id}
         self._on_answer = on_answer
         self._connection = endpoint.connect()
         self._backoff = backoff or Backoff()
@@ -72,6 +74,9 @@ class Sender(threading.Thread):
         self._warned_queue = False
         self._warned_status = set()
         self._spool_broken = False
+        self._run_known = False  # run.started accepted: the server knows the run, heartbeats can refer to it
+        self._finishing = False  # run.finished logged: no more heartbeats
+        self._last_request = time.monotonic()
 
     # --- called from the training thread ------------------------------------------------------------------------
 
@@ -86,6 +91,8 @@ class Sender(threading.Thread):
                 return
             self._queue.append((kind, body))
             self._outstanding += 1
+            if kind == "finish":
+                self._finishing = True
             if self._idle:
                 self._cond.notify_all()  # all: a flush() may be waiting on the same condition
 
@@ -144,10 +151,19 @@ class Sender(threading.Thread):
                     self._pause(retry_in)
                 continue
             with self._cond:
+                beat = False
                 while not self._queue and not self._stopping:
                     self._idle = True
-                    self._cond.wait()
+                    due_in = self._heartbeat_due_in()
+                    if due_in is not None and due_in <= 0:
+                        beat = True
+                        break
+                    self._cond.wait(due_in)
                 self._idle = False
+            if beat:
+                self._heartbeat()
+                continue
+            with self._cond:
                 while not self._stopping and not self._flushing:
                     remaining = self._next_send - time.monotonic()
                     if remaining <= 0:
@@ -176,6 +192,28 @@ class Sender(threading.Thread):
         elif not self._spool_broken:
             log.warning("trainwatch: %d events of run %s could not be sent; they are kept in %s",
                         len(self.spool), self.run_id, self.spool.directory)
+
+    def _heartbeat_due_in(self):
+        """Seconds until a heartbeat is due (<= 0: now), or None when none will be."""
+        if self.heartbeat_every is None or not self._run_known or self._finishing or self._stopping:
+            return None
+        return self._last_request + self.heartbeat_every - time.monotonic()
+
+    def _heartbeat(self):
+        """POST /runs/{id}/heartbeat; any failure is ignored: a late heartbeat is worthless, so none is retried or
+        spooled (the next one is due heartbeat_every later, or the next event does its work)."""
+        self._last_request = time.monotonic()
+        try:
+            response = self._connection.request("POST", self._paths["heartbeat"], b"{}",
+                                                min(self.request_timeout, self.heartbeat_every))
+        except TransportError as error:
+            log.debug("trainwatch: heartbeat: %s", error)
+            return
+        if 200 <= response.status < 300:
+            self.stats["heartbeats"] += 1
+            self._on_answer(response.json())  # it carries the run's control state, like every ingest answer
+        else:
+            log.debug("trainwatch: heartbeat answered HTTP %d", response.status)
 
     def _past_deadline(self):
         return self._stopping and self._deadline is not None and time.monotonic() >= self._deadline
@@ -248,6 +286,7 @@ class Sender(threading.Thread):
         timeout = self.request_timeout
         if self._stopping and self._deadline is not None:
             timeout = max(0.2, min(timeout, self._deadline - time.monotonic()))
+        self._last_request = time.monotonic()
         try:
             response = self._connection.request("POST", self._paths[kind], body, timeout)
         except TransportError as error:
@@ -259,6 +298,8 @@ class Sender(threading.Thread):
             self._next_send = time.monotonic() + self.linger
             self._backoff.reset()
             self.stats["sent"] += len(batch)
+            if kind == "start":
+                self._run_known = True
             self._on_answer(response.json())
             return None
         if status == 413 and len(batch) > 1:

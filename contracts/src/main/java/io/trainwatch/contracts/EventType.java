@@ -15,6 +15,7 @@ public enum EventType {
     RUN_STARTED("run.started", RunStarted.class, Topics.RUN_EVENTS),
     EPOCH_COMPLETED("epoch.completed", EpochCompleted.class, Topics.RUN_EVENTS),
     STEP_SAMPLED("step.sampled", StepSampled.class, Topics.RUN_EVENTS),
+    RUN_HEARTBEAT("run.heartbeat", RunHeartbeat.class, Topics.RUN_EVENTS),
     RUN_FINISHED("run.finished", RunFinished.class, Topics.RUN_EVENTS),
     RUN_CANCEL_REQUESTED("run.cancel-requested", RunCancelRequested.class, Topics.RUN_CONTROL),
     ANALYSIS_UPDATED("analysis.updated", AnalysisUpdated.class, Topics.RUN_INSIGHTS),

@@ -24,6 +24,8 @@ public final class Limits {
     public static final int MAX_EXTRA = 256;
     public static final int MAX_HYPERPARAMETERS = 256;
     public static final int MAX_EPOCH = 10_000_000;
+    /** Longest per-run stall limit ({@code monitor.stall_after_seconds}): 7 days, longer than any epoch we expect. */
+    public static final int MAX_STALL_AFTER_SECONDS = 7 * 24 * 3600;
     /**
      * Most events in one HTTP ingest request. Checked before anything is published, so a request is taken whole or
      * refused whole; 1,000 keeps one request well inside the API's Kafka send buffer.
@@ -146,6 +148,13 @@ public final class Limits {
     public static Integer positive(String field, Integer value) {
         if (value != null && value < 1) {
             throw new EventValidationException(field, "must be >= 1, was " + value);
+        }
+        return value;
+    }
+
+    public static Integer positiveAtMost(String field, Integer value, int max) {
+        if (value != null && (value < 1 || value > max)) {
+            throw new EventValidationException(field, "must be >= 1 and <= " + max + ", was " + value);
         }
         return value;
     }

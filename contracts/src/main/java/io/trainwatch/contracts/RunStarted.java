@@ -9,7 +9,8 @@ import java.util.Map;
  * Only {@code run_id} is required; everything unknown is left out.
  *
  * @param hyperparameters free-form name → value (numbers, strings, booleans)
- * @param monitor the user's analysis overrides (patience, min delta, thresholds), passed to the analysis engine
+ * @param monitor the user's overrides: analysis (patience, min delta, thresholds), passed to the analysis engine, and
+ *        liveness (stall after seconds)
  */
 public record RunStarted(
         int schemaVersion,
@@ -68,13 +69,20 @@ public record RunStarted(
 
     /**
      * How the run wants to be watched. {@code thresholds} overrides analysis defaults by rule name
-     * (e.g. {@code "gradients.exploding": 50}); docs/analysis.md lists the names.
+     * (e.g. {@code "gradients.exploding": 50}); docs/analysis.md lists the names. {@code stallAfterSeconds} replaces
+     * the pace-derived silence after which the running run is taken for {@code stalled} (docs/api.md).
      */
-    public record Monitor(Integer patience, Double minDelta, Map<String, Double> thresholds) {
+    public record Monitor(Integer patience, Double minDelta, Map<String, Double> thresholds, Integer stallAfterSeconds) {
         public Monitor {
             Limits.positive("monitor.patience", patience);
             Limits.nonNegative("monitor.min_delta", minDelta);
             thresholds = Limits.map("monitor.thresholds", thresholds, Limits.MAX_EXTRA);
+            Limits.positiveAtMost("monitor.stall_after_seconds", stallAfterSeconds, Limits.MAX_STALL_AFTER_SECONDS);
+        }
+
+        /** The analysis overrides only; liveness keeps its pace-derived limit. */
+        public Monitor(Integer patience, Double minDelta, Map<String, Double> thresholds) {
+            this(patience, minDelta, thresholds, null);
         }
     }
 }

@@ -5,7 +5,7 @@ import java.util.List;
 /** Kafka topic names. Every event of one run is keyed by its run id, so one partition keeps them in order. */
 public final class Topics {
 
-    /** run.started, epoch.completed, step.sampled, run.finished: trainer host or HTTP ingest to metrics-api. */
+    /** run.started, epoch.completed, step.sampled, run.heartbeat, run.finished: trainer host or HTTP ingest to metrics-api. */
     public static final String RUN_EVENTS = "trainwatch.run-events.v1";
     /** run.cancel-requested: metrics-api to trainer host. */
     public static final String RUN_CONTROL = "trainwatch.run-control.v1";

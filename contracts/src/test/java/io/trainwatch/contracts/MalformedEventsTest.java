@@ -81,6 +81,10 @@ class MalformedEventsTest {
                         "model.parameter_count: must be >= 0, was -5"),
                 Arguments.of("io.trainwatch.run.started", "{" + RUN + ",\"monitor\":{\"patience\":0}}", "monitor.patience",
                         "monitor.patience: must be >= 1, was 0"),
+                Arguments.of("io.trainwatch.run.started", "{" + RUN + ",\"monitor\":{\"stall_after_seconds\":0}}",
+                        "monitor.stall_after_seconds", "monitor.stall_after_seconds: must be >= 1 and <= 604800, was 0"),
+                Arguments.of("io.trainwatch.run.started", "{" + RUN + ",\"monitor\":{\"stall_after_seconds\":604801}}",
+                        "monitor.stall_after_seconds", "monitor.stall_after_seconds: must be >= 1 and <= 604800, was 604801"),
                 Arguments.of("io.trainwatch.run.started", "{" + RUN + ",\"dataset\":{\"train_size\":\"many\"}}", "dataset.train_size",
                         "dataset.train_size: must be an integer"),
                 Arguments.of("io.trainwatch.run.started", "{" + RUN + ",\"total_epochs\":0}", "total_epochs", "total_epochs: must be >= 1, was 0"));

@@ -48,6 +48,7 @@ class AuthMatrixTest {
             Map.entry("POST /api/v1/runs", "ingest"),
             Map.entry("GET /api/v1/runs/{id}", "read"),
             Map.entry("POST /api/v1/runs/{id}/finish", "ingest"),
+            Map.entry("POST /api/v1/runs/{id}/heartbeat", "ingest"),
             Map.entry("POST /api/v1/runs/{id}/cancel", "control"),
             Map.entry("DELETE /api/v1/runs/{id}", "control"),
             Map.entry("GET /api/v1/runs/{id}/metrics", "read"),

@@ -170,6 +170,13 @@ class OpenApiContractTest {
         call(404, given().accept("text/event-stream"), "GET", "/api/v1/runs/" + unknown + "/events");
         call(400, given().accept("text/event-stream").queryParam("types", "bogus"), "GET", "/api/v1/events");
 
+        // Liveness: a heartbeat, with an empty body or {}, of a stored run only.
+        String heartbeat = "/api/v1/runs/" + runId + "/heartbeat";
+        call(202, json(), "POST", heartbeat);
+        call(202, json().body("{}"), "POST", heartbeat);
+        call(422, json().body("{\"run_id\":\"other\"}"), "POST", heartbeat);
+        call(404, json(), "POST", "/api/v1/runs/" + unknown + "/heartbeat");
+
         // Control and the end of the run.
         String cancel = "/api/v1/runs/" + runId + "/cancel";
         call(422, json().body("{\"reason\":\" \"}"), "POST", cancel);

@@ -30,6 +30,13 @@ public interface TrainerConfig {
          */
         @WithDefault("datasets")
         String dataRoot();
+
+        /**
+         * A training run that published nothing for this long (a long epoch) publishes a {@code run.heartbeat}, so
+         * metrics-api does not take it for stalled; 0 disables heartbeats.
+         */
+        @WithDefault("20s")
+        Duration heartbeatEvery();
     }
 
     interface Spool {

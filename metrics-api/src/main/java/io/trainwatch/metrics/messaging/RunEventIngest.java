@@ -47,7 +47,7 @@ public class RunEventIngest {
     private static final Logger LOG = Logger.getLogger(RunEventIngest.class);
 
     private static final Set<EventType> RUN_EVENT_TYPES = Set.of(EventType.RUN_STARTED, EventType.EPOCH_COMPLETED,
-            EventType.STEP_SAMPLED, EventType.RUN_FINISHED);
+            EventType.STEP_SAMPLED, EventType.RUN_HEARTBEAT, EventType.RUN_FINISHED);
 
     @Inject
     RunStore store;

@@ -76,6 +76,7 @@ public class ContractOpenApiFilter implements OASFilter {
             new Derived("StepSampledBody", EventType.STEP_SAMPLED, List.of("global_step"), true,
                     "A step.sampled" + FROM_PATH),
             new Derived("RunFinishedBody", EventType.RUN_FINISHED, List.of("status"), true, "A run.finished" + FROM_PATH),
+            new Derived("RunHeartbeatBody", EventType.RUN_HEARTBEAT, List.of(), true, "A run.heartbeat" + FROM_PATH),
             new Derived("RunCancelRequestedBody", EventType.RUN_CANCEL_REQUESTED, List.of("reason"), false,
                     "A run.cancel-requested" + FROM_PATH));
 

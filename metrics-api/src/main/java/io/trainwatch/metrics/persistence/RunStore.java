@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.trainwatch.contracts.EpochCompleted;
 import io.trainwatch.contracts.RunFinished;
+import io.trainwatch.contracts.RunHeartbeat;
 import io.trainwatch.contracts.RunStarted;
 import io.trainwatch.contracts.StepSampled;
 import io.trainwatch.contracts.TrainwatchEvent;
@@ -119,17 +120,19 @@ public class RunStore {
     }
 
     /**
-     * Running runs silent (no stored event, {@code updated_at}) for longer than max({@code paces} × the median of
-     * their last 20 epoch durations, {@code floor}) become {@code stalled}, with a status change for SSE. Returns
+     * Running runs silent (no stored event or heartbeat, {@code updated_at}) for longer than their limit become
+     * {@code stalled}, with a status change for SSE: the run's own {@code monitor.stall_after_seconds} (run.started)
+     * when it set one, else max({@code paces} × the median of their last 20 epoch durations, {@code floor}). Returns
      * their ids. Ingest turns them back to {@code running} when they send again.
      */
     public Uni<List<String>> markStalled(java.time.Duration floor, int paces) {
         return pool.withTransaction(conn -> conn.preparedQuery("UPDATE runs r SET status = 'stalled', "
                                 + "status_position = next_change_position(), updated_at = now() "
-                                + "WHERE r.status = 'running' AND r.updated_at < now() - make_interval(secs => $1) "
-                                + "AND r.updated_at < now() - make_interval(secs => $2 * coalesce((SELECT percentile_cont(0.5) "
-                                + "WITHIN GROUP (ORDER BY d.duration_ms::float8) FROM (SELECT duration_ms FROM epoch_metrics e "
-                                + "WHERE e.run_key = r.run_key AND e.duration_ms IS NOT NULL ORDER BY e.epoch DESC LIMIT 20) d), 0) / 1000.0) "
+                                + "WHERE r.status = 'running' AND r.updated_at < now() - make_interval(secs => "
+                                + "coalesce((r.started #>> '{monitor,stall_after_seconds}')::float8, greatest($1, "
+                                + "$2 * coalesce((SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY d.duration_ms::float8) "
+                                + "FROM (SELECT duration_ms FROM epoch_metrics e WHERE e.run_key = r.run_key "
+                                + "AND e.duration_ms IS NOT NULL ORDER BY e.epoch DESC LIMIT 20) d), 0) / 1000.0))) "
                                 + "RETURNING id, status_position")
                         .execute(Tuple.of(floor.toMillis() / 1000.0, paces))
                 .chain(rows -> changedRuns(conn, rows)));
@@ -167,6 +170,7 @@ public class RunStore {
         private final Map<String, List<EpochCompleted>> changedEpochs = new TreeMap<>();
         private final Set<String> startedRuns = new HashSet<>();
         private final Set<String> outOfOrder = new HashSet<>();
+        private final Set<String> resumed = new HashSet<>();
         /** Runs this batch created, with their first status position (counted once they are known not deleted). */
         private final Map<String, Long> createdPositions = new HashMap<>();
         private long lastPosition;
@@ -193,7 +197,7 @@ public class RunStore {
                                 previous.put(id, ref.previousLatestEpoch);
                             }
                         });
-                        return new StoredBatch(lastPosition, changedEpochs, previous, outOfOrder, startedRuns);
+                        return new StoredBatch(lastPosition, changedEpochs, previous, outOfOrder, startedRuns, resumed);
                     });
         }
 
@@ -262,12 +266,13 @@ public class RunStore {
                             + "FROM unnest($1::text[]) AS t(id) ON CONFLICT (id) DO NOTHING RETURNING id, status_position")
                     .execute(Tuple.of(ids))
                     .invoke(rows -> rows.forEach(r -> createdPositions.put(r.getString(0), r.getLong(1))))
-                    .chain(() -> conn.preparedQuery("SELECT run_key, id, latest_epoch, metric_names FROM runs "
+                    .chain(() -> conn.preparedQuery("SELECT run_key, id, latest_epoch, metric_names, status FROM runs "
                             + "WHERE id = ANY($1) FOR UPDATE").execute(Tuple.of(ids)))
                     .invoke(rows -> {
                         for (Row r : rows) {
                             runs.put(r.getString("id"), new RunRef(r.getInteger("run_key"), r.getInteger("latest_epoch"),
-                                    new ArrayList<>(Arrays.asList(r.getArrayOfStrings("metric_names")))));
+                                    new ArrayList<>(Arrays.asList(r.getArrayOfStrings("metric_names"))),
+                                    "stalled".equals(r.getString("status"))));
                         }
                     })
                     .replaceWithVoid();
@@ -428,11 +433,23 @@ public class RunStore {
         }
 
         private Uni<Void> updateRunAggregates() {
+            // A heartbeat carries nothing to store: it only makes its run one of those this update touches, which
+            // refreshes updated_at (what the stall check reads) and turns a stalled run running.
+            for (EventEnvelope e : events) {
+                if (e.event() instanceof RunHeartbeat h) {
+                    runs.get(h.runId()).heartbeat = true;
+                }
+            }
             List<RunRef> touched = new ArrayList<>();
             List<Tuple> names = new ArrayList<>();
-            for (RunRef ref : runs.values()) {
-                if (ref.maxEpoch != null || ref.stepsChanged > 0 || ref.totalEpochs != null) {
+            for (Map.Entry<String, RunRef> e : runs.entrySet()) {
+                RunRef ref = e.getValue();
+                if (ref.maxEpoch != null || ref.stepsChanged > 0 || ref.totalEpochs != null || ref.heartbeat) {
                     touched.add(ref);
+                    // The row is locked since ensureRuns, so the status read there is the one this update changes.
+                    if (ref.wasStalled) {
+                        resumed.add(e.getKey());
+                    }
                 }
                 if (ref.namesChanged) {
                     names.add(Tuple.of(ref.runKey, ref.metricNames.toArray(String[]::new)));
@@ -537,6 +554,8 @@ public class RunStore {
         final int runKey;
         final Integer previousLatestEpoch;
         final List<String> metricNames;
+        final boolean wasStalled;
+        boolean heartbeat;
         boolean namesChanged;
         Integer totalEpochs;
         Integer maxEpoch;
@@ -545,10 +564,11 @@ public class RunStore {
         int stepsInserted;
         int stepsChanged;
 
-        RunRef(int runKey, Integer previousLatestEpoch, List<String> metricNames) {
+        RunRef(int runKey, Integer previousLatestEpoch, List<String> metricNames, boolean wasStalled) {
             this.runKey = runKey;
             this.previousLatestEpoch = previousLatestEpoch;
             this.metricNames = metricNames;
+            this.wasStalled = wasStalled;
         }
     }
 

@@ -18,11 +18,19 @@ import java.util.TreeMap;
  * @param previousLatestEpoch run id → the run's latest stored epoch before this transaction (absent: none)
  * @param outOfOrder run ids where a changed epoch was not after the run's previous latest epoch
  * @param started run ids whose run.started was applied by this transaction (their analysis settings may change)
+ * @param resumed run ids that were {@code stalled} and that this transaction made {@code running} again
  */
 public record StoredBatch(long lastPosition, Map<String, List<EpochCompleted>> changedEpochs,
-                          Map<String, Integer> previousLatestEpoch, Set<String> outOfOrder, Set<String> started) {
+                          Map<String, Integer> previousLatestEpoch, Set<String> outOfOrder, Set<String> started,
+                          Set<String> resumed) {
 
     public static final StoredBatch EMPTY = new StoredBatch(0, Map.of(), Map.of(), Set.of(), Set.of());
+
+    /** A batch that resumed no stalled run. */
+    public StoredBatch(long lastPosition, Map<String, List<EpochCompleted>> changedEpochs,
+                       Map<String, Integer> previousLatestEpoch, Set<String> outOfOrder, Set<String> started) {
+        this(lastPosition, changedEpochs, previousLatestEpoch, outOfOrder, started, Set.of());
+    }
 
     /**
      * This batch followed by {@code next}, committed after it, as if both had been one transaction: the after-store
@@ -47,6 +55,9 @@ public record StoredBatch(long lastPosition, Map<String, List<EpochCompleted>> c
         disordered.addAll(next.outOfOrder);
         Set<String> startedRuns = new HashSet<>(started);
         startedRuns.addAll(next.started);
-        return new StoredBatch(Math.max(lastPosition, next.lastPosition), epochs, previous, disordered, startedRuns);
+        Set<String> resumedRuns = new HashSet<>(resumed);
+        resumedRuns.addAll(next.resumed);
+        return new StoredBatch(Math.max(lastPosition, next.lastPosition), epochs, previous, disordered, startedRuns,
+                resumedRuns);
     }
 }

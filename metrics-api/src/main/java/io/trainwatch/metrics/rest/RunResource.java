@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.trainwatch.contracts.RunCancelRequested;
 import io.trainwatch.contracts.RunFinished;
+import io.trainwatch.contracts.RunHeartbeat;
 import io.trainwatch.contracts.RunStarted;
 import io.trainwatch.metrics.history.QueryParameterException;
 import io.trainwatch.metrics.messaging.EventPublisher;
@@ -42,7 +43,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 
-/** Runs: list and detail, and the HTTP ingest of run.started and run.finished, cancel and delete. */
+/** Runs: list and detail, and the HTTP ingest of run.started, run.heartbeat and run.finished, cancel and delete. */
 @Path("/api/v1/runs")
 @Tag(name = "runs")
 @Produces(MediaType.APPLICATION_JSON)
@@ -198,6 +199,26 @@ public class RunResource {
     @APIResponse(responseCode = "503", ref = "Unavailable")
     public Uni<Response> finish(@Parameter(description = "The run id", schema = @Schema(ref = "ContractRunId")) @PathParam("id") String id, byte[] body) {
         return ingest.accept(id, bodies.posted(bodies.parse(body), RunFinished.class, id, false), null);
+    }
+
+    @POST
+    @Path("{id}/heartbeat")
+    @Operation(operationId = "heartbeatRun", summary = "Say that a run's trainer is alive (HTTP ingest of a run.heartbeat)",
+            description = "For epochs longer than the run's liveness limit: refreshes the run's liveness only (no "
+                    + "epoch is stored), and a stalled run is running again. The body may be empty or {} "
+                    + "(Content-Type application/json either way). 404 for a run not stored yet.")
+    @RequestBody(required = false, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(ref = "RunHeartbeatBody")))
+    @APIResponse(responseCode = "202", description = "Published to Kafka", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "IngestAccepted"),
+            examples = @ExampleObject(name = "accepted", value = EXAMPLE_ACCEPTED)))
+    @APIResponse(responseCode = "404", ref = "RunNotFound")
+    @APIResponse(responseCode = "422", ref = "InvalidFields")
+    public Uni<Response> heartbeat(@Parameter(description = "The run id", schema = @Schema(ref = "ContractRunId")) @PathParam("id") String id, byte[] body) {
+        List<PostedEvent<RunHeartbeat>> posted = body == null || body.length == 0
+                ? List.of(new PostedEvent<>(RunHeartbeat.of(id), null))
+                : bodies.posted(bodies.parse(body), RunHeartbeat.class, id, false);
+        return requireRun(id).chain(run -> ingest.accept(id, posted, null));
     }
 
     @POST

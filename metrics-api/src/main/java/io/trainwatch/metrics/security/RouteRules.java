@@ -93,7 +93,7 @@ public final class RouteRules {
         }
         if (n == 5 && post) {
             return switch (sub) {
-                case "metrics", "steps", "finish" -> Rule.of(Scope.INGEST);
+                case "metrics", "steps", "finish", "heartbeat" -> Rule.of(Scope.INGEST);
                 case "cancel" -> Rule.of(Scope.CONTROL);
                 default -> Rule.of(Scope.ADMIN);
             };

@@ -60,4 +60,12 @@ class StoredBatchTest {
         assertEquals(Set.of("a"), both.started());
         assertTrue(both.previousLatestEpoch().isEmpty());
     }
+
+    @Test
+    void runsResumedByEitherBatchAreResumedByThePair() {
+        StoredBatch first = new StoredBatch(1, Map.of(), Map.of(), Set.of(), Set.of(), Set.of("a"));
+        StoredBatch second = new StoredBatch(2, Map.of(), Map.of(), Set.of(), Set.of(), Set.of("b"));
+        assertEquals(Set.of("a", "b"), first.then(second).resumed());
+        assertEquals(Set.of("a"), first.then(StoredBatch.EMPTY).resumed());
+    }
 }

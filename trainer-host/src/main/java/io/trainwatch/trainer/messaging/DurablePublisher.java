@@ -422,6 +422,14 @@ public final class DurablePublisher implements RunEventSink, AutoCloseable {
         return kafkaHealthy;
     }
 
+    /**
+     * True while the spool holds a backlog: Kafka failed last, the spool refuses events, or more than one send
+     * batch waits. Events published now would reach Kafka late (what heartbeats are skipped for).
+     */
+    public boolean backedUp() {
+        return !kafkaHealthy || full || spool.pendingEvents() > BATCH;
+    }
+
     public EventSpool spool() {
         return spool;
     }

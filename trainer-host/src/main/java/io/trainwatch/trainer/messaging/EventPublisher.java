@@ -72,6 +72,11 @@ public class EventPublisher implements RunEventSink {
         }
     }
 
+    /** True while events published now would wait in the spool (false when publishing is off: nothing waits). */
+    public boolean backedUp() {
+        return publisher != null && publisher.backedUp();
+    }
+
     /** Null when publishing is off. */
     public DurablePublisher publisher() {
         return publisher;

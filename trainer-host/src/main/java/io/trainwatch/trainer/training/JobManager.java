@@ -187,9 +187,17 @@ public final class JobManager implements JobRunner, AutoCloseable {
 
     /** The job's run, publishing through a sink that also keeps the job's view up to date. */
     private TrainingRun trainingRun(Job job) {
-        RunEventSink observing = event -> {
-            observe(job, event);
-            sink.publish(event);
+        RunEventSink observing = new RunEventSink() {
+            @Override
+            public void publish(TrainwatchEvent event) {
+                observe(job, event);
+                sink.publish(event);
+            }
+
+            @Override
+            public void progressed(String runId) {
+                sink.progressed(runId);
+            }
         };
         return new TrainingRun(job.runId, job.spec, job.data, observing, job.cancel, stepSampleEvery, host);
     }

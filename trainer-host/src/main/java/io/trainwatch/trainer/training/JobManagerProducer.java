@@ -28,6 +28,9 @@ public class JobManagerProducer {
     static final String HOST_RESTARTED = "host restarted: the trainer host stopped while the run was training; "
             + "runs are not resumed";
 
+    /** Stopped after the job manager: its runs are finished by then. */
+    private Heartbeats heartbeats;
+
     @Produces
     @Singleton
     JobManager jobManager(TrainerConfig config, EventPublisher events) {
@@ -38,8 +41,9 @@ public class JobManagerProducer {
             events.publish(event);
             open.afterPublish(event);
         };
+        heartbeats = new Heartbeats(tracked, config.trainer().heartbeatEvery(), events::backedUp, System::nanoTime).start();
         TrainerConfig.Jobs j = config.jobs();
-        return new JobManager(tracked, j.maxConcurrent(), j.maxQueued(), j.stepSampleEvery(), TrainerHost.HOST_NAME, j.retained());
+        return new JobManager(heartbeats, j.maxConcurrent(), j.maxQueued(), j.stepSampleEvery(), TrainerHost.HOST_NAME, j.retained());
     }
 
     /** Runs a previous process of this host started and never finished (killed): they end here, as failed. */
@@ -55,9 +59,17 @@ public class JobManagerProducer {
     /** Before beans are destroyed, so the cancelled runs' run.finished still reach the publisher's spool. */
     void onShutdown(@Observes ShutdownEvent event, JobManager jobs) {
         jobs.close();
+        stopHeartbeats();
     }
 
     void close(@Disposes JobManager jobs) {
         jobs.close();
+        stopHeartbeats();
+    }
+
+    private void stopHeartbeats() {
+        if (heartbeats != null) {
+            heartbeats.close();
+        }
     }
 }

@@ -92,7 +92,13 @@ public final class MetricsListener extends TrainingListenerAdapter {
     }
 
     @Override
+    public void onValidationBatch(Trainer trainer, BatchData batchData) {
+        sink.progressed(runId);
+    }
+
+    @Override
     public void onTrainingBatch(Trainer trainer, BatchData batchData) {
+        sink.progressed(runId);
         globalStep++;
         steps++;
         samples += batchData.getBatch().getSize();

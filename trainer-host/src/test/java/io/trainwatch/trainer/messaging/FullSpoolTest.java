@@ -32,6 +32,7 @@ class FullSpoolTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> publisher.dropped() + publisher.spool().pendingEvents() == 500);
             assertTrue(publisher.dropped() > 400, "dropped " + publisher.dropped());
             assertTrue(publisher.spoolFull());
+            assertTrue(publisher.backedUp(), "heartbeats are skipped while the spool is full");
             assertTrue(publisher.spool().pendingBytes() <= 4_096);
         } finally {
             publisher.close(Duration.ZERO);

@@ -62,6 +62,8 @@ class PublisherRestartTest {
         try (TopicReader reader = RunEventRecords.reader(bootstrap, runId)) {
             List<Received> got = reader.untilCount(epochs + 1, Duration.ofSeconds(60));
             await().atMost(Duration.ofSeconds(10)).until(() -> second.spool().pendingEvents() == 0);
+            // kafkaHealthy is set just after the cursor moves: awaited, not asserted at once
+            await().atMost(Duration.ofSeconds(10)).until(() -> !second.backedUp());
             assertEquals(epochs + 1, got.size(), "every event, none twice");
             assertEquals(epochs + 1, new HashSet<>(got.stream().map(RunEventRecords::ceId).toList()).size());
             assertTrue(RunEventRecords.event(got.get(0)) instanceof RunStarted);

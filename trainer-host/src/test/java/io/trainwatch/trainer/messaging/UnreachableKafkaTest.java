@@ -13,6 +13,7 @@ import java.util.function.Supplier;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * While Kafka cannot be reached the sender keeps its one producer: a send refused for want of metadata put nothing in
@@ -41,6 +42,7 @@ class UnreachableKafkaTest {
             assertEquals(1, producersMade.get(), "producers created across " + publisher.sendFailures() + " refused cycles");
             assertEquals(1, publisher.spool().pendingEvents(), "the event waits in the spool");
             assertFalse(publisher.kafkaHealthy());
+            assertTrue(publisher.backedUp(), "heartbeats are skipped while Kafka is away");
         } finally {
             publisher.close(Duration.ZERO);
         }

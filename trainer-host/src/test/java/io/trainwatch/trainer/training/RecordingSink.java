@@ -8,15 +8,23 @@ import io.trainwatch.contracts.TrainwatchEvent;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** Keeps every event a run emits, in order, for assertions. */
 public final class RecordingSink implements RunEventSink {
 
     public final List<TrainwatchEvent> events = new CopyOnWriteArrayList<>();
+    /** Batches reported through {@link #progressed} (what heartbeats wait for). */
+    public final AtomicInteger progressed = new AtomicInteger();
 
     @Override
     public void publish(TrainwatchEvent event) {
         events.add(event);
+    }
+
+    @Override
+    public void progressed(String runId) {
+        progressed.incrementAndGet();
     }
 
     public List<EpochCompleted> epochs() {

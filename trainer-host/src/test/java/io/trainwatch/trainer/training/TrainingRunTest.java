@@ -70,6 +70,8 @@ class TrainingRunTest {
             assertTrue(ec.memoryBytes() > 0);
         }
         assertEquals(12, sink.steps().size());
+        // every training batch (20 an epoch) and every validation batch reports progress, for the heartbeats
+        assertTrue(sink.progressed.get() > 3 * 20, "progressed " + sink.progressed.get());
         StepSampled s = sink.steps().get(0);
         assertEquals(5L, s.globalStep());
         assertEquals(0, s.epoch());
