@@ -99,6 +99,8 @@ class ClientTest(unittest.TestCase):
             self.assertIn(message, str(caught.exception))
         with self.assertRaisesRegex(ValueError, "on_cancel"):
             trainwatch.init(url=self.stub.url, on_cancel="explode")
+        with self.assertRaisesRegex(ValueError, "monitor.stall_after_seconds: must be >= 1 and <= 604800, was 0"):
+            trainwatch.init(url=self.stub.url, monitor={"stall_after_seconds": 0})
 
     def test_events_after_finish_are_ignored_with_one_warning(self):
         run = self.start()

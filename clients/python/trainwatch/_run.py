@@ -50,7 +50,8 @@ def init(project=None, name=None, config=None, total_epochs=None, monitor=None, 
     project, name -- labels (at most 200 characters); the run id is `<project>-<name>-<8 hex>` unless run_id is given
     config       -- hyperparameters, name -> any JSON value (stored as the run's `hyperparameters`)
     total_epochs -- planned epochs (progress and ETA)
-    monitor      -- {"patience": int, "min_delta": float, "thresholds": {rule: value}} for the analysis
+    monitor      -- {"patience": int, "min_delta": float, "thresholds": {rule: value}} for the analysis, and
+                    "stall_after_seconds": int (1 to 604,800) to say how long a silent run may stay `running`
     url, token   -- metrics-api (default $TRAINWATCH_URL, else http://127.0.0.1:8080) and a bearer token
                     (default $TRAINWATCH_TOKEN)
     on_cancel    -- "flag": set run.should_stop; "raise": also raise RunCancelled from the next log_* call
@@ -105,6 +106,9 @@ def init(project=None, name=None, config=None, total_epochs=None, monitor=None, 
     return run
 
 
+MAX_STALL_AFTER_SECONDS = 7 * 24 * 3600  # the contract's bound for monitor.stall_after_seconds (one week)
+
+
 def _monitor(monitor):
     out = dict(F.json_value(monitor))
     if "patience" in monitor:
@@ -113,6 +117,9 @@ def _monitor(monitor):
         out["min_delta"] = F.non_negative("monitor.min_delta", monitor["min_delta"])
     if "thresholds" in monitor:
         out["thresholds"] = F.number_map("monitor.thresholds", monitor["thresholds"], F.MAX_EXTRA)
+    if "stall_after_seconds" in monitor:
+        out["stall_after_seconds"] = F.integer("monitor.stall_after_seconds", monitor["stall_after_seconds"], 1,
+                                               MAX_STALL_AFTER_SECONDS)
     return out
 
 

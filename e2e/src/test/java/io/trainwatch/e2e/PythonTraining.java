@@ -20,8 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * {@code docs/examples/pytorch/train_digits.py} as a real process: Debian's PyTorch and scikit-learn, the
- * {@code trainwatch} client from {@code clients/python} on its PYTHONPATH, its own spool directory.
+ * A Python training script as a real process — {@code docs/examples/pytorch/train_digits.py} (Debian's PyTorch and
+ * scikit-learn) or another script — with the {@code trainwatch} client from {@code clients/python} on its PYTHONPATH
+ * and its own spool directory.
  */
 final class PythonTraining implements AutoCloseable {
 
@@ -62,11 +63,21 @@ final class PythonTraining implements AutoCloseable {
     }
 
     static PythonTraining start(TrainwatchSystem system, String name, List<String> args) throws IOException {
+        List<String> command = new ArrayList<>(List.of("--project", "e2e", "--name", name, "--seed", "7"));
+        command.addAll(args);
+        return script(system, name, system.repoRoot.resolve("docs/examples/pytorch/train_digits.py"), command);
+    }
+
+    /**
+     * Any script that uses the {@code trainwatch} client, given {@code --url} first, then {@code args}; it prints
+     * {@code run_id=<id>} once it has a run. Its stdin stays open for {@link #send}.
+     */
+    static PythonTraining script(TrainwatchSystem system, String name, Path script, List<String> args)
+            throws IOException {
         Path work = Files.createTempDirectory("trainwatch-e2e-" + name);
         Path out = work.resolve("train.log");
-        List<String> command = new ArrayList<>(List.of(PYTHON, "-u",
-                system.repoRoot.resolve("docs/examples/pytorch/train_digits.py").toString(),
-                "--url", system.metricsApi.url(""), "--project", "e2e", "--name", name, "--seed", "7"));
+        List<String> command = new ArrayList<>(List.of(PYTHON, "-u", script.toString(), "--url",
+                system.metricsApi.url("")));
         command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command).directory(system.repoRoot.toFile())
                 .redirectErrorStream(true).redirectOutput(out.toFile());
@@ -80,12 +91,23 @@ final class PythonTraining implements AutoCloseable {
         return new PythonTraining(pb.start(), out);
     }
 
+    /** Writes one line to the script's stdin. */
+    void send(String line) throws IOException {
+        process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        process.getOutputStream().flush();
+    }
+
+    /** Closes the script's stdin (end of input). */
+    void endInput() throws IOException {
+        process.getOutputStream().close();
+    }
+
     /** The run id the script prints first ({@code run_id=<id>}). */
     String awaitRunId() {
-        return await("train_digits.py prints run_id=").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+        return await("the script prints run_id=").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
                 .until(() -> {
                     if (!process.isAlive()) {
-                        throw new IllegalStateException("train_digits.py exited with " + process.exitValue()
+                        throw new IllegalStateException("the script exited with " + process.exitValue()
                                 + " before printing its run id:\n" + transcript());
                     }
                     Matcher m = RUN_ID.matcher(transcript());
@@ -100,7 +122,7 @@ final class PythonTraining implements AutoCloseable {
     /** Waits for the script to end by itself; its exit status. */
     int awaitExit(Duration max) throws InterruptedException {
         if (!process.waitFor(max.toMillis(), TimeUnit.MILLISECONDS)) {
-            throw new AssertionError("train_digits.py still running after " + max + ":\n" + transcript());
+            throw new AssertionError("the script is still running after " + max + ":\n" + transcript());
         }
         return process.exitValue();
     }
