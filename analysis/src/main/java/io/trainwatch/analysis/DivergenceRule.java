@@ -176,7 +176,7 @@ final class DivergenceRule implements Rule<Verdict.Divergence> {
         String bestText = state.bestText();
         String best = bestText != null ? "; " + bestText : "";
         int rank = Recommender.RANK_DIVERGENCE;
-        f.evidence(rank, new Verdict.Evidence(alertKind,
+        f.evidence(rank, () -> new Verdict.Evidence(alertKind,
                 params("spike_ratio", settings.spikeRatio(), "sustained_epochs", settings.sustainedEpochs(),
                         "sustained_rise", settings.sustainedRise(), "patience", settings.patience(), "lr_factor",
                         settings.lrFactor()),
@@ -185,19 +185,20 @@ final class DivergenceRule implements Rule<Verdict.Divergence> {
             String what = k.equals(Verdict.Divergence.NAN) ? "NaN" : "infinite";
             f.condition(rank, alertKind, new Condition(Alert.CRITICAL,
                     () -> capitalise(seriesName) + " became " + what + " at epoch " + d.epoch() + "."));
-            f.advise(new Advice(Recommender.NON_FINITE, Verdict.STOP, 0.95, "Stop: " + seriesName + " became " + what
+            f.advise(new Advice(Recommender.NON_FINITE, Verdict.STOP, 0.95, () -> "Stop: " + seriesName + " became " + what
                     + " at epoch " + d.epoch() + "; the run has diverged" + best + "."));
         } else if (Verdict.Divergence.SUSTAINED_RISE.equals(k)) {
             f.condition(rank, alertKind, new Condition(Alert.CRITICAL,
                     () -> capitalise(seriesName) + " has kept rising since epoch " + d.epoch() + "."));
-            if (e - start >= settings.patience()) {
+            int from = start;
+            if (e - from >= settings.patience()) {
                 // The advice to reduce the rate has stood a whole patience without the loss coming back: this run
                 // will not recover by itself; its compute is better spent on a restart.
-                f.advise(new Advice(Recommender.DIVERGED, Verdict.STOP, 0.85, "Stop: " + seriesName
-                        + " diverged at epoch " + start + " and has not recovered in " + (e - start)
+                f.advise(new Advice(Recommender.DIVERGED, Verdict.STOP, 0.85, () -> "Stop: " + seriesName
+                        + " diverged at epoch " + from + " and has not recovered in " + (e - from)
                         + " epochs; restart from the best checkpoint with a lower learning rate" + best + "."));
             } else {
-                f.advise(new Advice(Recommender.SUSTAINED_RISE, Verdict.REDUCE_LR, 0.8,
+                f.advise(new Advice(Recommender.SUSTAINED_RISE, Verdict.REDUCE_LR, 0.8, () ->
                         "Reduce the learning rate (e.g. × " + fmt(settings.lrFactor()) + "): " + seriesName
                                 + " has kept rising (sustained divergence since epoch " + d.epoch() + ")" + best
                                 + "."));
@@ -206,7 +207,7 @@ final class DivergenceRule implements Rule<Verdict.Divergence> {
             f.condition(rank, alertKind, new Condition(Alert.WARNING, () -> capitalise(seriesName)
                     + " spiked to at least " + fmt(settings.spikeRatio()) + "× its smoothed value at epoch "
                     + d.epoch() + "."));
-            f.advise(new Advice(Recommender.SPIKE, Verdict.CONTINUE, 0.5, "Continue, watching: " + seriesName
+            f.advise(new Advice(Recommender.SPIKE, Verdict.CONTINUE, 0.5, () -> "Continue, watching: " + seriesName
                     + " spiked at epoch " + d.epoch() + "; a spike that recovers (e.g. during warm-up) is harmless."));
         }
     }

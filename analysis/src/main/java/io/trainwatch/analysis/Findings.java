@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * What the rules found at one epoch: the sections later rules build on, and everything the verdict collects from
@@ -18,7 +19,7 @@ final class Findings {
     Verdict.Forecast forecast;
 
     private final List<Advice> advice = new ArrayList<>(4);
-    private final List<Ranked<Verdict.Evidence>> evidence = new ArrayList<>(4);
+    private final List<Ranked<Supplier<Verdict.Evidence>>> evidence = new ArrayList<>(4);
     private final List<Ranked<Map.Entry<String, Condition>>> conditions = new ArrayList<>(4);
     private final List<String> notAssessed = new ArrayList<>();
 
@@ -29,8 +30,11 @@ final class Findings {
         advice.add(a);
     }
 
-    /** Evidence of the rule of the given rank ({@link Recommender} table order), listed in rank order. */
-    void evidence(int rank, Verdict.Evidence e) {
+    /**
+     * Evidence of the rule of the given rank ({@link Recommender} table order), listed in rank order; built only when
+     * a verdict is asked for.
+     */
+    void evidence(int rank, Supplier<Verdict.Evidence> e) {
         evidence.add(new Ranked<>(rank, e));
     }
 
@@ -52,7 +56,8 @@ final class Findings {
     }
 
     List<Verdict.Evidence> evidence() {
-        return evidence.stream().sorted(java.util.Comparator.comparingInt(Ranked::rank)).map(Ranked::item).toList();
+        return evidence.stream().sorted(java.util.Comparator.comparingInt(Ranked::rank)).map(r -> r.item().get())
+                .toList();
     }
 
     Map<String, Condition> conditions() {

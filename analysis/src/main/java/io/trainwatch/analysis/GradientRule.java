@@ -128,10 +128,10 @@ final class GradientRule implements Rule<Verdict.Gradients> {
         if (g.exploding()) {
             f.condition(rank, "gradients.exploding", new Condition(Alert.CRITICAL,
                     () -> "Gradient norm above " + fmt(settings.exploding()) + " at epoch " + e + "."));
-            f.evidence(rank, new Verdict.Evidence("gradients.exploding", params("threshold", settings.exploding(),
+            f.evidence(rank, () -> new Verdict.Evidence("gradients.exploding", params("threshold", settings.exploding(),
                     "lr_factor", settings.lrFactor()), params("grad_norm", g.norm(), "suggested_clip",
                             g.suggestedClip())));
-            f.advise(new Advice(Recommender.EXPLODING, Verdict.REDUCE_LR, 0.75,
+            f.advise(new Advice(Recommender.EXPLODING, Verdict.REDUCE_LR, 0.75, () ->
                     "Reduce the learning rate (e.g. × " + fmt(settings.lrFactor()) + ") or clip gradients"
                             + (g.suggestedClip() != null ? " (e.g. at " + fmt(g.suggestedClip()) + ")" : "")
                             + ": gradients are exploding (norm above " + fmt(settings.exploding()) + ")."));
@@ -139,7 +139,7 @@ final class GradientRule implements Rule<Verdict.Gradients> {
         if (g.vanishing()) {
             f.condition(rank, "gradients.vanishing", new Condition(Alert.WARNING,
                     () -> "Gradient norm below " + fmt(settings.vanishing()) + " at epoch " + e + "."));
-            f.evidence(rank, new Verdict.Evidence("gradients.vanishing", params("threshold", settings.vanishing()),
+            f.evidence(rank, () -> new Verdict.Evidence("gradients.vanishing", params("threshold", settings.vanishing()),
                     params("grad_norm", g.norm())));
         }
         if (!g.deadLayers().isEmpty()) {
@@ -147,13 +147,13 @@ final class GradientRule implements Rule<Verdict.Gradients> {
                     () -> g.deadLayers().size() + " layer(s) have a zero gradient: "
                             + String.join(", ", g.deadLayers().subList(0, Math.min(5, g.deadLayers().size())))
                             + (g.deadLayers().size() > 5 ? ", …" : "") + "."));
-            f.evidence(rank, new Verdict.Evidence("gradients.dead_layers", params(),
+            f.evidence(rank, () -> new Verdict.Evidence("gradients.dead_layers", params(),
                     params("dead_layers", g.deadLayers().size())));
         }
         if (g.imbalance()) {
             f.condition(rank, "gradients.imbalance", new Condition(Alert.INFO, () -> "Layer gradient norms differ by "
                     + fmt(g.imbalanceRatio()) + "× (threshold " + fmt(settings.imbalance()) + "×)."));
-            f.evidence(rank, new Verdict.Evidence("gradients.imbalance", params("threshold", settings.imbalance()),
+            f.evidence(rank, () -> new Verdict.Evidence("gradients.imbalance", params("threshold", settings.imbalance()),
                     params("imbalance_ratio", g.imbalanceRatio())));
         }
         if (g.clipFrequency() != null && g.clipFrequency() > settings.clipFrequency()) {
@@ -162,7 +162,7 @@ final class GradientRule implements Rule<Verdict.Gradients> {
                             + " % of steps; the clip value is doing the optimiser's job."));
         }
         if (g.vanishing() || !g.deadLayers().isEmpty()) {
-            f.advise(new Advice(Recommender.VANISHING, Verdict.INVESTIGATE, 0.6, "Investigate: " + (g.vanishing()
+            f.advise(new Advice(Recommender.VANISHING, Verdict.INVESTIGATE, 0.6, () -> "Investigate: " + (g.vanishing()
                     ? "gradients are vanishing (norm below " + fmt(settings.vanishing()) + ")"
                     : g.deadLayers().size() + " layer(s) receive no gradient") + "."));
         }

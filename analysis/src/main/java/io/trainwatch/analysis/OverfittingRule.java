@@ -73,7 +73,7 @@ final class OverfittingRule implements Rule<Verdict.Overfitting> {
         int bestEpoch = state.bestEpoch;
         f.condition(rank, "overfitting", new Condition(Alert.WARNING, () -> "Validation loss has risen "
                 + pct(risen) + " above its best (epoch " + bestEpoch + ") while training loss falls."));
-        f.evidence(rank, new Verdict.Evidence("overfitting.gap_trend",
+        f.evidence(rank, () -> new Verdict.Evidence("overfitting.gap_trend",
                 params("min_rise", settings.minRise(), "min_epochs", settings.minEpochs(), "window", state.window),
                 params("best_epoch", state.bestEpoch, "best_val_loss", Fmt.round(state.bestVal), "epochs_since_best",
                         e - state.bestEpoch, "gap", o.gap(), "gap_slope", o.gapSlope(), "correlation",
@@ -81,7 +81,7 @@ final class OverfittingRule implements Rule<Verdict.Overfitting> {
         // Stopping needs a window of validation history: a rise in the first epochs is too often warm-up.
         if (o.confidence() != null && o.confidence() >= settings.minConfidence()
                 && state.val.size() >= state.minStopHistory()) {
-            f.advise(new Advice(Recommender.OVERFITTING, Verdict.STOP, o.confidence(), "Stop: validation loss has"
+            f.advise(new Advice(Recommender.OVERFITTING, Verdict.STOP, o.confidence(), () -> "Stop: validation loss has"
                     + " risen for " + (e - state.bestEpoch) + " epochs while training loss fell (" + o.severity()
                     + " overfitting); " + state.bestText() + "."));
         }

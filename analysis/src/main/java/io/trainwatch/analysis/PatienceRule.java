@@ -36,12 +36,12 @@ final class PatienceRule implements Rule<Verdict.EarlyStopping> {
         }
         boolean ready = state.best.due(state.epoch);
         if (ready) {
-            f.evidence(Recommender.RANK_PATIENCE, new Verdict.Evidence("early_stopping.patience",
+            f.evidence(Recommender.RANK_PATIENCE, () -> new Verdict.Evidence("early_stopping.patience",
                     params("patience", settings.patience(), "min_delta", settings.minDelta()),
                     params("epochs_since_improvement", since, "best_epoch", state.bestEpoch)));
             // The long-term trend costs O(n²): only when no rule above has already decided.
             if (!f.advisedAbove(Recommender.PATIENCE) && !longImproving(state)) {
-                f.advise(new Advice(Recommender.PATIENCE, Verdict.STOP, 0.6, "Stop: validation loss has not improved"
+                f.advise(new Advice(Recommender.PATIENCE, Verdict.STOP, 0.6, () -> "Stop: validation loss has not improved"
                         + " for " + since + " epochs; " + state.bestText() + "."));
             }
         }

@@ -65,7 +65,7 @@ final class PlateauRule implements Rule<Verdict.Plateau> {
         int rank = Recommender.RANK_PLATEAU;
         f.condition(rank, "plateau", new Condition(Alert.INFO, () -> capitalise(name) + " has improved less than "
                 + pct(rel) + " per " + window + " epochs since epoch " + plateau.sinceEpoch() + "."));
-        f.evidence(rank, new Verdict.Evidence("plateau.relative_improvement",
+        f.evidence(rank, () -> new Verdict.Evidence("plateau.relative_improvement",
                 params("window", window, "min_relative_improvement", rel, "lr_grace_epochs", lr.grace(),
                         "lr_factor", settings.lrFactor()),
                 params("since_epoch", plateau.sinceEpoch(), "relative_improvement", plateau.relativeImprovement(),
@@ -75,11 +75,11 @@ final class PlateauRule implements Rule<Verdict.Plateau> {
                 ? forecast.expectedGain() / Math.abs(state.bestVal) : 0;
         String bestText = state.bestText();
         if (lr.knownConstant() && !plateau.converged()) {
-            f.advise(new Advice(Recommender.PLATEAU, Verdict.REDUCE_LR, 0.6, "Reduce the learning rate (e.g. × "
+            f.advise(new Advice(Recommender.PLATEAU, Verdict.REDUCE_LR, 0.6, () -> "Reduce the learning rate (e.g. × "
                     + Fmt.fmt(settings.lrFactor()) + "): " + name + " has improved less than " + pct(rel) + " per "
                     + window + " epochs since epoch " + plateau.sinceEpoch() + " at a constant learning rate."));
         } else if (gainRel < rel && (state.bestEpoch < 0 || state.sinceBest() >= plateauStopEpochs(plateau, state))) {
-            f.advise(new Advice(Recommender.PLATEAU, Verdict.STOP, plateau.converged() ? 0.75 : 0.65, "Stop: " + name
+            f.advise(new Advice(Recommender.PLATEAU, Verdict.STOP, plateau.converged() ? 0.75 : 0.65, () -> "Stop: " + name
                     + " has " + (plateau.converged() ? "converged" : "plateaued") + ", improving less than "
                     + pct(rel) + " per " + window + " epochs since epoch " + plateau.sinceEpoch()
                     + (bestText != null ? "; " + bestText : "") + "."));

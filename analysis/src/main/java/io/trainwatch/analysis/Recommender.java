@@ -53,7 +53,7 @@ final class Recommender {
     /** The winning advice with every rule's evidence; {@code otherwise} when no rule advised anything. */
     static Verdict.Recommendation recommend(Findings findings, Advice otherwise) {
         Advice best = findings.advice().stream().min(Comparator.comparingInt(Advice::priority)).orElse(otherwise);
-        return new Verdict.Recommendation(best.action(), Fmt.round(best.confidence()), best.reason(),
+        return new Verdict.Recommendation(best.action(), Fmt.round(best.confidence()), best.reason().get(),
                 findings.evidence());
     }
 }

@@ -74,11 +74,11 @@ public final class RunAnalyzer {
                 byEpoch.put(p.epoch(), p);
             }
         }
-        AnalysisResult last = null;
+        EpochPoint lastPoint = byEpoch.pollLastEntry().getValue();
         for (EpochPoint p : byEpoch.values()) {
-            last = analyzer.onEpoch(p);
+            analyzer.observe(p);
         }
-        return last == null ? new AnalysisResult(analyzer.emptyVerdict(), List.of()) : last;
+        return analyzer.onEpoch(lastPoint);
     }
 
     /**
@@ -87,6 +87,23 @@ public final class RunAnalyzer {
      * @throws IllegalArgumentException if the epoch is not after the last one (the caller then replays the history)
      */
     public AnalysisResult onEpoch(EpochPoint p) {
+        return step(p, true);
+    }
+
+    /**
+     * Takes the next epoch when its verdict will not be read — every epoch of a batch but the last: the rules update
+     * their state and the alerts open or resolve exactly as {@link #onEpoch} would, but no verdict, recommendation or
+     * evidence is built. Feeding epochs 1..n-1 here and n to {@link #onEpoch} gives the verdict of n that onEpoch
+     * for all of them gives.
+     *
+     * @return the alerts this epoch opened or resolved
+     * @throws IllegalArgumentException as {@link #onEpoch}
+     */
+    public List<AlertChange> observe(EpochPoint p) {
+        return step(p, false).alertChanges();
+    }
+
+    private AnalysisResult step(EpochPoint p, boolean verdictWanted) {
         if (p == null) {
             throw new IllegalArgumentException("epoch: must not be null");
         }
@@ -118,8 +135,11 @@ public final class RunAnalyzer {
         Verdict.Throughput tp = throughput.observe(p, state, f);
         Verdict.EarlyStopping early = patience.observe(p, state, f);
 
-        Verdict.Recommendation rec = Recommender.recommend(f, continueAdvice(trends, f.forecast));
         List<AlertChange> changes = alertBook.update(p.epoch(), f.conditions());
+        if (!verdictWanted) {
+            return new AnalysisResult(null, changes);
+        }
+        Verdict.Recommendation rec = Recommender.recommend(f, continueAdvice(trends, f.forecast));
         Integer best = state.bestEpoch >= 0 ? state.bestEpoch : null;
         Verdict verdict = new Verdict(p.epoch(), best, best != null ? state.bestVal : null,
                 best != null ? state.sinceBest() : null, early, trends, over, plat, div, f.stability,
@@ -138,20 +158,22 @@ public final class RunAnalyzer {
         String name = state.monitoredName();
         Verdict.Trend t = state.val.size() > 0 ? trends.get(RunState.VAL_LOSS) : trends.get(RunState.TRAIN_LOSS);
         if (monitored.size() == 0) {
-            return new Advice(Integer.MAX_VALUE, Verdict.CONTINUE, 0.3, "Continue: no finite loss yet to judge the run"
+            return new Advice(Integer.MAX_VALUE, Verdict.CONTINUE, 0.3, () -> "Continue: no finite loss yet to judge the run"
                     + " by.");
         }
         if (t == null) {
-            return new Advice(Integer.MAX_VALUE, Verdict.CONTINUE, 0.3, "Continue: too few epochs to judge the trend"
+            return new Advice(Integer.MAX_VALUE, Verdict.CONTINUE, 0.3, () -> "Continue: too few epochs to judge the trend"
                     + " yet.");
         }
-        String bestText = state.bestText();
         return new Advice(Integer.MAX_VALUE, Verdict.CONTINUE, Verdict.Trend.IMPROVING.equals(t.state()) ? 0.8 : 0.55,
-                "Continue: " + name + " is " + t.state()
-                        + (t.relativeSlope() != null ? " (" + Fmt.pct(t.relativeSlope()) + " per epoch)" : "")
-                        + (bestText != null ? "; " + bestText : "")
-                        + (fc != null && fc.finalValLoss() != null ? "; forecast " + Fmt.fmt(fc.finalValLoss())
-                                + " at epoch " + fc.atEpoch() : "") + ".");
+                () -> {
+                    String bestText = state.bestText();
+                    return "Continue: " + name + " is " + t.state()
+                            + (t.relativeSlope() != null ? " (" + Fmt.pct(t.relativeSlope()) + " per epoch)" : "")
+                            + (bestText != null ? "; " + bestText : "")
+                            + (fc != null && fc.finalValLoss() != null ? "; forecast " + Fmt.fmt(fc.finalValLoss())
+                                    + " at epoch " + fc.atEpoch() : "") + ".";
+                });
     }
 
     private static void putTrend(Map<String, Verdict.Trend> trends, String name, Ring ring, boolean higherIsBetter,

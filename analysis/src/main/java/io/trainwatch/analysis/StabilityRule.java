@@ -49,7 +49,7 @@ final class StabilityRule implements Rule<Verdict.Stability> {
             int rank = Recommender.RANK_STABILITY;
             f.condition(rank, "instability", new Condition(Alert.INFO, () -> capitalise(name) + " is volatile (cv "
                     + fmt(s.cv()) + ", oscillation " + fmt(s.oscillation()) + ")."));
-            f.evidence(rank, new Verdict.Evidence("stability.volatility",
+            f.evidence(rank, () -> new Verdict.Evidence("stability.volatility",
                     params("volatile_cv", settings.volatileCv(), "oscillation", settings.oscillation()),
                     params("cv", s.cv(), "oscillation", s.oscillation())));
         }

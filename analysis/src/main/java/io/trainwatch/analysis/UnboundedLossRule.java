@@ -35,9 +35,9 @@ final class UnboundedLossRule implements Rule<Boolean> {
         int rank = Recommender.RANK_UNBOUNDED;
         f.condition(rank, "loss.unbounded", new Condition(Alert.WARNING,
                 () -> capitalise(name) + " is negative and still falling fast; the loss may be unbounded."));
-        f.evidence(rank, new Verdict.Evidence("loss.unbounded", params("window", window),
+        f.evidence(rank, () -> new Verdict.Evidence("loss.unbounded", params("window", window),
                 params("loss", round(monitored.lastY()), "slope", round(fit.slope()))));
-        f.advise(new Advice(Recommender.UNBOUNDED, Verdict.INVESTIGATE, 0.7, "Investigate: " + name + " is negative ("
+        f.advise(new Advice(Recommender.UNBOUNDED, Verdict.INVESTIGATE, 0.7, () -> "Investigate: " + name + " is negative ("
                 + fmt(monitored.lastY()) + ") and keeps falling; a mis-specified loss can fall without bound."));
         return true;
     }

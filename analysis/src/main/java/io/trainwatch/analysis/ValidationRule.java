@@ -53,11 +53,11 @@ final class ValidationRule implements Rule<String> {
         if (issue != null) {
             int rank = Recommender.RANK_VALIDATION;
             f.condition(rank, "validation.suspect", new Condition(Alert.WARNING, () -> capitalise(issue) + "."));
-            f.evidence(rank, new Verdict.Evidence("validation.suspect",
+            f.evidence(rank, () -> new Verdict.Evidence("validation.suspect",
                     params("constant_epochs", settings.constantEpochs()),
                     params("val_accuracy_zero_epochs", valAccZero, "val_accuracy_constant_epochs", valAccConstant + 1,
                             "val_loss_constant_epochs", valLossConstant + 1)));
-            f.advise(new Advice(Recommender.VALIDATION, Verdict.INVESTIGATE, 0.8,
+            f.advise(new Advice(Recommender.VALIDATION, Verdict.INVESTIGATE, 0.8, () ->
                     "Investigate the validation set: " + issue + "; its loss cannot guide stopping."));
         }
         return issue;
