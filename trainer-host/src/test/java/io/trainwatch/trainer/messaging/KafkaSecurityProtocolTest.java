@@ -28,11 +28,11 @@ class KafkaSecurityProtocolTest {
     Path spoolDir;
 
     @Test
-    void saslSslWithoutCredentialsIsRefusedWhenTheControlConsumerIsBuilt() {
+    void saslSslWithoutCredentialsIsRefusedWhenTheControlTopicConsumerIsBuilt() {
         KafkaSettings kafka = new KafkaSettings(Map.of("bootstrap.servers", LocalStackTestResource.stack().kafkaBootstrapServers(),
                 "security.protocol", "SASL_SSL", "sasl.mechanism", "SCRAM-SHA-512"));
         KafkaException e = assertThrows(KafkaException.class,
-                () -> new ControlConsumer(kafka, "test-sasl-" + UUID.randomUUID(), cancel -> { }).close());
+                () -> new ControlTopicConsumer(kafka, "test-sasl-" + UUID.randomUUID(), cancel -> { }).close());
         assertTrue(causes(e).contains("Could not find a 'KafkaClient' entry in the JAAS configuration"),
                 "the error says what is missing: " + causes(e));
     }

@@ -22,9 +22,9 @@ import java.nio.file.Path;
  */
 @Startup
 @ApplicationScoped
-public class EventPublisher implements RunEventSink {
+public class RunEventPublisher implements RunEventSink {
 
-    private static final Logger LOG = Logger.getLogger(EventPublisher.class);
+    private static final Logger LOG = Logger.getLogger(RunEventPublisher.class);
 
     @Inject
     TrainerConfig config;
