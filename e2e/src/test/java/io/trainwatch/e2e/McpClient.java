@@ -3,6 +3,8 @@ package io.trainwatch.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.trainwatch.testsupport.SseClient;
+import io.trainwatch.testsupport.SseLineParser;
 
 import java.io.IOException;
 import java.net.URI;
@@ -14,8 +16,8 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A minimal MCP client over streamable HTTP: raw JSON-RPC 2.0 POSTs, answers read as JSON or as an SSE {@code data:}
- * line, the {@code Mcp-Session-Id} sent back. What a language-model agent's MCP host does, without a library.
+ * A minimal MCP client over streamable HTTP: raw JSON-RPC 2.0 POSTs, answers read as JSON or as an SSE event
+ * (test-support's {@link SseLineParser}), the {@code Mcp-Session-Id} sent back. What a language-model agent's MCP host does, without a library.
  */
 final class McpClient {
 
@@ -80,14 +82,9 @@ final class McpClient {
         if (trimmed.startsWith("{")) {
             return JSON.readTree(trimmed);
         }
-        for (String line : body.split("\n")) {
-            if (line.startsWith("data:")) {
-                JsonNode message = JSON.readTree(line.substring(5).trim());
-                if (message.path("id").asInt(-1) == id) {
-                    return message;
-                }
-            }
-        }
-        throw new AssertionError("no JSON-RPC answer with id " + id + " in: " + body);
+        // An SSE answer: the data of the event that carries our id.
+        return SseLineParser.first(body.lines(), e -> e.json().path("id").asInt(-1) == id)
+                .map(SseClient.Event::json)
+                .orElseThrow(() -> new AssertionError("no JSON-RPC answer with id " + id + " in: " + body));
     }
 }

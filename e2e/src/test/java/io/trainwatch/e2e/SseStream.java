@@ -11,7 +11,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * The e2e view of one stream read by the shared {@link SseClient} (which connects and parses): the events of one type,
  * with their JSON data and the run id, epoch and position the tests check. {@code lastEventId} (may be null) is sent
- * as {@code Last-Event-ID}, so the server replays what came after.
+ * as {@code Last-Event-ID}, so the server replays what came after. It parses nothing itself: it keeps the e2e checks'
+ * domain view (events of one type, JSON parsed once on arrival, run id / epoch / position) in one place instead of
+ * at each of its callers (InputFaultsIT, ReplicasIT, FaultLedger).
  */
 final class SseStream implements AutoCloseable {
 

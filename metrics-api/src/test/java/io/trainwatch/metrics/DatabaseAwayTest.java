@@ -2,7 +2,7 @@ package io.trainwatch.metrics;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.trainwatch.stack.LocalStack;
+import io.trainwatch.stack.Stack;
 import io.trainwatch.stack.LocalStackTestResource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,7 +32,7 @@ class DatabaseAwayTest {
         KafkaTestClient.send(io.trainwatch.contracts.Topics.RUN_EVENTS, TestRuns.started(runId, "proj-db-away", 3));
         await().atMost(IngestTest.WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}", runId).then().statusCode(200));
 
-        LocalStack stack = LocalStackTestResource.stack();
+        Stack stack = LocalStackTestResource.stack();
         stack.stopPostgres();
         try {
             for (String path : new String[]{"/api/v1/runs", "/api/v1/runs/" + runId, "/api/v1/runs/" + runId + "/metrics"}) {

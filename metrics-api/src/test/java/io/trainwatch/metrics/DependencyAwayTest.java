@@ -3,7 +3,7 @@ package io.trainwatch.metrics;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
-import io.trainwatch.stack.LocalStack;
+import io.trainwatch.stack.Stack;
 import io.trainwatch.stack.LocalStackTestResource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,7 +42,7 @@ class DependencyAwayTest {
                 .post("/api/v1/runs/{id}/metrics", runId).then().statusCode(202);
         await().atMost(IngestTest.WAIT).untilAsserted(() -> given().get("/api/v1/runs/{id}", runId).then().statusCode(200));
 
-        LocalStack stack = LocalStackTestResource.stack();
+        Stack stack = LocalStackTestResource.stack();
         String fifty = IntStream.rangeClosed(1, 50).mapToObj(e -> "{\"epoch\":" + e + ",\"train_loss\":0.5}")
                 .collect(Collectors.joining(",", "[", "]"));
         stack.stopKafka();

@@ -8,21 +8,22 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.trainwatch.stack.LocalStackTestResource;
+import io.trainwatch.testsupport.SseClient;
+import io.trainwatch.testsupport.SseLineParser;
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
@@ -170,31 +171,18 @@ class McpToolsTest {
         int id = ids.incrementAndGet();
         ObjectNode body = mapper.createObjectNode().put("jsonrpc", "2.0").put("id", id).put("method", method);
         body.set("params", params);
-        HttpResponse<java.io.InputStream> response = http.send(post(body), HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<Stream<String>> response = http.send(post(body), HttpResponse.BodyHandlers.ofLines());
         assertEquals(200, response.statusCode(), method);
         response.headers().firstValue("Mcp-Session-Id").ifPresent(s -> sessionId = s);
         String type = response.headers().firstValue("Content-Type").orElse("");
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+        try (Stream<String> lines = response.body()) {
             if (!type.startsWith("text/event-stream")) {
-                return mapper.readTree(reader);
+                return mapper.readTree(lines.collect(Collectors.joining("\n")));
             }
             // Streamable HTTP may answer as an SSE stream: the answer is the data of the event carrying our id.
-            StringBuilder data = new StringBuilder();
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                if (line.startsWith("data:")) {
-                    data.append(line.substring(5).trim());
-                } else if (line.isEmpty() && data.length() > 0) {
-                    JsonNode message = mapper.readTree(data.toString());
-                    data.setLength(0);
-                    if (message.path("id").asInt(-1) == id) {
-                        return message;
-                    }
-                }
-            }
-            if (data.length() > 0) {
-                return mapper.readTree(data.toString());
-            }
-            throw new AssertionError(method + ": the event stream ended without an answer");
+            return SseLineParser.first(lines, e -> e.json().path("id").asInt(-1) == id)
+                    .map(SseClient.Event::json)
+                    .orElseThrow(() -> new AssertionError(method + ": the event stream ended without an answer"));
         }
     }
 

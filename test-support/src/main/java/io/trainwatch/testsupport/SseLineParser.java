@@ -1,7 +1,13 @@
 package io.trainwatch.testsupport;
 
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
 
 /**
  * The event-stream interpretation of the HTML Living Standard (section "Server-sent events"), one line at a time (the
@@ -25,6 +31,30 @@ public final class SseLineParser {
     public SseLineParser(Consumer<SseClient.Event> events, Consumer<String> comments) {
         this.events = Objects.requireNonNull(events, "events");
         this.comments = Objects.requireNonNull(comments, "comments");
+    }
+
+    /**
+     * The first event of a one-shot event-stream response (e.g. an MCP answer over streamable HTTP) that
+     * {@code wanted} accepts, reading {@code lines} only as far as needed; empty when the lines ran out first. Unlike
+     * a live stream, the response's last event counts even without its closing blank line: the server ended the
+     * response right after it. {@code String.lines()} and {@code BodyHandlers.ofLines()} split lines as the format
+     * says (CR, LF, CRLF).
+     */
+    public static Optional<SseClient.Event> first(Stream<String> lines, Predicate<SseClient.Event> wanted) {
+        List<SseClient.Event> found = new ArrayList<>(1);
+        SseLineParser parser = new SseLineParser(e -> {
+            if (found.isEmpty() && wanted.test(e)) {
+                found.add(e);
+            }
+        }, c -> { });
+        Iterator<String> it = lines.iterator();
+        while (found.isEmpty() && it.hasNext()) {
+            parser.line(it.next());
+        }
+        if (found.isEmpty()) {
+            parser.line("");
+        }
+        return found.stream().findFirst();
     }
 
     /** Interprets one line, without its terminator. */

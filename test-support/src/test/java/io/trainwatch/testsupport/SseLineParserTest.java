@@ -7,6 +7,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SseLineParserTest {
 
@@ -77,5 +78,15 @@ class SseLineParserTest {
         parser.end();
         feed("");
         assertEquals(List.of("whole"), events.stream().map(SseClient.Event::data).toList());
+    }
+
+    @Test
+    void firstFindsTheWantedEventOfAResponseAndCountsALastEventWithoutItsBlankLine() {
+        String body = ": opened\r\nevent: message\r\ndata: {\"id\":1}\r\n\r\ndata: {\"id\":2,\ndata: \"ok\":true}";
+        assertEquals(1, SseLineParser.first(body.lines(), e -> e.json().path("id").asInt() == 1).orElseThrow()
+                .json().path("id").asInt());
+        assertEquals("{\"id\":2,\n\"ok\":true}",
+                SseLineParser.first(body.lines(), e -> e.json().path("id").asInt() == 2).orElseThrow().data());
+        assertTrue(SseLineParser.first(body.lines(), e -> false).isEmpty(), "no such event");
     }
 }

@@ -24,7 +24,7 @@ public class LocalStackTestResource implements QuarkusTestResourceLifecycleManag
      * The shared, started stack, for tests that produce or consume directly or stop and start Kafka. Whichever
      * class loader asks, the servers are the same ones.
      */
-    public static LocalStack stack() {
+    public static Stack stack() {
         Class<?> owner = ownerClass();
         if (owner == SharedLocalStack.class) {
             return SharedLocalStack.stack();
@@ -32,7 +32,7 @@ public class LocalStackTestResource implements QuarkusTestResourceLifecycleManag
         try {
             @SuppressWarnings("unchecked")
             Map<String, Object> handle = (Map<String, Object>) owner.getMethod("handle").invoke(null);
-            return LocalStack.view(handle);
+            return new RemoteStack(handle);
         } catch (InvocationTargetException e) {
             Throwable cause = e.getCause();
             if (cause instanceof RuntimeException runtime) {

@@ -16,7 +16,7 @@ import org.eclipse.microprofile.health.Readiness;
 public class SpoolHealthCheck implements HealthCheck {
 
     @Inject
-    EventPublisher events;
+    RunEventPublisher events;
 
     @Override
     public HealthCheckResponse call() {

@@ -4,7 +4,7 @@ import io.quarkus.runtime.Startup;
 import io.trainwatch.contracts.Topics;
 import io.trainwatch.trainer.TrainerConfig;
 import io.trainwatch.trainer.TrainerHost;
-import io.trainwatch.trainer.messaging.EventPublisher;
+import io.trainwatch.trainer.messaging.RunEventPublisher;
 import io.trainwatch.trainer.messaging.KafkaSettings;
 import io.trainwatch.trainer.training.JobManager;
 import jakarta.annotation.PostConstruct;
@@ -29,7 +29,7 @@ public class JobTakerService {
     QueuedCancels cancels;
 
     @Inject
-    EventPublisher events;
+    RunEventPublisher events;
 
     @Inject
     KafkaSettings kafka;

@@ -5,7 +5,7 @@ import io.trainwatch.contracts.RunStatus;
 import io.trainwatch.contracts.TrainwatchEvent;
 import io.trainwatch.trainer.TrainerConfig;
 import io.trainwatch.trainer.TrainerHost;
-import io.trainwatch.trainer.messaging.EventPublisher;
+import io.trainwatch.trainer.messaging.RunEventPublisher;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -17,7 +17,7 @@ import org.jboss.logging.Logger;
 import java.nio.file.Path;
 import java.time.Instant;
 
-/** Makes the one {@link JobManager}, publishing through the application's {@link EventPublisher}. */
+/** Makes the one {@link JobManager}, publishing through the application's {@link RunEventPublisher}. */
 @ApplicationScoped
 public class JobManagerProducer {
 
@@ -33,7 +33,7 @@ public class JobManagerProducer {
 
     @Produces
     @Singleton
-    JobManager jobManager(TrainerConfig config, EventPublisher events) {
+    JobManager jobManager(TrainerConfig config, RunEventPublisher events) {
         OpenRuns open = new OpenRuns(Path.of(config.spool().dir()).resolve(OPEN_RUNS_FILE));
         reportLostRuns(open, events);
         RunEventSink tracked = event -> {

@@ -10,6 +10,7 @@ import io.trainwatch.trainer.datasets.TrainValData;
 import io.trainwatch.trainer.messaging.DurablePublisher;
 import io.trainwatch.trainer.messaging.EventSpool;
 import io.trainwatch.trainer.messaging.KafkaSettings;
+import io.trainwatch.trainer.messaging.SpoolSender;
 import io.trainwatch.trainer.spec.JobSpec;
 import io.trainwatch.trainer.spec.JobSpecParser;
 import io.trainwatch.trainer.training.CancelSignal;
@@ -215,7 +216,7 @@ public final class PublishingOverheadBenchmark {
         {
             publisher = new DurablePublisher(
                     new EventSpool(tmp.resolve("spool-" + mode + "-" + round), 256L << 20, 16L << 20),
-                    DurablePublisher.kafkaProducers(DurablePublisher.producerConfig(KafkaSettings.bootstrap(bootstrap),
+                    SpoolSender.kafkaProducers(SpoolSender.producerConfig(KafkaSettings.bootstrap(bootstrap),
                             clientId, Duration.ofSeconds(30), Duration.ofSeconds(120))),
                     "/trainwatch/bench", 100_000, Duration.ofSeconds(1));
             if (mode.equals("on")) {
@@ -346,7 +347,7 @@ public final class PublishingOverheadBenchmark {
     private static void warmUpPublishingPath(String bootstrap, Path tmp, int events) throws InterruptedException {
         long t0 = System.nanoTime();
         DurablePublisher publisher = new DurablePublisher(new EventSpool(tmp.resolve("spool-warm-up"), 256L << 20, 16L << 20),
-                DurablePublisher.kafkaProducers(DurablePublisher.producerConfig(KafkaSettings.bootstrap(bootstrap), "bench-warm-up-" + UUID.randomUUID(),
+                SpoolSender.kafkaProducers(SpoolSender.producerConfig(KafkaSettings.bootstrap(bootstrap), "bench-warm-up-" + UUID.randomUUID(),
                         Duration.ofSeconds(30), Duration.ofSeconds(120))),
                 "/trainwatch/bench", 100_000, Duration.ofSeconds(1));
         Map<String, Double> layers = Map.of("fc1.weight", 0.5, "fc1.bias", 0.1, "fc2.weight", 0.4, "fc2.bias", 0.05);

@@ -20,7 +20,7 @@ class FullSpoolTest {
     void overflowIsDroppedCountedAndReportedWithoutBlocking() {
         String dead = UnreachableKafka.address();
         DurablePublisher publisher = new DurablePublisher(new EventSpool(dir, 4_096, 1 << 16),
-                DurablePublisher.kafkaProducers(DurablePublisher.producerConfig(KafkaSettings.bootstrap(dead), "full-test", Duration.ofSeconds(1), Duration.ofSeconds(5))),
+                SpoolSender.kafkaProducers(SpoolSender.producerConfig(KafkaSettings.bootstrap(dead), "full-test", Duration.ofSeconds(1), Duration.ofSeconds(5))),
                 "/test", 1_000, Duration.ofMillis(100));
         try {
             long begin = System.nanoTime();

@@ -28,11 +28,11 @@ class KafkaSecurityProtocolTest {
     Path spoolDir;
 
     @Test
-    void saslSslWithoutCredentialsIsRefusedWhenTheControlConsumerIsBuilt() {
+    void saslSslWithoutCredentialsIsRefusedWhenTheControlTopicConsumerIsBuilt() {
         KafkaSettings kafka = new KafkaSettings(Map.of("bootstrap.servers", LocalStackTestResource.stack().kafkaBootstrapServers(),
                 "security.protocol", "SASL_SSL", "sasl.mechanism", "SCRAM-SHA-512"));
         KafkaException e = assertThrows(KafkaException.class,
-                () -> new ControlConsumer(kafka, "test-sasl-" + UUID.randomUUID(), cancel -> { }).close());
+                () -> new ControlTopicConsumer(kafka, "test-sasl-" + UUID.randomUUID(), cancel -> { }).close());
         assertTrue(causes(e).contains("Could not find a 'KafkaClient' entry in the JAAS configuration"),
                 "the error says what is missing: " + causes(e));
     }
@@ -43,7 +43,7 @@ class KafkaSecurityProtocolTest {
                 "security.protocol", "SASL_SSL", "sasl.mechanism", "SCRAM-SHA-512",
                 "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"t\" password=\"p\";"));
         DurablePublisher publisher = new DurablePublisher(new EventSpool(spoolDir, 1 << 20, 1 << 16),
-                DurablePublisher.kafkaProducers(DurablePublisher.producerConfig(kafka, "sasl-test-" + UUID.randomUUID(),
+                SpoolSender.kafkaProducers(SpoolSender.producerConfig(kafka, "sasl-test-" + UUID.randomUUID(),
                         Duration.ofMillis(500), Duration.ofSeconds(5))),
                 "/test", 1_000, Duration.ofMillis(100));
         try {

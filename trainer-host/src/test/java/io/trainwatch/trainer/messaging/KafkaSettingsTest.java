@@ -31,7 +31,7 @@ class KafkaSettingsTest {
 
     @Test
     void saslAndTlsSettingsReachTheRunEventProducer() {
-        Map<String, Object> c = DurablePublisher.producerConfig(new KafkaSettings(SASL_TLS), "p", Duration.ofSeconds(1), Duration.ofSeconds(30));
+        Map<String, Object> c = SpoolSender.producerConfig(new KafkaSettings(SASL_TLS), "p", Duration.ofSeconds(1), Duration.ofSeconds(30));
         assertEquals("kafka-1.example:9093", c.get("bootstrap.servers"));
         assertEquals("SASL_SSL", c.get("security.protocol"));
         assertEquals("SCRAM-SHA-512", c.get("sasl.mechanism"));
@@ -47,7 +47,7 @@ class KafkaSettingsTest {
         Map<String, Object> kafka = Map.of("bootstrap.servers", "k:9092", "acks", "1", "enable.idempotence", "false",
                 "max.in.flight.requests.per.connection", "50", "key.serializer", "x.Nope", "value.serializer", "x.Nope",
                 "delivery.timeout.ms", "999999", "client.id", "shared");
-        Map<String, Object> c = DurablePublisher.producerConfig(new KafkaSettings(kafka), "trainwatch-trainer-h1",
+        Map<String, Object> c = SpoolSender.producerConfig(new KafkaSettings(kafka), "trainwatch-trainer-h1",
                 Duration.ofSeconds(2), Duration.ofSeconds(30));
         assertEquals("all", c.get(ProducerConfig.ACKS_CONFIG));
         assertEquals(true, c.get(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG));

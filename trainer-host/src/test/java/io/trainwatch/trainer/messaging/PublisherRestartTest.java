@@ -29,7 +29,7 @@ class PublisherRestartTest {
 
     private static DurablePublisher publisher(Path dir, String bootstrap) {
         return new DurablePublisher(new EventSpool(dir, 64L << 20, 1 << 16),
-                DurablePublisher.kafkaProducers(DurablePublisher.producerConfig(KafkaSettings.bootstrap(bootstrap), "restart-test-" + UUID.randomUUID(),
+                SpoolSender.kafkaProducers(SpoolSender.producerConfig(KafkaSettings.bootstrap(bootstrap), "restart-test-" + UUID.randomUUID(),
                         Duration.ofSeconds(1), Duration.ofSeconds(10))),
                 "/trainwatch/test", 10_000, Duration.ofMillis(100));
     }

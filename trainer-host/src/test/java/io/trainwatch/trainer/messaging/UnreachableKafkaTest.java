@@ -28,8 +28,8 @@ class UnreachableKafkaTest {
     @Test
     void refusedSendsKeepTheProducer() {
         String dead = UnreachableKafka.address();
-        Supplier<Producer<String, byte[]>> kafka = DurablePublisher.kafkaProducers(
-                DurablePublisher.producerConfig(KafkaSettings.bootstrap(dead), "unreachable-test", Duration.ofMillis(300), Duration.ofSeconds(5)));
+        Supplier<Producer<String, byte[]>> kafka = SpoolSender.kafkaProducers(
+                SpoolSender.producerConfig(KafkaSettings.bootstrap(dead), "unreachable-test", Duration.ofMillis(300), Duration.ofSeconds(5)));
         AtomicInteger producersMade = new AtomicInteger();
         DurablePublisher publisher = new DurablePublisher(new EventSpool(dir, 1 << 20, 1 << 16), () -> {
             producersMade.incrementAndGet();

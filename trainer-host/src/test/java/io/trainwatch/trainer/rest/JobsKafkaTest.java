@@ -18,7 +18,7 @@ import io.trainwatch.contracts.TrainwatchEvent;
 import io.trainwatch.stack.LocalStackTestResource;
 import io.trainwatch.testsupport.TopicReader.Received;
 import io.trainwatch.testsupport.TopicReader;
-import io.trainwatch.trainer.messaging.ControlListener;
+import io.trainwatch.trainer.messaging.CancelDispatcher;
 import io.trainwatch.trainer.messaging.RunEventRecords;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -62,7 +62,7 @@ class JobsKafkaTest {
             """;
 
     @Inject
-    ControlListener control;
+    CancelDispatcher control;
 
     static String bootstrap() {
         return LocalStackTestResource.stack().kafkaBootstrapServers();

@@ -12,9 +12,9 @@ import io.trainwatch.contracts.TrainwatchEvent;
 import io.trainwatch.stack.LocalStackTestResource;
 import io.trainwatch.testsupport.TopicReader.Received;
 import io.trainwatch.testsupport.TopicReader;
-import io.trainwatch.trainer.messaging.ControlListener;
+import io.trainwatch.trainer.messaging.CancelDispatcher;
 import io.trainwatch.trainer.messaging.DurablePublisher;
-import io.trainwatch.trainer.messaging.EventPublisher;
+import io.trainwatch.trainer.messaging.RunEventPublisher;
 import io.trainwatch.trainer.messaging.RunEventRecords;
 import io.trainwatch.trainer.training.JobManager;
 import jakarta.inject.Inject;
@@ -63,13 +63,13 @@ class QueuedCancelKafkaTest {
             """;
 
     @Inject
-    ControlListener control;
+    CancelDispatcher control;
 
     @Inject
     JobManager jobs;
 
     @Inject
-    EventPublisher events;
+    RunEventPublisher events;
 
     @Test
     void aQueuedJobCancelledByDeleteOrTheControlTopicPublishesItsStartAndItsCancelledFinish() {

@@ -24,37 +24,44 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** A cancel sent before the control consumer had its partitions is read, thanks to the bounded look-back. */
-class ControlConsumerLookBackTest {
+/**
+ * A cancel from a metrics-api built before the reverse-DNS prefix ({@code ce_type: run.cancel-requested}) is honoured
+ * like one from an upgraded metrics-api ({@code io.trainwatch.run.cancel-requested}), and in order.
+ */
+class ControlTopicConsumerLegacyTypeTest {
 
     @Test
-    void aCancelSentBeforeTheConsumerStartedIsRead() {
+    void cancelsWithTheBareAndThePrefixedTypeAreBothRead() {
         String bootstrap = LocalStackTestResource.stack().kafkaBootstrapServers();
-        String runId = "run-lookback-" + UUID.randomUUID();
-        RunCancelRequested cancel = new RunCancelRequested(1, runId, "sent early", "test", Instant.now(), "c-early");
-        send(bootstrap, cancel);
+        String runId = "run-legacy-type-" + UUID.randomUUID();
+        send(bootstrap, new RunCancelRequested(1, runId, "old metrics-api", "test", Instant.now(), "c-legacy"),
+                "run.cancel-requested");
+        send(bootstrap, new RunCancelRequested(1, runId, "new metrics-api", "test", Instant.now(), "c-prefixed"),
+                "io.trainwatch.run.cancel-requested");
 
-        List<RunCancelRequested> seen = new CopyOnWriteArrayList<>();
-        try (ControlConsumer consumer = new ControlConsumer(KafkaSettings.bootstrap(bootstrap), "test-control-" + UUID.randomUUID(),
-                Duration.ofMinutes(1), c -> {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        try (ControlTopicConsumer consumer = new ControlTopicConsumer(KafkaSettings.bootstrap(bootstrap),
+                "test-control-" + UUID.randomUUID(), Duration.ofMinutes(1), c -> {
                     if (runId.equals(c.runId())) {
-                        seen.add(c);
+                        seen.add(c.cancelId());
                     }
                 })) {
-            await().atMost(Duration.ofSeconds(60)).until(() -> !seen.isEmpty());
-            assertEquals("c-early", seen.get(0).cancelId());
+            await().atMost(Duration.ofSeconds(60)).until(() -> seen.size() >= 2);
+            assertEquals(List.of("c-legacy", "c-prefixed"), seen);
         }
     }
 
-    private static void send(String bootstrap, RunCancelRequested cancel) {
+    private static void send(String bootstrap, RunCancelRequested cancel, String ceType) {
         Map<String, Object> c = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(c)) {
             ProducerRecord<String, byte[]> r = new ProducerRecord<>(Topics.RUN_CONTROL, cancel.runId(),
                     EventCodec.instance().encode(cancel));
-            CloudEvents.headers(cancel, CloudEvents.newId(), "/test", Instant.now())
-                    .forEach((k, v) -> r.headers().add(new RecordHeader(k, v.getBytes(StandardCharsets.UTF_8))));
+            Map<String, String> headers = new java.util.LinkedHashMap<>(
+                    CloudEvents.headers(cancel, CloudEvents.newId(), "/test", Instant.now()));
+            headers.put(CloudEvents.H_TYPE, ceType);
+            headers.forEach((k, v) -> r.headers().add(new RecordHeader(k, v.getBytes(StandardCharsets.UTF_8))));
             p.send(r);
             p.flush();
         }

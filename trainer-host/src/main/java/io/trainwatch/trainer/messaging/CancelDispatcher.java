@@ -11,12 +11,15 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
-/** Cancels the runs this host owns when a {@code run.cancel-requested} arrives on the control topic. */
+/**
+ * Hands each {@code run.cancel-requested} that the {@link ControlTopicConsumer} reads to its run: cancels the runs this
+ * host owns, and remembers the others in {@link QueuedCancels} (they may still wait in the job queue).
+ */
 @Startup
 @ApplicationScoped
-public class ControlListener {
+public class CancelDispatcher {
 
-    private static final Logger LOG = Logger.getLogger(ControlListener.class);
+    private static final Logger LOG = Logger.getLogger(CancelDispatcher.class);
 
     @Inject
     TrainerConfig config;
@@ -30,7 +33,7 @@ public class ControlListener {
     @Inject
     KafkaSettings kafka;
 
-    private ControlConsumer consumer;
+    private ControlTopicConsumer consumer;
 
     @PostConstruct
     void start() {
@@ -38,7 +41,7 @@ public class ControlListener {
             return;
         }
         // A group of its own: every trainer host must see every cancel.
-        consumer = new ControlConsumer(kafka, "trainwatch-trainer-control-" + TrainerHost.INSTANCE_ID,
+        consumer = new ControlTopicConsumer(kafka, "trainwatch-trainer-control-" + TrainerHost.INSTANCE_ID,
                 config.control().lookBack(), cancel -> {
             if (jobs.owns(cancel.runId())) {
                 jobs.cancel(cancel.runId(), cancel.reason(), cancel.requestedBy(), cancel.cancelId());

@@ -35,9 +35,9 @@ import java.util.function.Consumer;
  * previous process had; those runs are gone and reported failed at start, see OpenRuns, so a bounded look-back is
  * what is needed, and it needs no stable host identity.)
  */
-public final class ControlConsumer implements AutoCloseable {
+public final class ControlTopicConsumer implements AutoCloseable {
 
-    private static final Logger LOG = Logger.getLogger(ControlConsumer.class);
+    private static final Logger LOG = Logger.getLogger(ControlTopicConsumer.class);
 
     private final KafkaConsumer<String, byte[]> consumer;
     private final Consumer<RunCancelRequested> handler;
@@ -47,11 +47,11 @@ public final class ControlConsumer implements AutoCloseable {
 
     private final Duration lookBack;
 
-    public ControlConsumer(KafkaSettings kafka, String groupId, Consumer<RunCancelRequested> handler) {
+    public ControlTopicConsumer(KafkaSettings kafka, String groupId, Consumer<RunCancelRequested> handler) {
         this(kafka, groupId, Duration.ZERO, handler);
     }
 
-    public ControlConsumer(KafkaSettings kafka, String groupId, Duration lookBack, Consumer<RunCancelRequested> handler) {
+    public ControlTopicConsumer(KafkaSettings kafka, String groupId, Duration lookBack, Consumer<RunCancelRequested> handler) {
         this.lookBack = lookBack;
         Map<String, Object> c = kafka.client(Map.of(ConsumerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1000), Map.of(
                 // Fixed: a group of its own per host is what makes every host see every cancel; the look-back

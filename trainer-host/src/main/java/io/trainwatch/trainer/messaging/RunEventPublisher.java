@@ -22,9 +22,9 @@ import java.nio.file.Path;
  */
 @Startup
 @ApplicationScoped
-public class EventPublisher implements RunEventSink {
+public class RunEventPublisher implements RunEventSink {
 
-    private static final Logger LOG = Logger.getLogger(EventPublisher.class);
+    private static final Logger LOG = Logger.getLogger(RunEventPublisher.class);
 
     @Inject
     TrainerConfig config;
@@ -45,7 +45,7 @@ public class EventPublisher implements RunEventSink {
         }
         EventSpool spool = new EventSpool(Path.of(config.spool().dir()), config.spool().maxBytes(), config.spool().segmentBytes());
         publisher = new DurablePublisher(spool,
-                DurablePublisher.kafkaProducers(DurablePublisher.producerConfig(kafka,
+                SpoolSender.kafkaProducers(SpoolSender.producerConfig(kafka,
                         "trainwatch-trainer-" + TrainerHost.INSTANCE_ID, config.publisher().maxBlock(), config.publisher().deliveryTimeout())),
                 TrainerHost.source(), config.spool().queueCapacity(), config.spool().syncInterval());
         Gauge.builder("trainwatch.spool.pending.events", spool, EventSpool::pendingEvents)
