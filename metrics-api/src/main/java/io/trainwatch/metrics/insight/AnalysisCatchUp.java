@@ -2,6 +2,7 @@ package io.trainwatch.metrics.insight;
 
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
+import io.trainwatch.metrics.MetricsConfig;
 import io.trainwatch.metrics.messaging.RunEventIngest;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -9,7 +10,6 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
@@ -34,15 +34,11 @@ public class AnalysisCatchUp {
     @Inject
     RunEventIngest ingest;
 
-    @ConfigProperty(name = "trainwatch.analysis.enabled", defaultValue = "true")
-    boolean enabled;
-
-    /** At most this many stale runs, newest first, are caught up at start. */
-    @ConfigProperty(name = "trainwatch.analysis.catch-up-runs", defaultValue = "10000")
-    int maxRuns;
+    @Inject
+    MetricsConfig config;
 
     void onStart(@Observes StartupEvent ignored) {
-        if (!enabled) {
+        if (!config.analysis().enabled()) {
             return;
         }
         catchUp().subscribe().with(n -> {
@@ -57,7 +53,7 @@ public class AnalysisCatchUp {
         return pool.preparedQuery("SELECT r.id FROM runs r LEFT JOIN run_analysis a USING (run_key) "
                         + "WHERE r.latest_epoch IS NOT NULL AND (a.epoch IS NULL OR a.epoch < r.latest_epoch) "
                         + "ORDER BY r.run_key DESC LIMIT $1")
-                .execute(Tuple.of(maxRuns))
+                .execute(Tuple.of(config.analysis().catchUpRuns()))
                 .chain(rows -> {
                     List<String> ids = new ArrayList<>();
                     for (Row r : rows) {

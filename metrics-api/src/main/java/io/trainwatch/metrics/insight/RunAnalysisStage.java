@@ -10,6 +10,7 @@ import io.trainwatch.analysis.AnalysisResult;
 import io.trainwatch.analysis.AnalysisSettings;
 import io.trainwatch.analysis.RunAnalyzer;
 import io.trainwatch.contracts.EpochCompleted;
+import io.trainwatch.metrics.MetricsConfig;
 import io.trainwatch.metrics.history.EpochRow;
 import io.trainwatch.metrics.messaging.StoredBatchListener;
 import io.trainwatch.metrics.persistence.RunQueries;
@@ -82,12 +83,12 @@ public class RunAnalysisStage implements StoredBatchListener {
         }
     }
 
-    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "trainwatch.analysis.enabled", defaultValue = "true")
-    boolean enabled;
+    @Inject
+    MetricsConfig config;
 
     @Override
     public Uni<Void> stored(StoredBatch batch) {
-        if (!enabled) {
+        if (!config.analysis().enabled()) {
             return Uni.createFrom().voidItem();
         }
         Set<String> runIds = new LinkedHashSet<>(batch.changedEpochs().keySet());

@@ -3,11 +3,11 @@ package io.trainwatch.metrics.persistence;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
+import io.trainwatch.metrics.MetricsConfig;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * forever) are deleted like {@code DELETE /runs/{id}}, {@code trainwatch.retention.batch} runs per transaction with
  * {@code trainwatch.retention.pause} between transactions: a transaction still open holds back the change horizon
  * (SSE on every replica waits for it, see docs/architecture.md "Change positions"), so none may run long. Any replica
- * may run it: a run deleted by one is skipped by the others. The defaults are in application.properties.
+ * may run it: a run deleted by one is skipped by the others. The defaults are in {@link MetricsConfig.Retention}.
  */
 @ApplicationScoped
 public class RunRetention {
@@ -36,42 +36,29 @@ public class RunRetention {
     @Inject
     RunDeleter deleter;
 
-    @ConfigProperty(name = "trainwatch.retention.days")
-    int days;
-
-    /** Read at start from {@code trainwatch.retention.projects."<project>"=days}. */
-    Map<String, Integer> perProject = Map.of();
-
     @Inject
-    org.eclipse.microprofile.config.Config config;
-
-    @ConfigProperty(name = "trainwatch.retention.every")
-    Duration every;
-
-    @ConfigProperty(name = "trainwatch.retention.batch")
-    int batch;
-
-    @ConfigProperty(name = "trainwatch.retention.pause")
-    Duration pause;
-
-    /** Deletion rows are kept as long as processed event ids: a redelivery of that age is not expected any more. */
-    @ConfigProperty(name = "trainwatch.ingest.processed-retention")
-    Duration deletionMemory;
+    MetricsConfig config;
 
     private final AtomicBoolean sweeping = new AtomicBoolean();
     private long timer = -1;
 
     void start(@Observes StartupEvent ignored) {
+        MetricsConfig.Retention retention = config.retention();
+        int days = retention.days();
         if (days < 0) {
             throw new IllegalArgumentException("trainwatch.retention.days: must be >= 0 (0 keeps forever), was " + days);
         }
+        int batch = retention.batch();
         if (batch < 1) {
             throw new IllegalArgumentException("trainwatch.retention.batch: must be >= 1, was " + batch);
         }
-        perProject = projectDays(config);
-        timer = vertx.setPeriodic(Duration.ofMinutes(1).toMillis(), every.toMillis(), id -> {
+        Map<String, Integer> perProject = projectDays(retention.projects());
+        Duration pause = retention.pause();
+        Duration deletionMemory = config.ingest().processedRetention();
+        timer = vertx.setPeriodic(Duration.ofMinutes(1).toMillis(), retention.every().toMillis(), id -> {
             if (sweeping.compareAndSet(false, true)) {
                 sweep(days, perProject, batch, pause)
+                        // Deletion rows are kept as long as processed event ids: a redelivery of that age is not expected.
                         .call(() -> deletion.purge(deletionMemory))
                         .onTermination().invoke(() -> sweeping.set(false))
                         .subscribe().with(n -> {
@@ -83,23 +70,15 @@ public class RunRetention {
         });
     }
 
-    static Map<String, Integer> projectDays(org.eclipse.microprofile.config.Config config) {
-        String prefix = "trainwatch.retention.projects.";
-        Map<String, Integer> out = new java.util.HashMap<>();
-        for (String name : config.getPropertyNames()) {
-            if (name.startsWith(prefix)) {
-                String project = name.substring(prefix.length());
-                if (project.length() > 1 && project.startsWith("\"") && project.endsWith("\"")) {
-                    project = project.substring(1, project.length() - 1);
-                }
-                int days = config.getValue(name, Integer.class);
-                if (days < 0) {
-                    throw new IllegalArgumentException(name + ": must be >= 0 (0 keeps forever), was " + days);
-                }
-                out.put(project, days);
+    /** {@code trainwatch.retention.projects."<project>"=days}, each checked like {@code trainwatch.retention.days}. */
+    static Map<String, Integer> projectDays(Map<String, Integer> projects) {
+        projects.forEach((project, days) -> {
+            if (days < 0) {
+                throw new IllegalArgumentException("trainwatch.retention.projects.\"" + project
+                        + "\": must be >= 0 (0 keeps forever), was " + days);
             }
-        }
-        return Map.copyOf(out);
+        });
+        return Map.copyOf(projects);
     }
 
     void stop(@Observes ShutdownEvent ignored) {

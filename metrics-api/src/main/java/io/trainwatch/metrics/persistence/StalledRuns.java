@@ -3,12 +3,12 @@ package io.trainwatch.metrics.persistence;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
+import io.trainwatch.metrics.MetricsConfig;
 import io.trainwatch.metrics.messaging.StoredBatchListener;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
@@ -38,17 +38,15 @@ public class StalledRuns implements StoredBatchListener {
     @Inject
     LifecycleAlerts alerts;
 
-    @ConfigProperty(name = "trainwatch.liveness.floor", defaultValue = "PT60S")
-    Duration floor;
-
-    @ConfigProperty(name = "trainwatch.liveness.paces", defaultValue = "5")
-    int paces;
+    @Inject
+    MetricsConfig config;
 
     private long timer;
 
     void start(@Observes StartupEvent ignored) {
-        long every = Math.max(200, floor.toMillis() / 5);
-        timer = vertx.setPeriodic(every, every, id -> store.markStalled(floor, paces).subscribe().with(this::alert,
+        MetricsConfig.Liveness limits = config.liveness();
+        long every = Math.max(200, limits.floor().toMillis() / 5);
+        timer = vertx.setPeriodic(every, every, id -> store.markStalled(limits.floor(), limits.paces()).subscribe().with(this::alert,
                 f -> LOG.warnf("cannot check for stalled runs: %s", f.toString())));
     }
 
@@ -58,9 +56,10 @@ public class StalledRuns implements StoredBatchListener {
     }
 
     private void alert(List<String> runIds) {
+        MetricsConfig.Liveness limits = config.liveness();
         alerts.warn(ALERT_KIND, runIds, "silent past their limit, now stalled",
-                "no event for longer than the run's monitor.stall_after_seconds, or when unset max(" + paces
-                + " × the run's median epoch duration, " + floor.toSeconds() + " s): the trainer may be dead or hung");
+                "no event for longer than the run's monitor.stall_after_seconds, or when unset max(" + limits.paces()
+                + " × the run's median epoch duration, " + limits.floor().toSeconds() + " s): the trainer may be dead or hung");
     }
 
     /** A stalled run that sent again (turned {@code running} by the ingest transaction): its alert is resolved. */

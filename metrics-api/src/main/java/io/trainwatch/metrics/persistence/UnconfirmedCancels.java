@@ -2,11 +2,11 @@ package io.trainwatch.metrics.persistence;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.trainwatch.metrics.MetricsConfig;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
@@ -34,14 +34,14 @@ public class UnconfirmedCancels {
     @Inject
     LifecycleAlerts alerts;
 
-    @ConfigProperty(name = "trainwatch.cancel.confirm-timeout", defaultValue = "PT60S")
-    Duration confirmTimeout;
+    @Inject
+    MetricsConfig config;
 
     private long timer;
 
     void start(@Observes StartupEvent ignored) {
         // Checked a few times per limit, so a run turns at most ~1/5 of the limit late.
-        long every = Math.max(200, confirmTimeout.toMillis() / 5);
+        long every = Math.max(200, config.cancel().confirmTimeout().toMillis() / 5);
         timer = vertx.setPeriodic(every, every, id -> check());
     }
 
@@ -51,13 +51,14 @@ public class UnconfirmedCancels {
     }
 
     void check() {
-        store.markCancelUnconfirmed(confirmTimeout).subscribe().with(this::alert,
+        store.markCancelUnconfirmed(config.cancel().confirmTimeout()).subscribe().with(this::alert,
                 f -> LOG.warnf("cannot check for unconfirmed cancels: %s", f.toString()));
     }
 
     private void alert(List<String> runIds) {
-        alerts.warn(ALERT_KIND, runIds, "with a cancel unconfirmed after " + confirmTimeout + ", now cancel_unconfirmed",
-                "no trainer confirmed the cancel within " + confirmTimeout.toSeconds()
+        Duration timeout = config.cancel().confirmTimeout();
+        alerts.warn(ALERT_KIND, runIds, "with a cancel unconfirmed after " + timeout + ", now cancel_unconfirmed",
+                "no trainer confirmed the cancel within " + timeout.toSeconds()
                 + " s; the cancel stays pending (the run's trainer host may be down)");
     }
 }

@@ -5,11 +5,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.trainwatch.contracts.TrainwatchEvent;
+import io.trainwatch.metrics.MetricsConfig;
 import io.trainwatch.metrics.messaging.EventPublisher;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.core.Response;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.net.URI;
 import java.time.Duration;
@@ -39,8 +39,12 @@ public class HttpIngest {
      * producer (max.block.ms, delivery.timeout.ms: 5 s), but with Kafka away the sends of many requests queue behind
      * each other in the channel, each blocking on the missing metadata in turn: requests waited past 20 s.
      */
-    @ConfigProperty(name = "trainwatch.ingest.send-timeout", defaultValue = "PT8S")
     Duration sendTimeout;
+
+    @Inject
+    void configure(MetricsConfig config) {
+        sendTimeout = config.ingest().sendTimeout();
+    }
 
     public Uni<Response> accept(String runId, List<? extends PostedEvent<? extends TrainwatchEvent>> events, URI location) {
         List<Uni<String>> sends = new ArrayList<>(events.size());

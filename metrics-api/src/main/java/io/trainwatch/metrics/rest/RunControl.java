@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.Cancellable;
+import io.trainwatch.metrics.MetricsConfig;
 import io.trainwatch.metrics.persistence.RunQueries;
 import io.trainwatch.metrics.persistence.RunRow;
 import io.trainwatch.metrics.sse.ChangeFeed;
@@ -14,7 +15,6 @@ import io.vertx.mutiny.core.Vertx;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.time.Duration;
 import java.util.List;
@@ -51,13 +51,8 @@ public class RunControl {
     @Inject
     ObjectMapper mapper;
 
-    /** How long an ingest request waits for its run to be stored before answering 503 (the event is on Kafka). */
-    @ConfigProperty(name = "trainwatch.ingest.visible-timeout", defaultValue = "PT10S")
-    Duration visibleTimeout;
-
-    /** Requests waiting for a run change at once (long-polls and ingest waits); more are answered 503. */
-    @ConfigProperty(name = "trainwatch.control.max-waiters", defaultValue = "10000")
-    int maxWaiters;
+    @Inject
+    MetricsConfig config;
 
     @Inject
     MeterRegistry registry;
@@ -93,7 +88,7 @@ public class RunControl {
      * harmless). This is what makes a 202 mean "readable now" on every endpoint of this run.
      */
     public Uni<RunRow> awaitStored(String runId) {
-        return await(runId, visibleTimeout, Optional::isPresent).map(found -> found.orElseThrow(() ->
+        return await(runId, config.ingest().visibleTimeout(), Optional::isPresent).map(found -> found.orElseThrow(() ->
                 new ProblemException(503, "unavailable", "Service unavailable",
                         "the events were accepted by Kafka but the run is not stored yet; retry with the same event_id",
                         List.of())));
@@ -109,7 +104,7 @@ public class RunControl {
             if (done.test(first) || max.isZero() || max.isNegative()) {
                 return Uni.createFrom().item(first);
             }
-            if (waiters.incrementAndGet() > maxWaiters) {
+            if (waiters.incrementAndGet() > config.control().maxWaiters()) {
                 waiters.decrementAndGet();
                 return Uni.createFrom().failure(new ProblemException(503, "unavailable", "Service unavailable",
                         "too many requests are waiting for run changes; retry later", List.of()));

@@ -4,12 +4,12 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
+import io.trainwatch.metrics.MetricsConfig;
 import io.trainwatch.metrics.persistence.RunQueries;
 import io.trainwatch.metrics.persistence.RunRow;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
@@ -52,8 +52,8 @@ public class RunHeads {
     @Inject
     MeterRegistry registry;
 
-    @ConfigProperty(name = "trainwatch.history.run-view-size", defaultValue = "10000")
-    int maxEntries;
+    @Inject
+    MetricsConfig config;
 
     private final Map<String, Head> heads = new ConcurrentHashMap<>();
     private final AtomicLong notified = new AtomicLong();
@@ -121,7 +121,7 @@ public class RunHeads {
      * began (the read saw every commit notified up to then).
      */
     public void observed(RunRow run, long validThrough) {
-        if (heads.size() >= maxEntries && !heads.containsKey(run.id())) {
+        if (heads.size() >= config.history().runViewSize() && !heads.containsKey(run.id())) {
             // Simple bound: start over (entries are refilled by the next read of each run).
             heads.clear();
         }

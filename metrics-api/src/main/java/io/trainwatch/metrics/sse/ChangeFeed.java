@@ -6,6 +6,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.trainwatch.metrics.MetricsConfig;
 import io.trainwatch.metrics.persistence.RunStore;
 import io.trainwatch.metrics.rest.RunHeads;
 import io.vertx.mutiny.core.Vertx;
@@ -64,8 +65,8 @@ public class ChangeFeed {
     @ConfigProperty(name = "quarkus.datasource.password")
     Optional<String> password;
 
-    @ConfigProperty(name = "trainwatch.sse.client-buffer", defaultValue = "2048")
-    int clientBuffer;
+    @Inject
+    MetricsConfig config;
 
     private final Map<Long, SseClient> clients = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
@@ -247,13 +248,14 @@ public class ChangeFeed {
                                   Function<FeedEvent, T> render, Function<Long, Uni<FeedEvent>> initial,
                                   SseConnection connection) {
         java.util.concurrent.atomic.AtomicReference<SseClient> registered = new java.util.concurrent.atomic.AtomicReference<>();
+        int bufferSize = config.sse().clientBuffer();
         Multi<FeedEvent> buffered = Multi.createFrom().<FeedEvent>emitter(emitter -> {
             long id = ids.incrementAndGet();
             long snapshot;
             SseClient client;
             synchronized (this) {
                 snapshot = delivered;
-                client = new SseClient(id, runId, project, types, emitter, clientBuffer,
+                client = new SseClient(id, runId, project, types, emitter, bufferSize,
                         after == null ? snapshot : after, connection, this::dropped);
                 clients.put(id, client);
             }
@@ -270,16 +272,16 @@ public class ChangeFeed {
             } else {
                 changes.changes(after, snapshot, runId).subscribe().with(all -> {
                     List<FeedEvent> replay = client.select(all);
-                    if (replay.size() > clientBuffer) {
+                    if (replay.size() > bufferSize) {
                         // Too much to hold at once: send a buffer's worth and close; the client resumes from there.
-                        client.replayed(replay.subList(0, clientBuffer));
+                        client.replayed(replay.subList(0, bufferSize));
                         emitter.complete();
                     } else {
                         client.replayed(replay);
                     }
                 }, emitter::fail);
             }
-        }, clientBuffer);
+        }, bufferSize);
         // Counted out of the buffer as the writer takes each event (it asks for one at a time, after each write).
         return buffered.onItem().invoke(e -> registered.get().taken(e)).map(render);
     }

@@ -1,6 +1,7 @@
 package io.trainwatch.metrics.sse;
 
 import io.smallrye.mutiny.Multi;
+import io.trainwatch.metrics.MetricsConfig;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -11,7 +12,6 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -32,15 +32,15 @@ public class EventsResource {
     @Inject
     io.trainwatch.metrics.security.Access access;
 
-    @ConfigProperty(name = "trainwatch.sse.heartbeat", defaultValue = "PT15S")
-    Duration heartbeat;
+    @Inject
+    MetricsConfig config;
 
     @GET
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @Operation(operationId = "streamEvents", summary = "Stream live changes of every run (SSE)",
             description = "Ids are global positions; reconnect with Last-Event-ID to resume without gap or duplicate.")
     @APIResponse(responseCode = "200", description = "A stream of Server-Sent Events: `status`, `epoch`, `analysis`, "
-            + "`alert` (each frame's id, event type and JSON data: see LiveEvent), and heartbeat comments.",
+            + "`alert` (each frame's id, event type and JSON data: see LiveEvent), and config.sse().heartbeat() comments.",
             content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(ref = "LiveEvent")))
     @APIResponse(responseCode = "400", ref = "BadRequest")
     public Multi<OutboundSseEvent> events(@Parameter(description = "Only runs of this project")
@@ -64,6 +64,6 @@ public class EventsResource {
                 : feed.<FeedEvent>subscribe(null, project, wanted, after, e -> e, null, connection)
                         .select().where(e -> caller.sees(e.project()))
                         .map(e -> SseEvents.event(sse, Long.toString(e.position()), e));
-        return SseEvents.withHeartbeats(sse, events, heartbeat);
+        return SseEvents.withHeartbeats(sse, events, config.sse().heartbeat());
     }
 }

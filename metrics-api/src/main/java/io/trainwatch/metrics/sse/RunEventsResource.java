@@ -1,6 +1,7 @@
 package io.trainwatch.metrics.sse;
 
 import io.smallrye.mutiny.Multi;
+import io.trainwatch.metrics.MetricsConfig;
 import io.trainwatch.metrics.persistence.RunQueries;
 import io.trainwatch.metrics.rest.ProblemException;
 import io.trainwatch.metrics.rest.RunViews;
@@ -15,7 +16,6 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -43,8 +43,8 @@ public class RunEventsResource {
     @Inject
     RunViews views;
 
-    @ConfigProperty(name = "trainwatch.sse.heartbeat", defaultValue = "PT15S")
-    Duration heartbeat;
+    @Inject
+    MetricsConfig config;
 
     @GET
     @Produces(MediaType.SERVER_SENT_EVENTS)
@@ -52,7 +52,7 @@ public class RunEventsResource {
             description = "A fresh connection starts with the run's status; ids are <run id>/<position>; reconnect "
                     + "with Last-Event-ID to resume without gap or duplicate.")
     @APIResponse(responseCode = "200", description = "A stream of Server-Sent Events: `status`, `epoch`, `analysis`, "
-            + "`alert` (each frame's id, event type and JSON data: see LiveEvent), and heartbeat comments.",
+            + "`alert` (each frame's id, event type and JSON data: see LiveEvent), and config.sse().heartbeat() comments.",
             content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(ref = "LiveEvent")))
     @APIResponse(responseCode = "400", ref = "BadRequest")
     @APIResponse(responseCode = "404", ref = "RunNotFound")
@@ -79,7 +79,7 @@ public class RunEventsResource {
                     wanted != null && !wanted.contains("status") ? null : snapshot -> queries.run(id).map(run -> run.map(r ->
                             new FeedEvent(snapshot, id, r.project(), "status", views.summary(r).toString())).orElse(null)),
                     connection);
-            return SseEvents.withHeartbeats(sse, events, heartbeat);
+            return SseEvents.withHeartbeats(sse, events, config.sse().heartbeat());
         });
     }
 
