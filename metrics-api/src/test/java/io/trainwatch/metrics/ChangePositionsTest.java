@@ -180,7 +180,7 @@ class ChangePositionsTest {
     }
 
     private static void notify(SqlConnection conn, long position) {
-        conn.preparedQuery("SELECT pg_notify('" + RunStore.CHANGES_CHANNEL + "', $1)")
+        conn.preparedQuery("SELECT pg_notify('" + io.trainwatch.metrics.persistence.ChangeNotice.CHANNEL + "', $1)")
                 .execute(Tuple.of(Long.toString(position))).await().indefinitely();
     }
 

@@ -12,10 +12,13 @@ import io.trainwatch.analysis.RunAnalyzer;
 import io.trainwatch.contracts.EpochCompleted;
 import io.trainwatch.metrics.MetricsConfig;
 import io.trainwatch.metrics.history.EpochRow;
+import io.trainwatch.metrics.messaging.InsightPublisher;
 import io.trainwatch.metrics.messaging.StoredBatchListener;
 import io.trainwatch.metrics.persistence.RunQueries;
 import io.trainwatch.metrics.persistence.RunRow;
+import io.trainwatch.metrics.persistence.RunVerdict;
 import io.trainwatch.metrics.persistence.StoredBatch;
+import io.trainwatch.metrics.persistence.VerdictStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -48,7 +51,10 @@ public class RunAnalysisStage implements StoredBatchListener {
     RunQueries queries;
 
     @Inject
-    InsightStore insights;
+    VerdictStore verdicts;
+
+    @Inject
+    InsightPublisher insights;
 
     @Inject
     ObjectMapper mapper;
@@ -112,8 +118,10 @@ public class RunAnalysisStage implements StoredBatchListener {
             return loaded.chain(() -> worker(() -> analyseAll(runs, histories, batch)));
         }).chain(verdicts -> {
             long start = System.nanoTime();
-            return insights.save(verdicts).invoke(() -> saveTimer.record(System.nanoTime() - start,
-                    java.util.concurrent.TimeUnit.NANOSECONDS));
+            return this.verdicts.save(verdicts).invoke(events -> {
+                saveTimer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+                insights.publish(events);
+            }).replaceWithVoid();
         });
     }
 
@@ -127,9 +135,9 @@ public class RunAnalysisStage implements StoredBatchListener {
                 || cached.lastEpoch != (previousLatest == null ? -1 : previousLatest);
     }
 
-    private List<InsightStore.RunVerdict> analyseAll(List<RunRow> runs, Map<String, List<EpochRow>> histories,
+    private List<RunVerdict> analyseAll(List<RunRow> runs, Map<String, List<EpochRow>> histories,
                                                      StoredBatch batch) {
-        List<InsightStore.RunVerdict> verdicts = new ArrayList<>();
+        List<RunVerdict> verdicts = new ArrayList<>();
         for (RunRow run : runs) {
             Map<String, Alert> touched = new LinkedHashMap<>();
             List<EpochRow> history = histories.get(run.id());
@@ -182,12 +190,12 @@ public class RunAnalysisStage implements StoredBatchListener {
         }
     }
 
-    private InsightStore.RunVerdict verdict(RunRow run, AnalysisResult result, Map<String, Alert> touched,
+    private RunVerdict verdict(RunRow run, AnalysisResult result, Map<String, Alert> touched,
                                             boolean rebuilt) {
         ObjectNode doc = mapper.createObjectNode();
         doc.put("run_id", run.id());
         doc.setAll((ObjectNode) mapper.valueToTree(result.verdict()));
-        return new InsightStore.RunVerdict(run, result.verdict(), doc, List.copyOf(touched.values()), rebuilt);
+        return new RunVerdict(run, result.verdict(), doc, List.copyOf(touched.values()), rebuilt);
     }
 
     private AnalysisSettings settings(RunRow run) {

@@ -4,7 +4,7 @@ import io.trainwatch.contracts.AlertOpened;
 import io.trainwatch.contracts.AlertResolved;
 import io.trainwatch.contracts.Severity;
 import io.trainwatch.contracts.TrainwatchEvent;
-import io.trainwatch.metrics.messaging.EventPublisher;
+import io.trainwatch.metrics.messaging.TopicPublisher;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -22,7 +22,7 @@ public class LifecycleAlerts {
     private static final Logger LOG = Logger.getLogger(LifecycleAlerts.class);
 
     @Inject
-    EventPublisher publisher;
+    TopicPublisher publisher;
 
     /** {@code summary} is logged with the count and the first ten ids; {@code message} goes into each alert. */
     void warn(String kind, List<String> runIds, String summary, String message) {

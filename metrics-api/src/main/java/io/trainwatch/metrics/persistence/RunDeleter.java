@@ -5,7 +5,7 @@ import io.smallrye.mutiny.Uni;
 import io.trainwatch.contracts.CloudEvents;
 import io.trainwatch.contracts.RunCancelRequested;
 import io.trainwatch.contracts.TrainwatchEvent;
-import io.trainwatch.metrics.messaging.EventPublisher;
+import io.trainwatch.metrics.messaging.TopicPublisher;
 import io.trainwatch.metrics.security.AuditLog;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -39,7 +39,7 @@ public class RunDeleter {
     RunDeletion deletion;
 
     @Inject
-    EventPublisher publisher;
+    TopicPublisher publisher;
 
     @Inject
     AuditLog audit;

@@ -78,7 +78,7 @@ public class RunDeletion {
 
     /**
      * A {@code run_deletions} row per run, its position drawn like every other change (V30's
-     * {@code next_change_position()}), then the one notification {@link RunStore#notifyChanges} sends for a write.
+     * {@code next_change_position()}), then the one notification {@link ChangeNotice} sends for a write.
      */
     private static Uni<List<Deleted>> recordDeletions(SqlConnection conn, List<Deleted> deleted) {
         String[] ids = deleted.stream().map(Deleted::id).toArray(String[]::new);
@@ -88,13 +88,7 @@ public class RunDeletion {
                         + "ON CONFLICT (id) DO UPDATE SET project = excluded.project, position = excluded.position, "
                         + "deleted_at = now() RETURNING position")
                 .execute(Tuple.of(ids, projects))
-                .chain(rows -> {
-                    long max = 0;
-                    for (Row r : rows) {
-                        max = Math.max(max, r.getLong(0));
-                    }
-                    return RunStore.notifyChanges(conn, max);
-                })
+                .chain(rows -> ChangeNotice.send(conn, ChangeNotice.maxPosition(rows)))
                 .replaceWith(deleted);
     }
 

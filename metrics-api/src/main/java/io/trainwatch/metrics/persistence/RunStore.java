@@ -46,8 +46,6 @@ import java.util.TreeMap;
 @ApplicationScoped
 public class RunStore {
 
-    public static final String CHANGES_CHANNEL = "trainwatch_changes";
-
     private static final String EPOCH_COLUMNS = "global_step, emitted_at, train_loss, val_loss, train_accuracy, "
             + "val_accuracy, learning_rate, samples_per_second, grad_norm, grad_norm_max, param_norm, duration_ms, "
             + "memory_bytes, clipped_steps, metrics";
@@ -102,7 +100,7 @@ public class RunStore {
                         return Uni.createFrom().item(false);
                     }
                     long position = rows.iterator().next().getLong(0);
-                    return notifyChanges(conn, position).replaceWith(true);
+                    return ChangeNotice.send(conn, position).replaceWith(true);
                 }));
     }
 
@@ -146,7 +144,7 @@ public class RunStore {
             ids.add(r.getString("id"));
             max = Math.max(max, r.getLong("status_position"));
         }
-        return ids.isEmpty() ? Uni.createFrom().item(ids) : notifyChanges(conn, max).replaceWith(ids);
+        return ids.isEmpty() ? Uni.createFrom().item(ids) : ChangeNotice.send(conn, max).replaceWith(ids);
     }
 
     /** Deletes processed-event ids older than the retention; run-level redeliveries older than that are re-applied. */
@@ -154,11 +152,6 @@ public class RunStore {
         return pool.preparedQuery("DELETE FROM processed_events WHERE processed_at < now() - make_interval(secs => $1)")
                 .execute(Tuple.of((double) retention.toSeconds()))
                 .map(RowSet::rowCount);
-    }
-
-    static Uni<Void> notifyChanges(SqlConnection conn, long position) {
-        return conn.preparedQuery("SELECT pg_notify('" + CHANGES_CHANNEL + "', $1)")
-                .execute(Tuple.of(Long.toString(position))).replaceWithVoid();
     }
 
     /** The state of one batch write, step by step. */
@@ -189,7 +182,7 @@ public class RunStore {
                     .chain(this::upsertSteps)
                     .chain(this::updateRunAggregates)
                     .chain(this::applyFinished)
-                    .chain(() -> lastPosition > 0 ? notifyChanges(conn, lastPosition) : Uni.createFrom().voidItem())
+                    .chain(() -> lastPosition > 0 ? ChangeNotice.send(conn, lastPosition) : Uni.createFrom().voidItem())
                     .map(ignored -> {
                         Map<String, Integer> previous = new HashMap<>();
                         runs.forEach((id, ref) -> {

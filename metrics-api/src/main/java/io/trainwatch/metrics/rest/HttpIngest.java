@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.trainwatch.contracts.TrainwatchEvent;
 import io.trainwatch.metrics.MetricsConfig;
-import io.trainwatch.metrics.messaging.EventPublisher;
+import io.trainwatch.metrics.messaging.TopicPublisher;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.core.Response;
@@ -26,7 +26,7 @@ import java.util.concurrent.TimeoutException;
 public class HttpIngest {
 
     @Inject
-    EventPublisher publisher;
+    TopicPublisher publisher;
 
     @Inject
     RunControl control;

@@ -143,7 +143,7 @@ public class RunAnalysisResource {
                         + "resolved_epoch, message FROM alerts WHERE run_key = $1 "
                         // A withdrawn alert's row stays only so that SSE can tell its clients: the list depends on the
                         // data only, whatever the arrival order.
-                        + "AND (message IS NULL OR message NOT LIKE '" + io.trainwatch.metrics.insight.InsightStore.WITHDRAWN
+                        + "AND (message IS NULL OR message NOT LIKE '" + io.trainwatch.metrics.persistence.VerdictStore.WITHDRAWN
                         + "%') ORDER BY opened_epoch NULLS FIRST, alert_id")
                 .execute(Tuple.of(run.runKey()))
                 .map(rows -> {

@@ -9,7 +9,7 @@ import io.trainwatch.contracts.RunFinished;
 import io.trainwatch.contracts.RunHeartbeat;
 import io.trainwatch.contracts.RunStarted;
 import io.trainwatch.metrics.history.QueryParameterException;
-import io.trainwatch.metrics.messaging.EventPublisher;
+import io.trainwatch.metrics.messaging.TopicPublisher;
 import io.trainwatch.metrics.persistence.RunDeleter;
 import io.trainwatch.metrics.persistence.RunQueries;
 import io.trainwatch.metrics.persistence.RunRow;
@@ -85,7 +85,7 @@ public class RunResource {
     JsonBodies bodies;
 
     @Inject
-    EventPublisher publisher;
+    TopicPublisher publisher;
 
     @Inject
     ObjectMapper mapper;

@@ -7,7 +7,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.trainwatch.metrics.MetricsConfig;
-import io.trainwatch.metrics.persistence.RunStore;
+import io.trainwatch.metrics.persistence.ChangeNotice;
 import io.trainwatch.metrics.rest.RunHeads;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.pgclient.pubsub.PgChannel;
@@ -105,7 +105,7 @@ public class ChangeFeed {
         password.ifPresent(options::setPassword);
         subscriber = PgSubscriber.subscriber(vertx, options)
                 .reconnectPolicy(attempt -> attempt < 1000 ? Math.min(5000L, 100L * (attempt + 1)) : -1L);
-        PgChannel channel = subscriber.channel(RunStore.CHANGES_CHANNEL);
+        PgChannel channel = subscriber.channel(ChangeNotice.CHANNEL);
         channel.handler(payload -> {
             try {
                 onNotification(Long.parseLong(payload));

@@ -1,6 +1,5 @@
-package io.trainwatch.metrics.insight;
+package io.trainwatch.metrics.persistence;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.trainwatch.analysis.Alert;
 import io.trainwatch.analysis.Verdict;
@@ -9,16 +8,12 @@ import io.trainwatch.contracts.AlertResolved;
 import io.trainwatch.contracts.AnalysisUpdated;
 import io.trainwatch.contracts.Severity;
 import io.trainwatch.contracts.TrainwatchEvent;
-import io.trainwatch.metrics.messaging.EventPublisher;
-import io.trainwatch.metrics.persistence.RunRow;
-import io.trainwatch.metrics.persistence.RunStore;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,24 +24,13 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Stores verdicts (the latest per run) and alert transitions in one transaction, notifies SSE, then publishes
- * {@code analysis.updated}, {@code alert.opened} and {@code alert.resolved} to the insights topic. Alert transitions
- * are the difference between the stored alerts and the verdict's, so a replayed or redelivered batch repeats none.
+ * Stores verdicts (the latest per run) and alert transitions in one transaction and notifies SSE; answers the
+ * {@code analysis.updated}, {@code alert.opened} and {@code alert.resolved} events the committed change amounts to,
+ * for the insights topic. Alert transitions are the difference between the stored alerts and the verdict's, so a
+ * replayed or redelivered batch repeats none.
  */
 @ApplicationScoped
-public class InsightStore {
-
-    private static final Logger LOG = Logger.getLogger(InsightStore.class);
-
-    /**
-     * A run's new verdict and its JSON document (with run_id).
-     *
-     * @param alerts the latest state of every alert that opened or resolved while the epochs were fed
-     * @param rebuilt true when the whole stored history was replayed: then {@code alerts} are all the run's alerts,
-     *     and a stored alert that the replay did not raise (it came from an incomplete, out-of-order history) is removed
-     */
-    public record RunVerdict(RunRow run, Verdict verdict, ObjectNode document, List<Alert> alerts, boolean rebuilt) {
-    }
+public class VerdictStore {
 
     /** Message prefix of an alert that a replay of the complete history no longer raises. */
     public static final String WITHDRAWN = "withdrawn:";
@@ -55,18 +39,13 @@ public class InsightStore {
     @Inject
     Pool pool;
 
-    @Inject
-    EventPublisher publisher;
-
-    public Uni<Void> save(List<RunVerdict> verdicts) {
+    /** Stores the verdicts in one transaction; yields the insight events of what changed, once committed. */
+    public Uni<List<TrainwatchEvent>> save(List<RunVerdict> verdicts) {
         if (verdicts.isEmpty()) {
-            return Uni.createFrom().voidItem();
+            return Uni.createFrom().item(List.of());
         }
         List<TrainwatchEvent> outbox = new ArrayList<>();
-        // Published after the commit and not awaited: the insights topic is a notification of stored facts, and
-        // waiting for its acknowledgements would pace ingest to the broker's round trips.
-        return pool.withTransaction(conn -> write(conn, verdicts, outbox))
-                .invoke(() -> publish(outbox).subscribe().with(ok -> { }, f -> LOG.warnf("insights: %s", f.toString())));
+        return pool.withTransaction(conn -> write(conn, verdicts, outbox)).map(ignored -> List.copyOf(outbox));
     }
 
     private Uni<Void> write(SqlConnection conn, List<RunVerdict> verdicts, List<TrainwatchEvent> outbox) {
@@ -88,7 +67,7 @@ public class InsightStore {
                                 + "SET epoch = excluded.epoch, position = excluded.position, verdict = excluded.verdict, "
                                 + "updated_at = now() RETURNING position")
                         .execute(Tuple.of(keys, epochs, documents))
-                .invoke(rows -> last[0] = Math.max(last[0], maxPosition(rows)))
+                .invoke(rows -> last[0] = Math.max(last[0], ChangeNotice.maxPosition(rows)))
                 .chain(() -> conn.preparedQuery("SELECT run_key, alert_id, resolved_epoch FROM alerts WHERE run_key = ANY($1) "
                                 + "AND (message IS NULL OR message NOT LIKE '" + WITHDRAWN + "%')")
                         .execute(Tuple.of(runKeys)))
@@ -156,7 +135,7 @@ public class InsightStore {
                                                     + "position = next_change_position() "
                                                     + "WHERE run_key = $1 AND alert_id = $2 RETURNING position")
                                             .executeBatch(withdrawals)
-                                            .invoke(rows -> last[0] = Math.max(last[0], maxPosition(rows)))
+                                            .invoke(rows -> last[0] = Math.max(last[0], ChangeNotice.maxPosition(rows)))
                                             .replaceWithVoid());
                     if (upserts.isEmpty()) {
                         return deleted;
@@ -167,38 +146,10 @@ public class InsightStore {
                                     + "resolved_epoch = excluded.resolved_epoch, message = excluded.message, position = excluded.position "
                                     + "RETURNING position")
                             .executeBatch(upserts)
-                            .invoke(rows -> last[0] = Math.max(last[0], maxPosition(rows)))
+                            .invoke(rows -> last[0] = Math.max(last[0], ChangeNotice.maxPosition(rows)))
                             .replaceWithVoid());
                 })
-                .chain(() -> conn.preparedQuery("SELECT pg_notify('" + RunStore.CHANGES_CHANNEL + "', $1)")
-                        .execute(Tuple.of(Long.toString(last[0]))).replaceWithVoid());
-    }
-
-    /** The highest position (first column) returned by a statement, batched or not; 0 for none. */
-    private static long maxPosition(io.vertx.mutiny.sqlclient.RowSet<Row> rows) {
-        long max = 0;
-        for (var rs = rows; rs != null; rs = rs.next()) {
-            for (Row r : rs) {
-                max = Math.max(max, r.getLong(0));
-            }
-        }
-        return max;
-    }
-
-    private Uni<Void> publish(List<TrainwatchEvent> outbox) {
-        if (outbox.isEmpty()) {
-            return Uni.createFrom().voidItem();
-        }
-        List<Uni<String>> sends = new ArrayList<>(outbox.size());
-        for (TrainwatchEvent e : outbox) {
-            sends.add(publisher.publish(e));
-        }
-        // Stored already: a broker that is away delays insights on Kafka, it never undoes or blocks ingest.
-        return Uni.join().all(sends).andCollectFailures().replaceWithVoid()
-                .onFailure().recoverWithItem(f -> {
-                    LOG.warnf("insights not published: %s", f.toString());
-                    return null;
-                });
+                .chain(() -> ChangeNotice.send(conn, last[0]));
     }
 
     private static AnalysisUpdated analysisUpdated(RunVerdict v) {

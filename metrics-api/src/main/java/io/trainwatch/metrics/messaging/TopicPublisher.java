@@ -25,7 +25,7 @@ import java.util.Map;
  * topic, verdicts and alerts to the insights topic. Each Uni completes when the broker has acknowledged the record.
  */
 @ApplicationScoped
-public class EventPublisher {
+public class TopicPublisher {
 
     public static final String SOURCE = "/trainwatch/metrics-api";
 
