@@ -6,7 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.trainwatch.contracts.TrainwatchEvent;
 import io.trainwatch.metrics.MetricsConfig;
-import io.trainwatch.metrics.messaging.TopicPublisher;
+import io.trainwatch.metrics.publish.TopicPublisher;
+import io.trainwatch.metrics.read.RunControlState;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.core.Response;
@@ -29,7 +30,7 @@ public class HttpIngest {
     TopicPublisher publisher;
 
     @Inject
-    RunControl control;
+    RunControlState control;
 
     @Inject
     ObjectMapper mapper;

@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.trainwatch.analysis.AnalysisSettings;
 import io.trainwatch.analysis.RunAnalyzer;
-import io.trainwatch.metrics.history.QueryParameterException;
+import io.trainwatch.metrics.read.AnalysisView;
+import io.trainwatch.metrics.read.HistoryResponses;
+import io.trainwatch.metrics.read.QueryParameterException;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -143,7 +145,7 @@ public class RunAnalysisResource {
                         + "resolved_epoch, message FROM alerts WHERE run_key = $1 "
                         // A withdrawn alert's row stays only so that SSE can tell its clients: the list depends on the
                         // data only, whatever the arrival order.
-                        + "AND (message IS NULL OR message NOT LIKE '" + io.trainwatch.metrics.persistence.VerdictStore.WITHDRAWN
+                        + "AND (message IS NULL OR message NOT LIKE '" + io.trainwatch.metrics.store.VerdictStore.WITHDRAWN
                         + "%') ORDER BY opened_epoch NULLS FIRST, alert_id")
                 .execute(Tuple.of(run.runKey()))
                 .map(rows -> {

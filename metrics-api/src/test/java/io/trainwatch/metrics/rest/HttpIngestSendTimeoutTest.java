@@ -3,7 +3,7 @@ package io.trainwatch.metrics.rest;
 import io.smallrye.mutiny.Uni;
 import io.trainwatch.contracts.EpochCompleted;
 import io.trainwatch.contracts.TrainwatchEvent;
-import io.trainwatch.metrics.messaging.TopicPublisher;
+import io.trainwatch.metrics.publish.TopicPublisher;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
