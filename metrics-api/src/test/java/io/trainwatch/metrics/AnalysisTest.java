@@ -179,7 +179,7 @@ class AnalysisTest {
     io.vertx.mutiny.sqlclient.Pool pool;
 
     @jakarta.inject.Inject
-    io.trainwatch.metrics.insight.AnalysisCatchUp catchUp;
+    io.trainwatch.metrics.analysis.AnalysisCatchUp catchUp;
 
     @Test
     void aVerdictLeftBehindByACrashIsCaughtUpFromTheStoredHistory() {

@@ -6,8 +6,8 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.mutiny.Uni;
 import io.trainwatch.contracts.CloudEvents;
-import io.trainwatch.metrics.persistence.EventEnvelope;
-import io.trainwatch.metrics.persistence.RunStore;
+import io.trainwatch.metrics.store.EventEnvelope;
+import io.trainwatch.metrics.store.RunStore;
 import io.trainwatch.stack.LocalStackTestResource;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
@@ -180,7 +180,7 @@ class ChangePositionsTest {
     }
 
     private static void notify(SqlConnection conn, long position) {
-        conn.preparedQuery("SELECT pg_notify('" + RunStore.CHANGES_CHANNEL + "', $1)")
+        conn.preparedQuery("SELECT pg_notify('" + io.trainwatch.metrics.store.ChangeNotice.CHANNEL + "', $1)")
                 .execute(Tuple.of(Long.toString(position))).await().indefinitely();
     }
 

@@ -11,7 +11,7 @@ import io.trainwatch.contracts.RunFinished;
 import io.trainwatch.contracts.RunStatus;
 import io.trainwatch.contracts.StepSampled;
 import io.trainwatch.contracts.Topics;
-import io.trainwatch.metrics.messaging.DeadLetters;
+import io.trainwatch.metrics.ingest.DeadLetters;
 import io.trainwatch.stack.LocalStackTestResource;
 import org.junit.jupiter.api.Test;
 

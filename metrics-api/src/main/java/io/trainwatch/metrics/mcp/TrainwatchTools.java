@@ -8,16 +8,19 @@ import io.quarkiverse.mcp.server.Tool;
 import io.quarkiverse.mcp.server.ToolArg;
 import io.quarkiverse.mcp.server.ToolCallException;
 import io.smallrye.mutiny.Uni;
-import io.trainwatch.metrics.history.QueryParameterException;
-import io.trainwatch.metrics.persistence.RunQueries;
-import io.trainwatch.metrics.persistence.RunRow;
-import io.trainwatch.metrics.rest.AnalysisView;
-import io.trainwatch.metrics.rest.CompareResource;
+import io.trainwatch.contracts.RunCancelRequested;
+import io.trainwatch.metrics.command.RunCommands;
+import io.trainwatch.metrics.read.EpochRow;
+import io.trainwatch.metrics.read.HistoryQuery;
+import io.trainwatch.metrics.read.HistoryResponses;
+import io.trainwatch.metrics.read.QueryParameterException;
+import io.trainwatch.metrics.read.RunQueries;
+import io.trainwatch.metrics.read.RunReads;
+import io.trainwatch.metrics.rest.JsonBodies;
+import io.trainwatch.metrics.store.RunRow;
+import io.trainwatch.metrics.read.AnalysisView;
 import io.trainwatch.metrics.rest.ProblemException;
-import io.trainwatch.metrics.rest.RunAnalysisResource;
-import io.trainwatch.metrics.rest.RunMetricsResource;
-import io.trainwatch.metrics.rest.RunResource;
-import io.trainwatch.metrics.rest.RunViews;
+import io.trainwatch.metrics.read.RunViews;
 import io.trainwatch.metrics.security.Access;
 import io.trainwatch.metrics.security.AuditLog;
 import io.trainwatch.metrics.security.Caller;
@@ -47,16 +50,16 @@ public class TrainwatchTools {
     static final int MAX_LIST_LIMIT = 500;
 
     @Inject
-    RunResource runs;
+    RunReads reads;
 
     @Inject
-    RunMetricsResource metrics;
+    HistoryResponses histories;
 
     @Inject
-    RunAnalysisResource analysis;
+    RunCommands commands;
 
     @Inject
-    CompareResource compare;
+    JsonBodies bodies;
 
     @Inject
     RunQueries queries;
@@ -128,7 +131,7 @@ public class TrainwatchTools {
             + "verdict (best_epoch, best_val_loss, epochs_since_improvement, recommendation {action, confidence, "
             + "reason}). Use it to check on a run; call analyze_run for the full evidence.")
     public Uni<String> getRun(@ToolArg(name = "run_id", description = "the run's id, as in list_runs") String runId) {
-        return onRun("get_run", Scope.READ, runId, runs::get);
+        return onRun("get_run", Scope.READ, runId, reads::detail);
     }
 
     @Tool(name = "get_training_metrics", description = "The per-epoch history of a run: epoch, train_loss, val_loss, "
@@ -143,7 +146,8 @@ public class TrainwatchTools {
             @ToolArg(name = "fields", required = false,
                     description = "comma-separated fields to return, e.g. train_loss,val_loss; default all") String fields) {
         return onRun("get_training_metrics", Scope.READ, runId,
-                id -> metrics.history(id, text(sinceEpoch), blankToNull(fields), text(maxPoints), null, null));
+                id -> histories.conditional("epochs", id, "epoch", HistoryQuery.parse("since_epoch", text(sinceEpoch),
+                        blankToNull(fields), text(maxPoints), null, EpochRow.FIELDS), null, queries::epochs));
     }
 
     @Tool(name = "analyze_run", description = "The full verdict on a run, recomputed on every stored epoch: trend per "
@@ -152,14 +156,14 @@ public class TrainwatchTools {
             + "not_assessed, and recommendation {action: continue|stop|reduce_lr|investigate, confidence 0..1, reason, "
             + "evidence (each rule that fired with its params and values)}. Use it before deciding to cancel a run.")
     public Uni<String> analyzeRun(@ToolArg(name = "run_id", description = "the run's id") String runId) {
-        return onRun("analyze_run", Scope.READ, runId, analysis::analysis);
+        return onRun("analyze_run", Scope.READ, runId, reads::verdict);
     }
 
     @Tool(name = "get_alerts", description = "Every alert of a run, open and resolved: id, kind (e.g. overfitting, "
             + "plateau, divergence), severity, opened_epoch, resolved_epoch, state (open|resolved) and message. Use it "
             + "to see what went wrong and when.")
     public Uni<String> getAlerts(@ToolArg(name = "run_id", description = "the run's id") String runId) {
-        return onRun("get_alerts", Scope.READ, runId, id -> analysis.alerts(id, null));
+        return onRun("get_alerts", Scope.READ, runId, id -> reads.alerts(id, null));
     }
 
     @Tool(name = "compare_runs", description = "Two or more runs side by side (at most as many as the REST compare "
@@ -182,7 +186,7 @@ public class TrainwatchTools {
                     }
                 }
             }
-            return compare.compare(ids, blankToNull(fields), text(maxPoints));
+            return reads.compare(ids, blankToNull(fields), text(maxPoints), access.caller());
         });
     }
 
@@ -203,7 +207,7 @@ public class TrainwatchTools {
             ObjectNode body = mapper.createObjectNode();
             body.put("reason", reason);
             body.put("requested_by", requestedBy == null || requestedBy.isBlank() ? "mcp-agent" : requestedBy);
-            return runs.cancel(id, json(body));
+            return commands.cancel(id, bodies.events(bodies.parse(json(body)), RunCancelRequested.class, id, false).get(0));
         });
     }
 
@@ -212,7 +216,7 @@ public class TrainwatchTools {
             + "(reason `deleted`). Only delete when a user asked for it; to stop a run, use cancel_run. Answers "
             + "{run_id, deleted: true}; fails if there is no such run.")
     public Uni<String> deleteRun(@ToolArg(name = "run_id", description = "the run's id") String runId) {
-        return onRun("delete_run", Scope.CONTROL, runId, id -> runs.delete(id).map(deleted -> {
+        return onRun("delete_run", Scope.CONTROL, runId, id -> commands.delete(id).map(deleted -> {
             ObjectNode answer = mapper.createObjectNode();
             answer.put("run_id", id);
             answer.put("deleted", true);

@@ -1,2 +1,2 @@
-/** The MCP server for LLM agents: tools over streamable HTTP at /mcp that reuse the REST code paths. */
+/** Adapter, MCP: tools for LLM agents over streamable HTTP at /mcp, calling read and the run commands as REST does. */
 package io.trainwatch.metrics.mcp;

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.smallrye.openapi.OpenApiFilter;
 import io.trainwatch.contracts.EventType;
 import io.trainwatch.contracts.Limits;
-import io.trainwatch.metrics.persistence.RunRow;
+import io.trainwatch.metrics.store.RunRow;
 import io.trainwatch.metrics.rest.JsonBodies;
 import io.trainwatch.metrics.security.RouteRules;
 import io.trainwatch.metrics.security.Scope;

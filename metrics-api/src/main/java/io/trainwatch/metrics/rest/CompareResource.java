@@ -1,15 +1,7 @@
 package io.trainwatch.metrics.rest;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
-import io.trainwatch.metrics.history.Downsampler;
-import io.trainwatch.metrics.history.EpochRow;
-import io.trainwatch.metrics.history.HistoryQuery;
-import io.trainwatch.metrics.history.QueryParameterException;
-import io.trainwatch.metrics.persistence.RunQueries;
-import io.trainwatch.metrics.persistence.RunRow;
+import io.trainwatch.metrics.read.RunReads;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -26,12 +18,7 @@ import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 
 /** Runs side by side: each run's summary, headline analysis and epoch history, with the history query rules. */
 @Path("/api/v1/compare")
@@ -39,19 +26,8 @@ import java.util.stream.Collectors;
 @Produces(MediaType.APPLICATION_JSON)
 public class CompareResource {
 
-    static final int MAX_RUNS = 10;
-
     @Inject
-    RunQueries queries;
-
-    @Inject
-    RunViews views;
-
-    @Inject
-    AnalysisView analysis;
-
-    @Inject
-    ObjectMapper mapper;
+    RunReads reads;
 
     @Inject
     io.trainwatch.metrics.security.Access access;
@@ -68,59 +44,13 @@ public class CompareResource {
     @APIResponse(responseCode = "404", ref = "RunNotFound")
     public Uni<Response> compare(
             @Parameter(description = "A run id; 1 to 10 times", required = true, explode = org.eclipse.microprofile.openapi.annotations.enums.Explode.TRUE,
-                    schema = @Schema(type = SchemaType.ARRAY, minItems = 1, maxItems = 10,
+                    schema = @Schema(type = SchemaType.ARRAY, minItems = 1, maxItems = RunReads.MAX_COMPARED,
                             implementation = String.class))
             @QueryParam("run") List<String> runIds,
             @Parameter(description = "Comma list of epoch fields (default: every field)") @QueryParam("fields") String fields,
             @Parameter(description = "Downsample each run to at most this many epochs",
                     schema = @Schema(type = SchemaType.INTEGER, minimum = "2", maximum = "100000"))
             @QueryParam("max_points") String maxPoints) {
-        List<String> ids = new ArrayList<>(new LinkedHashSet<>(runIds == null ? List.of() : runIds));
-        if (ids.isEmpty() || ids.size() > MAX_RUNS) {
-            throw new QueryParameterException("run", "must be given 1 to " + MAX_RUNS + " times, was given " + ids.size());
-        }
-        HistoryQuery query = HistoryQuery.parse("since_epoch", null, fields, maxPoints, null, EpochRow.FIELDS);
-        io.trainwatch.metrics.security.Caller caller = access.caller();
-        return queries.runs(ids).chain(found -> {
-            Map<String, RunRow> byId = found.stream().collect(Collectors.toMap(RunRow::id, Function.identity()));
-            for (String id : ids) {
-                // Another project's run answers like an unknown one: a limited token learns nothing of it.
-                if (!byId.containsKey(id) || !caller.sees(byId.get(id).project())) {
-                    throw ProblemException.runNotFound(id);
-                }
-            }
-            List<Uni<ObjectNode>> parts = new ArrayList<>();
-            for (String id : ids) {
-                RunRow run = byId.get(id);
-                parts.add(Uni.combine().all().unis(queries.epochs(run, null), analysis.headline(run)).asTuple().map(t -> {
-                    ObjectNode n = views.summary(run);
-                    t.getItem2().ifPresent(h -> n.set("analysis", h));
-                    List<EpochRow> rows = t.getItem1();
-                    if (query.maxPoints() != null && rows.size() > query.maxPoints()) {
-                        rows = Downsampler.downsample(rows, query.fields(), query.maxPoints());
-                        n.put("downsampled", true);
-                    }
-                    ArrayNode epochs = n.putArray("epochs");
-                    for (EpochRow row : rows) {
-                        ObjectNode e = epochs.addObject();
-                        e.put("epoch", row.epoch());
-                        for (String f : query.fields()) {
-                            Object v = row.get(f);
-                            if (v != null) {
-                                e.set(f, mapper.valueToTree(v));
-                            }
-                        }
-                    }
-                    return n;
-                }));
-            }
-            // One run after the other keeps the pool free for others; a compare is rare and small.
-            return Uni.join().all(parts).andFailFast().map(nodes -> {
-                ObjectNode body = mapper.createObjectNode();
-                ArrayNode arr = body.putArray("runs");
-                nodes.forEach(arr::add);
-                return Response.ok(body).build();
-            });
-        });
+        return reads.compare(runIds, fields, maxPoints, access.caller()).map(body -> Response.ok(body).build());
     }
 }

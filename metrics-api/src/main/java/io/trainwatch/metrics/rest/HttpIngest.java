@@ -5,11 +5,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.trainwatch.contracts.TrainwatchEvent;
-import io.trainwatch.metrics.messaging.EventPublisher;
+import io.trainwatch.metrics.MetricsConfig;
+import io.trainwatch.metrics.publish.TopicPublisher;
+import io.trainwatch.metrics.read.RunControlState;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.core.Response;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.net.URI;
 import java.time.Duration;
@@ -26,10 +27,10 @@ import java.util.concurrent.TimeoutException;
 public class HttpIngest {
 
     @Inject
-    EventPublisher publisher;
+    TopicPublisher publisher;
 
     @Inject
-    RunControl control;
+    RunControlState control;
 
     @Inject
     ObjectMapper mapper;
@@ -39,8 +40,12 @@ public class HttpIngest {
      * producer (max.block.ms, delivery.timeout.ms: 5 s), but with Kafka away the sends of many requests queue behind
      * each other in the channel, each blocking on the missing metadata in turn: requests waited past 20 s.
      */
-    @ConfigProperty(name = "trainwatch.ingest.send-timeout", defaultValue = "PT8S")
     Duration sendTimeout;
+
+    @Inject
+    void configure(MetricsConfig config) {
+        sendTimeout = config.ingest().sendTimeout();
+    }
 
     public Uni<Response> accept(String runId, List<? extends PostedEvent<? extends TrainwatchEvent>> events, URI location) {
         List<Uni<String>> sends = new ArrayList<>(events.size());

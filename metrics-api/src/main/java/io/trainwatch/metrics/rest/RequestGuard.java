@@ -2,7 +2,7 @@ package io.trainwatch.metrics.rest;
 
 import io.trainwatch.contracts.EventValidationException;
 import io.trainwatch.contracts.Limits;
-import io.trainwatch.metrics.history.QueryParameterException;
+import io.trainwatch.metrics.read.QueryParameterException;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.MediaType;

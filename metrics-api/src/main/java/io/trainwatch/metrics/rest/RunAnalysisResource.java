@@ -2,15 +2,9 @@ package io.trainwatch.metrics.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
-import io.trainwatch.analysis.AnalysisSettings;
-import io.trainwatch.analysis.RunAnalyzer;
-import io.trainwatch.metrics.history.QueryParameterException;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.Tuple;
+import io.trainwatch.metrics.read.HistoryResponses;
+import io.trainwatch.metrics.read.RunReads;
 import jakarta.inject.Inject;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import jakarta.ws.rs.GET;
@@ -45,13 +39,7 @@ import java.util.List;
 public class RunAnalysisResource {
 
     @Inject
-    RunResource runs;
-
-    @Inject
-    AnalysisView analysis;
-
-    @Inject
-    Pool pool;
+    RunReads reads;
 
     @Inject
     ObjectMapper mapper;
@@ -79,17 +67,7 @@ public class RunAnalysisResource {
                                   @PathParam("id") String id,
                                   @Parameter(description = "An ETag of a previous answer: 304 while nothing changed")
                                   @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch) {
-        return runs.requireRun(id).chain(run -> analysis.verdict(run).map(found -> {
-            ObjectNode doc = mapper.createObjectNode();
-            doc.put("run_id", run.id());
-            doc.put("status", run.status());
-            JsonNode verdict = found.orElseGet(() ->
-                    mapper.valueToTree(RunAnalyzer.replay(AnalysisSettings.defaults(), List.of()).verdict()));
-            verdict.fields().forEachRemaining(e -> {
-                if (!e.getKey().equals("run_id")) {
-                    doc.set(e.getKey(), e.getValue());
-                }
-            });
+        return reads.verdict(id).map(doc -> {
             byte[] body = bytes(doc);
             String etag = etag(body);
             if (HistoryResponses.matches(ifNoneMatch, etag)) {
@@ -97,12 +75,7 @@ public class RunAnalysisResource {
             }
             return Response.ok(body).type(MediaType.APPLICATION_JSON).tag(new EntityTag(etag))
                     .header("Cache-Control", "no-cache").build();
-        }));
-    }
-
-    /** The verdict, unconditionally (the MCP tools call this). */
-    public Uni<Response> analysis(String id) {
-        return analysis(id, null);
+        });
     }
 
     private byte[] bytes(JsonNode doc) {
@@ -136,41 +109,6 @@ public class RunAnalysisResource {
                                 @Parameter(description = "Only open or only resolved alerts",
                                         schema = @Schema(enumeration = {"open", "resolved"}))
                                 @QueryParam("state") String state) {
-        if (state != null && !state.equals("open") && !state.equals("resolved")) {
-            throw new QueryParameterException("state", "must be open or resolved, was \"" + state + "\"");
-        }
-        return runs.requireRun(id).chain(run -> pool.preparedQuery("SELECT alert_id, kind, severity, opened_epoch, "
-                        + "resolved_epoch, message FROM alerts WHERE run_key = $1 "
-                        // A withdrawn alert's row stays only so that SSE can tell its clients: the list depends on the
-                        // data only, whatever the arrival order.
-                        + "AND (message IS NULL OR message NOT LIKE '" + io.trainwatch.metrics.insight.InsightStore.WITHDRAWN
-                        + "%') ORDER BY opened_epoch NULLS FIRST, alert_id")
-                .execute(Tuple.of(run.runKey()))
-                .map(rows -> {
-                    ObjectNode body = mapper.createObjectNode();
-                    body.put("run_id", run.id());
-                    ArrayNode list = body.putArray("alerts");
-                    for (Row r : rows) {
-                        boolean open = r.getInteger("resolved_epoch") == null;
-                        if (state != null && open != state.equals("open")) {
-                            continue;
-                        }
-                        ObjectNode a = list.addObject();
-                        a.put("id", r.getString("alert_id"));
-                        a.put("kind", r.getString("kind"));
-                        a.put("severity", r.getString("severity"));
-                        if (r.getInteger("opened_epoch") != null) {
-                            a.put("opened_epoch", r.getInteger("opened_epoch"));
-                        }
-                        if (!open) {
-                            a.put("resolved_epoch", r.getInteger("resolved_epoch"));
-                        }
-                        a.put("state", open ? "open" : "resolved");
-                        if (r.getString("message") != null) {
-                            a.put("message", r.getString("message"));
-                        }
-                    }
-                    return Response.ok(body).build();
-                }));
+        return reads.alerts(id, state).map(body -> Response.ok(body).build());
     }
 }

@@ -1,7 +1,8 @@
 package io.trainwatch.metrics.rest;
 
 import io.smallrye.mutiny.Uni;
-import io.trainwatch.metrics.history.QueryParameterException;
+import io.trainwatch.metrics.read.QueryParameterException;
+import io.trainwatch.metrics.read.RunControlState;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -23,7 +24,7 @@ import java.time.Duration;
 
 /**
  * A run's control state for HTTP-reporting trainers, as a long-poll: a trainer that logs rarely still learns of a
- * cancel within moments. The wait holds no thread (see {@link RunControl}).
+ * cancel within moments. The wait holds no thread (see {@link RunControlState}).
  */
 @Path("/api/v1/runs/{id}/control")
 @Tag(name = "runs")
@@ -32,7 +33,7 @@ public class RunControlResource {
     static final int MAX_WAIT_SECONDS = 60;
 
     @Inject
-    RunControl control;
+    RunControlState control;
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
@@ -52,7 +53,7 @@ public class RunControlResource {
                                                  defaultValue = "0"))
                                  @QueryParam("wait") String wait) {
         Duration max = Duration.ofSeconds(parseWait(wait));
-        return control.await(id, max, found -> found.isEmpty() || RunControl.settled(found.get()))
+        return control.await(id, max, found -> found.isEmpty() || RunControlState.settled(found.get()))
                 .map(found -> Response.ok(control.view(found.orElseThrow(() -> ProblemException.runNotFound(id)))).build());
     }
 

@@ -8,15 +8,13 @@ import io.trainwatch.contracts.RunCancelRequested;
 import io.trainwatch.contracts.RunFinished;
 import io.trainwatch.contracts.RunHeartbeat;
 import io.trainwatch.contracts.RunStarted;
-import io.trainwatch.metrics.history.QueryParameterException;
-import io.trainwatch.metrics.messaging.EventPublisher;
-import io.trainwatch.metrics.persistence.RunDeleter;
-import io.trainwatch.metrics.persistence.RunQueries;
-import io.trainwatch.metrics.persistence.RunRow;
-import io.trainwatch.metrics.persistence.RunStore;
+import io.trainwatch.metrics.command.RunCommands;
+import io.trainwatch.metrics.read.QueryParameterException;
+import io.trainwatch.metrics.read.RunReads;
+import io.trainwatch.metrics.read.RunViews;
+import io.trainwatch.metrics.read.RunQueries;
+import io.trainwatch.metrics.store.RunRow;
 import io.trainwatch.metrics.security.Access;
-import io.trainwatch.metrics.security.AuditLog;
-import io.trainwatch.metrics.security.Caller;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -76,22 +74,13 @@ public class RunResource {
     RunQueries queries;
 
     @Inject
-    RunStore store;
-
-    @Inject
     RunViews views;
 
     @Inject
     JsonBodies bodies;
 
     @Inject
-    EventPublisher publisher;
-
-    @Inject
     ObjectMapper mapper;
-
-    @Inject
-    AnalysisView analysis;
 
     @Inject
     HttpIngest ingest;
@@ -100,10 +89,10 @@ public class RunResource {
     Access access;
 
     @Inject
-    AuditLog audit;
+    RunReads reads;
 
     @Inject
-    RunDeleter deleter;
+    RunCommands commands;
 
     @GET
     @Operation(operationId = "listRuns", summary = "List runs, newest first",
@@ -177,11 +166,7 @@ public class RunResource {
             examples = @ExampleObject(name = "running", value = EXAMPLE_RUN)))
     @APIResponse(responseCode = "404", ref = "RunNotFound")
     public Uni<Response> get(@Parameter(description = "The run id", schema = @Schema(ref = "ContractRunId")) @PathParam("id") String id) {
-        return requireRun(id).chain(run -> Uni.combine().all()
-                .unis(queries.latestEpoch(run), queries.recentEpochDurationMs(run.runKey()), analysis.headline(run))
-                .asTuple()
-                .map(t -> Response.ok(views.detail(run, t.getItem1().orElse(null), t.getItem2().orElse(null),
-                        t.getItem3().orElse(null))).build()));
+        return reads.detail(id).map(detail -> Response.ok(detail).build());
     }
 
     @POST
@@ -218,7 +203,7 @@ public class RunResource {
         List<PostedEvent<RunHeartbeat>> posted = body == null || body.length == 0
                 ? List.of(new PostedEvent<>(RunHeartbeat.of(id), null))
                 : bodies.posted(bodies.parse(body), RunHeartbeat.class, id, false);
-        return requireRun(id).chain(run -> ingest.accept(id, posted, null));
+        return reads.requireRun(id).chain(run -> ingest.accept(id, posted, null));
     }
 
     @POST
@@ -240,33 +225,7 @@ public class RunResource {
     @APIResponse(responseCode = "503", ref = "Unavailable")
     public Uni<Response> cancel(@Parameter(description = "The run id", schema = @Schema(ref = "ContractRunId")) @PathParam("id") String id, byte[] body) {
         RunCancelRequested asked = bodies.events(bodies.parse(body), RunCancelRequested.class, id, false).get(0);
-        // Who cancelled is the token's name, not what the client says it is (requested_by is only a claim).
-        Caller caller = access.caller();
-        // Every cancel has an id the trainer echoes in its run.finished; a client may choose it, else it is made here.
-        RunCancelRequested request = new RunCancelRequested(asked.schemaVersion(), asked.runId(), asked.reason(),
-                caller.name(), asked.requestedAt()).withCancelId(asked.cancelId() != null ? asked.cancelId()
-                : "c-" + io.trainwatch.contracts.CloudEvents.newId());
-        String remote = access.remoteAddress();
-        return requireRun(id).chain(run -> {
-            if (run.finished()) {
-                throw finishedConflict(run);
-            }
-            return publisher.publish(request)
-                    .chain(ceId -> store.markCancelling(id, request.reason(), request.requestedBy())
-                            .map(marked -> {
-                                if (!marked) {
-                                    // run.finished was stored between our check and our update: the trainer won.
-                                    throw finishedConflict(run);
-                                }
-                                ObjectNode answer = accepted(id, List.of(ceId));
-                                answer.put("status", "cancelling");
-                                answer.put("cancel_id", request.cancelId());
-                                return Response.accepted(answer).build();
-                            }))
-                    .call(() -> audit.record(caller.name(), remote, "run.cancel", AuditLog.ALLOWED, id,
-                            "reason: " + request.reason() + (asked.requestedBy() == null ? ""
-                                    : "; client said requested_by " + asked.requestedBy())));
-        });
+        return commands.cancel(id, asked).map(answer -> Response.accepted(answer).build());
     }
 
     @DELETE
@@ -283,31 +242,7 @@ public class RunResource {
     public Uni<Response> delete(@Parameter(description = "The run id", schema = @Schema(ref = "ContractRunId"))
                                 @PathParam("id") String id) {
         // Scope (control) and project were checked by the filters, as for cancel; who deletes is the token's name.
-        return deleter.delete(id, access.caller().name(), access.remoteAddress()).map(deleted -> {
-            if (deleted.isEmpty()) {
-                throw ProblemException.runNotFound(id);
-            }
-            return Response.noContent().build();
-        });
-    }
-
-    private static ProblemException finishedConflict(RunRow run) {
-        return new ProblemException(409, "run-finished", "Run already finished",
-                "run \"" + run.id() + "\" already finished with status " + run.status() + "; there is nothing to cancel",
-                List.of());
-    }
-
-    Uni<RunRow> requireRun(String id) {
-        return queries.run(id).map(found -> found.orElseThrow(() -> ProblemException.runNotFound(id)));
-    }
-
-    private ObjectNode accepted(String runId, List<String> ceIds) {
-        ObjectNode n = mapper.createObjectNode();
-        n.put("run_id", runId);
-        n.put("accepted", ceIds.size());
-        ArrayNode ids = n.putArray("ce_ids");
-        ceIds.forEach(ids::add);
-        return n;
+        return commands.delete(id).map(ignored -> Response.noContent().build());
     }
 
     static int parseLimit(String limit) {

@@ -1,2 +1,2 @@
-/** The REST resources under /api/v1, HTTP ingest, and the one problem+json exception mapper. */
+/** Adapters, REST: the resources under /api/v1 over read and the run commands, HTTP ingest, and the one problem+json exception mapper. */
 package io.trainwatch.metrics.rest;

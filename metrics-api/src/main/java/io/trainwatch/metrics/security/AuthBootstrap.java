@@ -2,6 +2,7 @@ package io.trainwatch.metrics.security;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.trainwatch.metrics.MetricsConfig;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -33,7 +34,7 @@ public class AuthBootstrap {
     private static final Duration WAIT = Duration.ofSeconds(30);
 
     @Inject
-    AuthConfig config;
+    MetricsConfig config;
 
     @Inject
     TokenStore store;
@@ -42,7 +43,7 @@ public class AuthBootstrap {
     TokenCache cache;
 
     void start(@Observes @Priority(10) StartupEvent ignored) {
-        if (!config.enabled()) {
+        if (!config.auth().enabled()) {
             LOG.warn("\n*****************************************************************************\n"
                     + "* trainwatch.auth.enabled=false: EVERY REQUEST IS TREATED AS AN ADMIN.       *\n"
                     + "* Anyone who reaches this port can ingest, cancel, read and manage tokens.   *\n"
@@ -50,7 +51,7 @@ public class AuthBootstrap {
                     + "*****************************************************************************");
             return;
         }
-        for (String entry : config.tokens().orElse(List.of())) {
+        for (String entry : config.auth().tokens().orElse(List.of())) {
             if (!entry.isBlank()) {
                 preload(entry.trim());
             }
@@ -141,7 +142,7 @@ public class AuthBootstrap {
         t.secretHash = TokenSecrets.hash(secret);
         t.scopes = Scope.ADMIN.wire();
         t.source = "bootstrap";
-        Path file = Path.of(config.bootstrapFile()).toAbsolutePath();
+        Path file = Path.of(config.auth().bootstrapFile()).toAbsolutePath();
         // Its own name: replicas sharing the directory must not write one another's pending secret.
         Path pending = file.resolveSibling(file.getFileName() + ".pending-" + java.util.UUID.randomUUID());
         try {

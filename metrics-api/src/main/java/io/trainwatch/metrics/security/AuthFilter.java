@@ -3,6 +3,7 @@ package io.trainwatch.metrics.security;
 import io.quarkus.vertx.http.runtime.filters.Filters;
 import io.smallrye.common.vertx.ContextLocals;
 import io.smallrye.common.vertx.VertxContext;
+import io.trainwatch.metrics.MetricsConfig;
 import io.trainwatch.metrics.rest.ProblemException;
 import io.trainwatch.metrics.rest.ProblemMapper;
 import io.vertx.core.http.HttpHeaders;
@@ -32,7 +33,7 @@ public class AuthFilter {
     static final String QUERY_TOKEN = "access_token";
 
     @Inject
-    AuthConfig config;
+    MetricsConfig config;
 
     @Inject
     TokenCache cache;
@@ -60,7 +61,7 @@ public class AuthFilter {
                             + "trainwatch.auth.mcp-allowed-origins", List.of()));
             return;
         }
-        if (!config.enabled()) {
+        if (!config.auth().enabled()) {
             proceed(rc, Caller.AUTH_DISABLED);
             return;
         }
@@ -151,7 +152,7 @@ public class AuthFilter {
         if (origin == null) {
             return true;
         }
-        List<String> allowed = config.mcpAllowedOrigins().orElse(List.of());
+        List<String> allowed = config.auth().mcpAllowedOrigins().orElse(List.of());
         if (allowed.contains(origin)) {
             return true;
         }

@@ -1,6 +1,7 @@
 package io.trainwatch.metrics.security;
 
 import io.smallrye.mutiny.Uni;
+import io.trainwatch.metrics.MetricsConfig;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.pubsub.PgSubscriber;
@@ -39,7 +40,7 @@ public class TokenCache {
     Vertx vertx;
 
     @Inject
-    AuthConfig config;
+    MetricsConfig config;
 
     @ConfigProperty(name = "quarkus.datasource.reactive.url")
     String reactiveUrl;
@@ -84,7 +85,7 @@ public class TokenCache {
     /** Loads the tokens, then keeps them current: LISTEN for changes, and a periodic reload as the backstop. */
     void start() {
         reload().await().atMost(Duration.ofSeconds(30));
-        timer = vertx.setPeriodic(config.refresh().toMillis(), id -> reloadLogged("periodic"));
+        timer = vertx.setPeriodic(config.auth().refresh().toMillis(), id -> reloadLogged("periodic"));
         String uri = reactiveUrl.startsWith("vertx-reactive:") ? reactiveUrl.substring("vertx-reactive:".length()) : reactiveUrl;
         PgConnectOptions options = PgConnectOptions.fromUri(uri);
         username.ifPresent(options::setUser);

@@ -68,7 +68,7 @@ class MetricsApiBenchmark {
     MeterRegistry registry;
 
     @Inject
-    io.trainwatch.metrics.sse.ChangeFeed feed;
+    io.trainwatch.metrics.live.ChangeFeed feed;
 
     @TestHTTPResource("/")
     URL base;

@@ -3,7 +3,7 @@ package io.trainwatch.metrics.rest;
 import io.smallrye.mutiny.Uni;
 import io.trainwatch.contracts.EpochCompleted;
 import io.trainwatch.contracts.TrainwatchEvent;
-import io.trainwatch.metrics.messaging.EventPublisher;
+import io.trainwatch.metrics.publish.TopicPublisher;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -20,7 +20,7 @@ class HttpIngestSendTimeoutTest {
     void eventsKafkaNeverAcknowledgesEndTheRequestWithinTheBound() {
         // ProcessFaultsIT, Kafka away 60 s: requests got no answer for 20 s (their sends queued behind others').
         HttpIngest ingest = new HttpIngest();
-        ingest.publisher = new EventPublisher() {
+        ingest.publisher = new TopicPublisher() {
             @Override
             public Uni<String> publish(TrainwatchEvent event, String eventId) {
                 return Uni.createFrom().nothing();
