@@ -36,12 +36,41 @@ record AppConfig(String module, Properties properties, String text, Set<String> 
         }
     }
 
+    /**
+     * The key's value in application.properties, else its {@code @WithDefault} in the app's {@code @ConfigMapping}
+     * source (metrics-api keeps its trainwatch.* defaults there only): the method named after the key's last segment,
+     * in camel case.
+     */
     String get(String key) {
         String value = properties.getProperty(key);
         if (value == null) {
-            throw new AssertionError(module + " application.properties has no " + key);
+            value = mappingDefault(key);
+        }
+        if (value == null) {
+            throw new AssertionError(module + " application.properties has no " + key + ", and no @WithDefault for it");
         }
         return value;
+    }
+
+    private String mappingDefault(String key) {
+        String last = key.substring(key.lastIndexOf('.') + 1);
+        StringBuilder method = new StringBuilder();
+        for (String part : last.split("-")) {
+            method.append(method.length() == 0 ? part : Character.toUpperCase(part.charAt(0)) + part.substring(1));
+        }
+        java.util.regex.Pattern withDefault = java.util.regex.Pattern.compile(
+                "@WithDefault\\(\"([^\"]*)\"\\)\\s+(?:@\\w+(?:\\([^)]*\\))?\\s+)*[\\w.<>]+\\s+" + method + "\\(\\)");
+        try (var sources = Files.walk(Manifests.REPO_DIR.resolve(module).resolve("src/main/java"))) {
+            for (Path source : sources.filter(f -> f.toString().endsWith("Config.java")).toList()) {
+                java.util.regex.Matcher m = withDefault.matcher(Files.readString(source, StandardCharsets.UTF_8));
+                if (m.find()) {
+                    return m.group(1);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return null;
     }
 
     int httpPort() {
