@@ -197,8 +197,12 @@ public class RunResource {
     @APIResponse(responseCode = "202", description = "Published to Kafka", content = @Content(
             mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "IngestAccepted"),
             examples = @ExampleObject(name = "accepted", value = EXAMPLE_ACCEPTED)))
+    @APIResponse(responseCode = "400", ref = "BadRequest")
     @APIResponse(responseCode = "404", ref = "RunNotFound")
+    @APIResponse(responseCode = "413", ref = "RequestTooLarge")
+    @APIResponse(responseCode = "415", ref = "UnsupportedMediaType")
     @APIResponse(responseCode = "422", ref = "InvalidFields")
+    @APIResponse(responseCode = "503", ref = "Unavailable")
     public Uni<Response> heartbeat(@Parameter(description = "The run id", schema = @Schema(ref = "ContractRunId")) @PathParam("id") String id, byte[] body) {
         List<PostedEvent<RunHeartbeat>> posted = body == null || body.length == 0
                 ? List.of(new PostedEvent<>(RunHeartbeat.of(id), null))

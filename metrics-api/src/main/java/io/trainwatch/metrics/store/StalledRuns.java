@@ -1,16 +1,12 @@
 package io.trainwatch.metrics.store;
 
-import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.trainwatch.metrics.MetricsConfig;
-import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import org.jboss.logging.Logger;
 
-import java.time.Duration;
 import java.util.List;
 
 /**
@@ -26,11 +22,6 @@ public class StalledRuns implements StoredBatchListener {
 
     public static final String ALERT_KIND = "stalled";
 
-    private static final Logger LOG = Logger.getLogger(StalledRuns.class);
-
-    @Inject
-    Vertx vertx;
-
     @Inject
     RunStore store;
 
@@ -40,18 +31,10 @@ public class StalledRuns implements StoredBatchListener {
     @Inject
     MetricsConfig config;
 
-    private long timer;
-
     void start(@Observes StartupEvent ignored) {
         MetricsConfig.Liveness limits = config.liveness();
-        long every = Math.max(200, limits.floor().toMillis() / 5);
-        timer = vertx.setPeriodic(every, every, id -> store.markStalled(limits.floor(), limits.paces()).subscribe().with(this::alert,
-                f -> LOG.warnf("cannot check for stalled runs: %s", f.toString())));
-    }
-
-    /** Stops the timer with the application, so that no check runs against beans already destroyed. */
-    void stop(@Observes ShutdownEvent ignored) {
-        vertx.cancelTimer(timer);
+        alerts.every(limits.floor(), "stalled runs", () -> store.markStalled(limits.floor(), limits.paces()),
+                this::alert);
     }
 
     private void alert(List<String> runIds) {

@@ -1,13 +1,10 @@
 package io.trainwatch.metrics.store;
 
-import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.trainwatch.metrics.MetricsConfig;
-import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.util.List;
@@ -23,10 +20,6 @@ public class UnconfirmedCancels {
 
     public static final String ALERT_KIND = "cancel_unconfirmed";
 
-    private static final Logger LOG = Logger.getLogger(UnconfirmedCancels.class);
-
-    @Inject
-    Vertx vertx;
 
     @Inject
     RunStore store;
@@ -37,22 +30,9 @@ public class UnconfirmedCancels {
     @Inject
     MetricsConfig config;
 
-    private long timer;
-
     void start(@Observes StartupEvent ignored) {
-        // Checked a few times per limit, so a run turns at most ~1/5 of the limit late.
-        long every = Math.max(200, config.cancel().confirmTimeout().toMillis() / 5);
-        timer = vertx.setPeriodic(every, every, id -> check());
-    }
-
-    /** Stops the timer with the application, so that no check runs against beans already destroyed. */
-    void stop(@Observes ShutdownEvent ignored) {
-        vertx.cancelTimer(timer);
-    }
-
-    void check() {
-        store.markCancelUnconfirmed(config.cancel().confirmTimeout()).subscribe().with(this::alert,
-                f -> LOG.warnf("cannot check for unconfirmed cancels: %s", f.toString()));
+        alerts.every(config.cancel().confirmTimeout(), "unconfirmed cancels",
+                () -> store.markCancelUnconfirmed(config.cancel().confirmTimeout()), this::alert);
     }
 
     private void alert(List<String> runIds) {
