@@ -240,9 +240,12 @@ class AuthMatrixTest {
             String right = tool.getValue().equals("read") ? reader : controller;
             String wrong = tool.getValue().equals("read") ? ingester : reader;
             // The right token last: delete_run's deletes the run the others must still find.
-            String wrongAnswer = callTool(wrong, name, args);
-            assertTrue(wrongAnswer.contains("\"isError\":true") && wrongAnswer.contains("lacks the scope " + tool.getValue()),
-                    name + " with the wrong scope: " + wrongAnswer);
+            // Refused at the HTTP level like the REST route (MCP authorization: 403 insufficient_scope).
+            HttpResponse<String> wrongAnswer = callToolResponse(wrong, name, args);
+            assertEquals(403, wrongAnswer.statusCode(), name + " with the wrong scope: " + wrongAnswer.body());
+            assertTrue(wrongAnswer.body().contains("lacks the scope " + tool.getValue()), name + ": " + wrongAnswer.body());
+            assertEquals("Bearer realm=\"trainwatch\", error=\"insufficient_scope\", scope=\"" + tool.getValue() + "\"",
+                    wrongAnswer.headers().firstValue("WWW-Authenticate").orElse(null), name);
             String otherAnswer = callTool(otherProject, name, args);
             if (name.equals("list_runs")) {
                 assertTrue(!otherAnswer.contains(runId), "list_runs showed another project's run: " + otherAnswer);
@@ -256,6 +259,11 @@ class AuthMatrixTest {
         }
         // delete_run with the right token deleted its run
         assertEquals(404, status("GET", "/api/v1/runs/" + doomed, TestAuth.HEADER, null));
+        // the refused control call is audited with the refused token's name (written asynchronously)
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().header("Authorization", TestAuth.HEADER)
+                .queryParam("run_id", runId).get("/api/v1/audit").then().statusCode(200)
+                .body("entries.find { it.action == 'mcp cancel_run' && it.outcome == 'refused' }.principal",
+                        org.hamcrest.Matchers.equalTo("mcp-read-" + tag)));
     }
 
     private HttpResponse<String> mcpInitialize(String authorization) throws Exception {
@@ -268,6 +276,12 @@ class AuthMatrixTest {
 
     /** A fresh session per call, as a client with that token would open; the tools/call answer's text. */
     private String callTool(String authorization, String tool, ObjectNode args) throws Exception {
+        HttpResponse<String> answer = callToolResponse(authorization, tool, args);
+        assertEquals(200, answer.statusCode(), tool + ": " + answer.body());
+        return answer.body();
+    }
+
+    private HttpResponse<String> callToolResponse(String authorization, String tool, ObjectNode args) throws Exception {
         HttpResponse<String> init = mcpInitialize(authorization);
         assertEquals(200, init.statusCode(), init.body());
         String session = init.headers().firstValue("Mcp-Session-Id").orElse(null);
@@ -275,9 +289,7 @@ class AuthMatrixTest {
         http.send(mcpRequest(authorization, session, initialized), HttpResponse.BodyHandlers.ofString());
         ObjectNode call = mapper.createObjectNode().put("jsonrpc", "2.0").put("id", 2).put("method", "tools/call");
         call.putObject("params").put("name", tool).set("arguments", args);
-        HttpResponse<String> answer = http.send(mcpRequest(authorization, session, call), HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, answer.statusCode(), tool + ": " + answer.body());
-        return answer.body();
+        return http.send(mcpRequest(authorization, session, call), HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpRequest mcpRequest(String authorization, String session, ObjectNode body) throws Exception {

@@ -24,6 +24,7 @@ import io.trainwatch.metrics.read.RunViews;
 import io.trainwatch.metrics.security.Access;
 import io.trainwatch.metrics.security.AuditLog;
 import io.trainwatch.metrics.security.Caller;
+import io.trainwatch.metrics.security.RouteRules;
 import io.trainwatch.metrics.security.Scope;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
@@ -93,7 +94,7 @@ public class TrainwatchTools {
             @ToolArg(name = "limit", required = false, description = "at most this many runs, 1 to 500; default 20")
             Integer limit) {
         return answer(() -> {
-            access.require(Scope.READ);
+            access.require(RouteRules.mcpTool("list_runs").orElseThrow());
             if (status != null && !status.isBlank() && !STATUSES.contains(status)) {
                 throw new QueryParameterException("status", "must be one of " + String.join(", ", STATUSES)
                         + ", was \"" + status + "\"");
@@ -131,7 +132,7 @@ public class TrainwatchTools {
             + "verdict (best_epoch, best_val_loss, epochs_since_improvement, recommendation {action, confidence, "
             + "reason}). Use it to check on a run; call analyze_run for the full evidence.")
     public Uni<String> getRun(@ToolArg(name = "run_id", description = "the run's id, as in list_runs") String runId) {
-        return onRun("get_run", Scope.READ, runId, reads::detail);
+        return onRun("get_run", runId, reads::detail);
     }
 
     @Tool(name = "get_training_metrics", description = "The per-epoch history of a run: epoch, train_loss, val_loss, "
@@ -145,7 +146,7 @@ public class TrainwatchTools {
             Integer maxPoints,
             @ToolArg(name = "fields", required = false,
                     description = "comma-separated fields to return, e.g. train_loss,val_loss; default all") String fields) {
-        return onRun("get_training_metrics", Scope.READ, runId,
+        return onRun("get_training_metrics", runId,
                 id -> histories.conditional("epochs", id, "epoch", HistoryQuery.parse("since_epoch", text(sinceEpoch),
                         blankToNull(fields), text(maxPoints), null, EpochRow.FIELDS), null, queries::epochs));
     }
@@ -156,14 +157,14 @@ public class TrainwatchTools {
             + "not_assessed, and recommendation {action: continue|stop|reduce_lr|investigate, confidence 0..1, reason, "
             + "evidence (each rule that fired with its params and values)}. Use it before deciding to cancel a run.")
     public Uni<String> analyzeRun(@ToolArg(name = "run_id", description = "the run's id") String runId) {
-        return onRun("analyze_run", Scope.READ, runId, reads::verdict);
+        return onRun("analyze_run", runId, reads::verdict);
     }
 
     @Tool(name = "get_alerts", description = "Every alert of a run, open and resolved: id, kind (e.g. overfitting, "
             + "plateau, divergence), severity, opened_epoch, resolved_epoch, state (open|resolved) and message. Use it "
             + "to see what went wrong and when.")
     public Uni<String> getAlerts(@ToolArg(name = "run_id", description = "the run's id") String runId) {
-        return onRun("get_alerts", Scope.READ, runId, id -> reads.alerts(id, null));
+        return onRun("get_alerts", runId, id -> reads.alerts(id, null));
     }
 
     @Tool(name = "compare_runs", description = "Two or more runs side by side (at most as many as the REST compare "
@@ -177,7 +178,7 @@ public class TrainwatchTools {
             @ToolArg(name = "max_points", required = false,
                     description = "downsample each history to at most this many epochs") Integer maxPoints) {
         return answer(() -> {
-            access.require(Scope.READ);
+            access.require(RouteRules.mcpTool("compare_runs").orElseThrow());
             List<String> ids = new ArrayList<>();
             for (String part : runIds == null ? List.<String>of() : runIds) {
                 for (String id : part.split(",")) {
@@ -200,7 +201,7 @@ public class TrainwatchTools {
                     description = "why the run should stop (required; recorded on the run)") String reason,
             @ToolArg(name = "requested_by", required = false,
                     description = "who asks, e.g. your agent's name; default mcp-agent") String requestedBy) {
-        return onRun("cancel_run", Scope.CONTROL, runId, id -> {
+        return onRun("cancel_run", runId, id -> {
             if (reason == null || reason.isBlank()) {
                 throw new QueryParameterException("reason", "is required: say why the run should stop (it is recorded on the run)");
             }
@@ -216,7 +217,7 @@ public class TrainwatchTools {
             + "(reason `deleted`). Only delete when a user asked for it; to stop a run, use cancel_run. Answers "
             + "{run_id, deleted: true}; fails if there is no such run.")
     public Uni<String> deleteRun(@ToolArg(name = "run_id", description = "the run's id") String runId) {
-        return onRun("delete_run", Scope.CONTROL, runId, id -> commands.delete(id).map(deleted -> {
+        return onRun("delete_run", runId, id -> commands.delete(id).map(deleted -> {
             ObjectNode answer = mapper.createObjectNode();
             answer.put("run_id", id);
             answer.put("deleted", true);
@@ -225,10 +226,13 @@ public class TrainwatchTools {
     }
 
     /**
-     * A tool on one run: the caller needs {@code scope} (a refused control attempt is audited) and must see the run
-     * (another project's run answers like an unknown one), checked before the call as the REST filters do.
+     * A tool on one run: the caller needs the scope {@link RouteRules} names for it (a refused control attempt is
+     * audited) and must see the run (another project's run answers like an unknown one), checked before the call as
+     * the REST filters do.
      */
-    private Uni<String> onRun(String tool, Scope scope, String runId, Function<String, Uni<?>> call) {
+    private Uni<String> onRun(String tool, String runId, Function<String, Uni<?>> call) {
+        // Checked at the HTTP level already (AuthFilter); again here, so that no path reaches a tool unchecked.
+        Scope scope = RouteRules.mcpTool(tool).orElse(Scope.ADMIN);
         return answer(() -> {
             Caller caller = access.caller();
             if (!caller.has(scope)) {

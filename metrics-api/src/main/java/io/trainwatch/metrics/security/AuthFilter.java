@@ -6,12 +6,16 @@ import io.smallrye.common.vertx.VertxContext;
 import io.trainwatch.metrics.MetricsConfig;
 import io.trainwatch.metrics.rest.ProblemException;
 import io.trainwatch.metrics.rest.ProblemMapper;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.net.URI;
 import java.time.Instant;
@@ -44,8 +48,56 @@ public class AuthFilter {
     @Inject
     AuditLog audit;
 
+    @Inject
+    com.fasterxml.jackson.databind.ObjectMapper mapper;
+
+    @ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "10240K")
+    io.quarkus.runtime.configuration.MemorySize maxBodySize;
+
     void register(@Observes Filters filters) {
         filters.register(this::handle, PRIORITY);
+    }
+
+    /**
+     * An MCP {@code tools/call} whose tool needs a scope the token lacks is refused here, at the HTTP level, as the
+     * REST route for the same action is: 403 problem+json with {@code WWW-Authenticate: Bearer
+     * error="insufficient_scope"} (what the MCP authorization spec asks for). It runs after the filters (the caller is
+     * known) and before the MCP server's route, which reads the body this handler has read.
+     */
+    void mcpToolScopes(@Observes Router router) {
+        router.postWithRegex("/mcp(/.*)?").order(-1)
+                .handler(BodyHandler.create(false).setBodyLimit(maxBodySize.asLongValue()))
+                .handler(this::checkToolCall);
+    }
+
+    void checkToolCall(RoutingContext rc) {
+        Caller caller = rc.get(Caller.KEY);
+        JsonNode body = null;
+        try {
+            body = rc.body().isEmpty() ? null : mapper.readTree(rc.body().buffer().getBytes());
+        } catch (java.io.IOException notJson) {
+            // the MCP server answers its own parse error
+        }
+        if (caller != null && body != null) {
+            for (JsonNode message : body.isArray() ? body : List.of(body)) {
+                if (!"tools/call".equals(message.path("method").asText())) {
+                    continue;
+                }
+                String tool = message.path("params").path("name").asText();
+                Scope needed = RouteRules.mcpTool(tool).orElse(null);
+                if (needed != null && !caller.has(needed)) {
+                    if (needed == Scope.CONTROL) {
+                        audit.recordLater(caller.name(), remote(rc), "mcp " + tool,
+                                message.path("params").path("arguments").path("run_id").asText(null),
+                                "missing scope " + needed.wire());
+                    }
+                    refuse(rc, 403, "Bearer realm=\"trainwatch\", error=\"insufficient_scope\", scope=\""
+                            + needed.wire() + "\"", Access.missingScope(caller, needed));
+                    return;
+                }
+            }
+        }
+        rc.next();
     }
 
     void handle(RoutingContext rc) {

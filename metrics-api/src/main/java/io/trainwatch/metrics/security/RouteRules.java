@@ -2,6 +2,7 @@ package io.trainwatch.metrics.security;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -117,6 +118,21 @@ public final class RouteRules {
             }
         }
         return out;
+    }
+
+    /**
+     * The scope each MCP tool needs: {@code /mcp} itself takes any valid token, and a {@code tools/call} is checked
+     * against this table before the call reaches the tool ({@code AuthFilter}), like a REST route. An unknown name
+     * passes that check (the MCP server answers it as unknown); a tool of ours missing here needs {@code admin}
+     * ({@code TrainwatchTools}), as an unlisted route does.
+     */
+    private static final Map<String, Scope> MCP_TOOLS = Map.of("list_runs", Scope.READ, "get_run", Scope.READ,
+            "get_training_metrics", Scope.READ, "analyze_run", Scope.READ, "get_alerts", Scope.READ,
+            "compare_runs", Scope.READ, "cancel_run", Scope.CONTROL, "delete_run", Scope.CONTROL);
+
+    /** The scope the MCP tool {@code name} needs; empty for a name not in the table. */
+    public static java.util.Optional<Scope> mcpTool(String name) {
+        return java.util.Optional.ofNullable(MCP_TOOLS.get(name));
     }
 
     /** Whether {@code scope} is one a control route needs: refusals there are audited. */
