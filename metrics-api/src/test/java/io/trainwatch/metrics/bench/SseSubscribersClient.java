@@ -1,5 +1,7 @@
 package io.trainwatch.metrics.bench;
 
+import io.trainwatch.metrics.TestAuth;
+
 import io.trainwatch.testsupport.SseClient;
 
 import java.io.BufferedReader;
@@ -94,7 +96,7 @@ public final class SseSubscribersClient {
                     }
                 }
             };
-            SseClient sse = SseClient.to(uri).httpClient(clients.get(i % CLIENTS))
+            SseClient sse = SseClient.to(uri).httpClient(clients.get(i % CLIENTS)).authorization(TestAuth.HEADER)
                     .onComment(c -> ready.run())
                     .onEvent(s::received)
                     .openAsync();
