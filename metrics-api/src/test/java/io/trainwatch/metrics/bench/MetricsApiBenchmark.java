@@ -228,7 +228,7 @@ class MetricsApiBenchmark {
         p.put(ProducerConfig.LINGER_MS_CONFIG, "10");
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(512 * 1024));
         // Uncompressed, as trainer-host's publisher and the peer benchmark's producer send: an LZ4 backlog made the
-        // consumer decompress (about 6 % of the app's CPU samples) where neither of them would.
+        // consumer decompress (about 5 % of the app's CPU samples) where neither of them would.
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
         long start;
         long sent;
