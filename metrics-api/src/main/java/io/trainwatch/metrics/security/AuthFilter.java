@@ -1,12 +1,13 @@
 package io.trainwatch.metrics.security;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.vertx.http.runtime.filters.Filters;
 import io.smallrye.common.vertx.ContextLocals;
 import io.smallrye.common.vertx.VertxContext;
 import io.trainwatch.metrics.MetricsConfig;
 import io.trainwatch.metrics.rest.ProblemException;
 import io.trainwatch.metrics.rest.ProblemMapper;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -15,7 +16,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.core.Response;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.net.URI;
 import java.time.Instant;
@@ -49,10 +49,10 @@ public class AuthFilter {
     AuditLog audit;
 
     @Inject
-    com.fasterxml.jackson.databind.ObjectMapper mapper;
+    ObjectMapper mapper;
 
-    @ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "10240K")
-    io.quarkus.runtime.configuration.MemorySize maxBodySize;
+    @Inject
+    BodyLimitFilter bodyLimit;
 
     void register(@Observes Filters filters) {
         filters.register(this::handle, PRIORITY);
@@ -66,7 +66,7 @@ public class AuthFilter {
      */
     void mcpToolScopes(@Observes Router router) {
         router.postWithRegex("/mcp(/.*)?").order(-1)
-                .handler(BodyHandler.create(false).setBodyLimit(maxBodySize.asLongValue()))
+                .handler(BodyHandler.create(false).setBodyLimit(bodyLimit.limit()))
                 .handler(this::checkToolCall);
     }
 

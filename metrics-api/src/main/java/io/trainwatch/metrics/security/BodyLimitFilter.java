@@ -31,9 +31,14 @@ public class BodyLimitFilter {
         filters.register(this::handle, AuthFilter.PRIORITY + 10);
     }
 
+    /** The largest body accepted, in bytes. */
+    long limit() {
+        return maxBodySize.asLongValue();
+    }
+
     void handle(RoutingContext rc) {
         String length = rc.request().getHeader(HttpHeaders.CONTENT_LENGTH);
-        long limit = maxBodySize.asLongValue();
+        long limit = limit();
         if (length != null) {
             long declared;
             try {
