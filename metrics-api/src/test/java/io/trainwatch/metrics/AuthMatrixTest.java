@@ -219,6 +219,12 @@ class AuthMatrixTest {
 
         assertEquals(401, mcpInitialize(null).statusCode());
         assertEquals(401, mcpInitialize("Bearer tw_unknown_" + tag).statusCode());
+        ObjectNode unauthenticatedCancel = mapper.createObjectNode().put("jsonrpc", "2.0").put("id", 9).put("method", "tools/call");
+        unauthenticatedCancel.putObject("params").put("name", "cancel_run").putObject("arguments").put("run_id", runId)
+                .put("reason", "not mine");
+        HttpResponse<String> refused = http.send(mcpRequest(null, null, unauthenticatedCancel), HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, refused.statusCode(), refused.body());
+        assertTrue(refused.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"), refused.headers().toString());
         // delete_run gets a run of its own, so that the right token's deletion leaves the other tools theirs.
         String doomed = TestRuns.newRunId("mcp-matrix-doomed");
         KafkaTestClient.send(Topics.RUN_EVENTS, TestRuns.started(doomed, project, 10));
@@ -259,11 +265,12 @@ class AuthMatrixTest {
         }
         // delete_run with the right token deleted its run
         assertEquals(404, status("GET", "/api/v1/runs/" + doomed, TestAuth.HEADER, null));
-        // the refused control call is audited with the refused token's name (written asynchronously)
+        // the refused control calls are audited with the refused token's name, or as unauthenticated (written
+        // asynchronously)
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().header("Authorization", TestAuth.HEADER)
                 .queryParam("run_id", runId).get("/api/v1/audit").then().statusCode(200)
-                .body("entries.find { it.action == 'mcp cancel_run' && it.outcome == 'refused' }.principal",
-                        org.hamcrest.Matchers.equalTo("mcp-read-" + tag)));
+                .body("entries.findAll { it.action == 'mcp cancel_run' && it.outcome == 'refused' }.principal",
+                        org.hamcrest.Matchers.hasItems("mcp-read-" + tag, "(unauthenticated)")));
     }
 
     private HttpResponse<String> mcpInitialize(String authorization) throws Exception {

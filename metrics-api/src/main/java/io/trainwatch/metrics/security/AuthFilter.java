@@ -9,6 +9,7 @@ import io.trainwatch.metrics.MetricsConfig;
 import io.trainwatch.metrics.rest.ProblemException;
 import io.trainwatch.metrics.rest.ProblemMapper;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.RoutingContext;
@@ -72,23 +73,12 @@ public class AuthFilter {
 
     void checkToolCall(RoutingContext rc) {
         Caller caller = rc.get(Caller.KEY);
-        JsonNode body = null;
-        try {
-            body = rc.body().isEmpty() ? null : mapper.readTree(rc.body().buffer().getBytes());
-        } catch (java.io.IOException notJson) {
-            // the MCP server answers its own parse error
-        }
-        if (caller != null && body != null) {
-            for (JsonNode message : body.isArray() ? body : List.of(body)) {
-                if (!"tools/call".equals(message.path("method").asText())) {
-                    continue;
-                }
-                String tool = message.path("params").path("name").asText();
-                Scope needed = RouteRules.mcpTool(tool).orElse(null);
+        if (caller != null) {
+            for (ToolCall call : toolCalls(rc.body().buffer() == null ? null : rc.body().buffer().getBytes())) {
+                Scope needed = RouteRules.mcpTool(call.tool()).orElse(null);
                 if (needed != null && !caller.has(needed)) {
                     if (needed == Scope.CONTROL) {
-                        audit.recordLater(caller.name(), remote(rc), "mcp " + tool,
-                                message.path("params").path("arguments").path("run_id").asText(null),
+                        audit.recordLater(caller.name(), remote(rc), "mcp " + call.tool(), call.runId(),
                                 "missing scope " + needed.wire());
                     }
                     refuse(rc, 403, "Bearer realm=\"trainwatch\", error=\"insufficient_scope\", scope=\""
@@ -98,6 +88,28 @@ public class AuthFilter {
             }
         }
         rc.next();
+    }
+
+    /** One {@code tools/call} of an MCP request body. */
+    record ToolCall(String tool, String runId) {
+    }
+
+    /** The tool calls in an MCP request body (one JSON-RPC message or a batch); none when it is not JSON. */
+    List<ToolCall> toolCalls(byte[] body) {
+        JsonNode json;
+        try {
+            json = body == null || body.length == 0 ? null : mapper.readTree(body);
+        } catch (java.io.IOException notJson) {
+            return List.of(); // the MCP server answers its own parse error
+        }
+        List<ToolCall> calls = new java.util.ArrayList<>();
+        for (JsonNode message : json == null ? List.<JsonNode>of() : json.isArray() ? json : List.of(json)) {
+            if ("tools/call".equals(message.path("method").asText())) {
+                calls.add(new ToolCall(message.path("params").path("name").asText(),
+                        message.path("params").path("arguments").path("run_id").asText(null)));
+            }
+        }
+        return calls;
     }
 
     void handle(RoutingContext rc) {
@@ -181,7 +193,37 @@ public class AuthFilter {
                     runId(rc), detail);
         }
         String challenge = "Bearer realm=\"trainwatch\"" + (error == null ? "" : ", error=\"" + error + "\"");
-        refuse(rc, 401, challenge, new ProblemException(401, "unauthorized", "Unauthorized", detail, List.of()));
+        ProblemException problem = new ProblemException(401, "unauthorized", "Unauthorized", detail, List.of());
+        long length = contentLength(rc);
+        if (rule.mcp() && rc.request().method() == HttpMethod.POST && length > 0 && length <= MCP_AUDIT_BODY_MAX) {
+            // Which tool an MCP request calls is in its body: read it (small bodies only) so that an unauthenticated
+            // cancel_run or delete_run is audited as the REST cancel is; refused either way.
+            rc.request().body().onComplete(read -> {
+                if (read.succeeded()) {
+                    for (ToolCall call : toolCalls(read.result().getBytes())) {
+                        if (RouteRules.mcpTool(call.tool()).orElse(null) == Scope.CONTROL) {
+                            audit.recordLater("(unauthenticated)", remote(rc), "mcp " + call.tool(), call.runId(), detail);
+                        }
+                    }
+                }
+                refuse(rc, 401, challenge, problem);
+            });
+            rc.request().resume();
+            return;
+        }
+        refuse(rc, 401, challenge, problem);
+    }
+
+    /** An MCP body larger than this is refused unread when it comes without a valid token. */
+    private static final long MCP_AUDIT_BODY_MAX = 64 * 1024;
+
+    private static long contentLength(RoutingContext rc) {
+        String length = rc.request().getHeader(HttpHeaders.CONTENT_LENGTH);
+        try {
+            return length == null ? -1 : Long.parseLong(length.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     private void refuse(RoutingContext rc, int status, String challenge, ProblemException problem) {
