@@ -259,8 +259,11 @@ public class RunStore {
                             + "FROM unnest($1::text[]) AS t(id) ON CONFLICT (id) DO NOTHING RETURNING id, status_position")
                     .execute(Tuple.of(ids))
                     .invoke(rows -> rows.forEach(r -> createdPositions.put(r.getString(0), r.getLong(1))))
+                    // NO KEY UPDATE: exclusive against other ingest transactions and deletions of the run, as needed,
+                    // but not against the key-share locks that the foreign keys of verdict and alert writes take on the
+                    // run's row; FOR UPDATE made every ingest of a run wait for the commit of its last verdict.
                     .chain(() -> conn.preparedQuery("SELECT run_key, id, latest_epoch, metric_names, status FROM runs "
-                            + "WHERE id = ANY($1) FOR UPDATE").execute(Tuple.of(ids)))
+                            + "WHERE id = ANY($1) FOR NO KEY UPDATE").execute(Tuple.of(ids)))
                     .invoke(rows -> {
                         for (Row r : rows) {
                             runs.put(r.getString("id"), new RunRef(r.getInteger("run_key"), r.getInteger("latest_epoch"),
