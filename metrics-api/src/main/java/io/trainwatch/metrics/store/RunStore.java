@@ -253,17 +253,31 @@ public class RunStore {
             return true;
         }
 
+        /**
+         * Creates the runs that do not exist and locks every run's row. Live traffic writes to runs that exist: they
+         * are locked in one round trip, and only missing ones cost an insert and a second lock.
+         */
         private Uni<Void> ensureRuns() {
             String[] ids = events.stream().map(e -> e.event().runId()).distinct().toArray(String[]::new);
-            return conn.preparedQuery("INSERT INTO runs (id, status_position) SELECT id, next_change_position() "
-                            + "FROM unnest($1::text[]) AS t(id) ON CONFLICT (id) DO NOTHING RETURNING id, status_position")
-                    .execute(Tuple.of(ids))
-                    .invoke(rows -> rows.forEach(r -> createdPositions.put(r.getString(0), r.getLong(1))))
-                    // NO KEY UPDATE: exclusive against other ingest transactions and deletions of the run, as needed,
-                    // but not against the key-share locks that the foreign keys of verdict and alert writes take on the
-                    // run's row; FOR UPDATE made every ingest of a run wait for the commit of its last verdict.
-                    .chain(() -> conn.preparedQuery("SELECT run_key, id, latest_epoch, metric_names, status FROM runs "
-                            + "WHERE id = ANY($1) FOR NO KEY UPDATE").execute(Tuple.of(ids)))
+            return lockRuns(ids).chain(() -> {
+                String[] missing = Arrays.stream(ids).filter(id -> !runs.containsKey(id)).toArray(String[]::new);
+                if (missing.length == 0) {
+                    return Uni.createFrom().voidItem();
+                }
+                return conn.preparedQuery("INSERT INTO runs (id, status_position) SELECT id, next_change_position() "
+                                + "FROM unnest($1::text[]) AS t(id) ON CONFLICT (id) DO NOTHING RETURNING id, status_position")
+                        .execute(Tuple.of(missing))
+                        .invoke(rows -> rows.forEach(r -> createdPositions.put(r.getString(0), r.getLong(1))))
+                        .chain(() -> lockRuns(missing));
+            });
+        }
+
+        // NO KEY UPDATE: exclusive against other ingest transactions and deletions of the run, as needed, but not
+        // against the key-share locks that the foreign keys of verdict and alert writes take on the run's row;
+        // FOR UPDATE made every ingest of a run wait for the commit of its last verdict.
+        private Uni<Void> lockRuns(String[] ids) {
+            return conn.preparedQuery("SELECT run_key, id, latest_epoch, metric_names, status FROM runs "
+                            + "WHERE id = ANY($1) FOR NO KEY UPDATE").execute(Tuple.of((Object) ids))
                     .invoke(rows -> {
                         for (Row r : rows) {
                             runs.put(r.getString("id"), new RunRef(r.getInteger("run_key"), r.getInteger("latest_epoch"),
