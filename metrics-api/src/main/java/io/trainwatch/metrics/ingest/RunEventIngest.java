@@ -78,8 +78,9 @@ public class RunEventIngest {
 
     @Incoming("run-events")
     public Uni<Void> consume(ConsumerRecords<String, byte[]> records) {
-        // Decoding is CPU work (tens of microseconds a record): off the event loop, and split over the cores, since
-        // the database waits while a batch is decoded. Chunks are joined in order, so partition order is kept.
+        // Decoding is CPU work (tens of microseconds a record): a large batch is decoded off the event loop, split
+        // over the cores, since the database waits while it is decoded. Chunks are joined in order, so partition
+        // order is kept.
         List<ConsumerRecord<String, byte[]>> all = new ArrayList<>(records.count());
         records.forEach(all::add);
         if (all.size() <= INLINE_DECODE_MAX) {

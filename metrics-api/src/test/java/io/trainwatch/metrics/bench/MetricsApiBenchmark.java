@@ -86,9 +86,9 @@ class MetricsApiBenchmark {
         int warmUpRuns = Integer.getInteger("bench.warmup-runs", runs);
         if (warmUpRuns > 0) {
             // A sustained rate is measured on a warm JVM: the first seconds compile the hot paths (JIT) on the same
-            // two cores. After a 20,000-event warm-up the C2 compiler still took a quarter of the CPU during the
-            // measured drain (JFR: 0.28 of the machine), so the warm-up is as large as the measurement. Its figures are printed, marked as
-            // such, and not counted.
+            // two cores. After a 20,000-event warm-up the C2 compiler still took 0.28 of the machine during the
+            // measured drain (JFR), so the warm-up is as large as the measurement. Its figures are printed, marked
+            // as such, and not counted.
             ingest(warmUpRuns, epochs, true);
         }
         String firstRun = ingest(runs, epochs, false);
@@ -105,7 +105,7 @@ class MetricsApiBenchmark {
         if (Integer.getInteger("bench.sse-events", 300) > 0) {
             // The live path (one-event batches, the feed, SSE rendering) is not the ingest's: unwarmed, the JIT
             // compilers took 0.28 + 0.11 of the machine during the measured phase (JFR), which is a JVM's first
-            // minute, not its steady state. A warm-up phase of the same shape comes first.
+            // minute, not its steady state. A warm-up phase three times as long comes first.
             sse(Integer.getInteger("bench.sse-warmup-events", 3 * Integer.getInteger("bench.sse-events", 300)), true);
             sse(Integer.getInteger("bench.sse-events", 300), false);
         }
