@@ -94,8 +94,8 @@ class MetricsApiBenchmark {
             // A sustained rate is measured on a warm JVM. The broker, the Kafka clients, Vert.x, the PostgreSQL
             // client and the app share this JVM, and its one C2 compiler thread takes minutes to compile their hot
             // paths on two cores: draining 100,000-event backlogs one after another, JIT compilation fell from 81 to
-            // 6 us per event over eight rounds, and the rate rose from 15,500 to 38,500 events/s. Each round prints
-            // its figures, marked WARM-UP, and none is counted.
+            // 5.5 us per event over eight rounds and the rate rose from 15,200 to 38,300 events/s
+            // (docs/benchmarks.md). Each round prints its figures, marked WARM-UP, and none is counted.
             for (int round = Integer.getInteger("bench.warmup-rounds", 8); round > 0; round--) {
                 ingest(warmUpRuns, epochs, true);
             }
@@ -576,7 +576,7 @@ class MetricsApiBenchmark {
         Map<Integer, Long> sentAt = new ConcurrentHashMap<>();
         Map<Integer, Long> receivedAt = new ConcurrentHashMap<>();
         // The JIT shares the two cores: its time during the phase is printed with the figure.
-        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        java.lang.management.CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         long jitBefore = jit.getTotalCompilationTime();
         java.util.concurrent.CountDownLatch live = new java.util.concurrent.CountDownLatch(1);
         try (SseClient sse = SseClient.to(base.toURI().resolve("/api/v1/runs/" + runId + "/events"))
